@@ -1,0 +1,90 @@
+import type { Shape } from './shape.js';
+
+/** A device name; `cpu` and `gpu` ship with nn, a backend may register any other. */
+export type Device = 'cpu' | 'gpu' | (string & {});
+
+/** Backend-owned storage of one tensor's data; exactly one Tensor owns each Handle. */
+export interface Handle {
+  readonly device: Device;
+  readonly shape: Shape;
+}
+
+/** Elementwise ops of one input. */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'tanh' | 'sigmoid';
+
+/** Elementwise ops of two inputs; comparisons give float 1/0 masks. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lt' | 'gt' | 'le' | 'ge' | 'eq';
+
+/** Reductions. */
+export type ReduceOp = 'sum' | 'max';
+
+/** What really runs behind a device, for honest reports. */
+export interface BackendInfo {
+  /** Package that provides the backend, e.g. `@nn/cpu`. */
+  readonly name: string;
+  /** What actually executes kernels, e.g. `wasm-simd`, `js`, `webgl2`, `webgpu`, `headlessgl`. */
+  readonly runtime: string;
+  /** Always 32: nn is float32 throughout. */
+  readonly floatBits: 32;
+  /** True when `readSync` exists (dataSync/item allowed). */
+  readonly syncRead: boolean;
+  /** True when the backend runs on a fallback the user did not ask for first (e.g. gpu.js on plain JS). */
+  readonly fallback: boolean;
+  /** A sentence a person can read: what runs and why. */
+  readonly note?: string;
+}
+
+/** Counters every backend keeps; tests assert on them. */
+export interface BackendStats {
+  /** Live buffers (handles not yet freed). */
+  buffers: number;
+  /** Bytes held by live buffers. */
+  bytes: number;
+  /** Host-to-device copies (fromArray). */
+  uploads: number;
+  /** Device-to-host copies (readSync/read). */
+  readbacks: number;
+  /** Kernel compilations (0 on the cpu backend). */
+  compiles: number;
+  /** Kernel launches. */
+  kernels: number;
+}
+
+/**
+ * The contract between nn's core and a device. Kernels borrow their inputs,
+ * never mutate them, and return a fresh Handle; backends never see gradients.
+ */
+export interface Backend {
+  readonly device: Device;
+  readonly info: BackendInfo;
+  /** Copy host data into a new buffer of `shape` (data.length must equal the size). */
+  fromArray(data: Float32Array, shape: Shape): Handle;
+  /** Synchronous readback, absent where the device can only read asynchronously (WebGPU). */
+  readSync?(h: Handle): Float32Array;
+  /** Asynchronous readback, available everywhere. */
+  read(h: Handle): Promise<Float32Array>;
+  /** Release the buffer; calling it twice is harmless. */
+  free(h: Handle): void;
+  /** Elementwise op of one input. */
+  unary(op: UnaryOp, x: Handle): Handle;
+  /** Elementwise op of two inputs with NumPy broadcasting. */
+  binary(op: BinaryOp, a: Handle, b: Handle): Handle;
+  /** Elementwise op with a scalar; `reversed` puts the scalar on the left (`s - x`). */
+  scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle;
+  /** 2-D matrix product with optional transposed operands: op(a) · op(b). */
+  matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle;
+  /** Reduce over `axes` (sorted, non-empty). */
+  reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle;
+  /** `mask != 0 ? a : b`, elementwise with broadcasting. */
+  where(mask: Handle, a: Handle, b: Handle): Handle;
+  /** Reorder dimensions: output dim i is input dim perm[i]. */
+  permute(x: Handle, perm: readonly number[]): Handle;
+  /** Broadcast to a larger shape (NumPy rules: sizes of 1 repeat, leading dims are added). */
+  expand(x: Handle, shape: Shape): Handle;
+  /** A fresh copy of the data with a new shape of the same size (reshape, clone). */
+  copy(x: Handle, shape: Shape): Handle;
+  /** Live-buffer and traffic counters. */
+  stats(): BackendStats;
+  /** Release everything the backend holds (kernels, contexts). */
+  dispose?(): void;
+}

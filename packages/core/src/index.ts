@@ -1,0 +1,16 @@
+export type { Backend, BackendInfo, BackendStats, BinaryOp, Device, Handle, ReduceOp, UnaryOp } from './backend.js';
+export { NNError, ShapeError, DeviceError, DTypeError, StateError, NumericError, FormatError } from './errors.js';
+export { broadcastShapes, broadcastStrides, fmtShape, reducedShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
+export { registerBackend, unregisterBackend, getBackend, listDevices, setDefaultDevice, getDefaultDevice } from './registry.js';
+export { manualSeed, randnArray, randArray } from './random.js';
+export { Tensor, type Operand, type NestedArray } from './tensor.js';
+export type { GradNode } from './node.js';
+export { tensor, zeros, ones, full, zerosLike, onesLike, randn, rand, arange, type TensorOptions, type TensorData } from './creation.js';
+export { noGrad, enableGrad, isGradEnabled, checkNumerics, isCheckingNumerics } from './state.js';
+export { scope, keep, dispose, memory, type DeviceMemory } from './memory.js';
+export { topoOrder } from './autograd.js';
+export { parseNpy, encodeNpy, loadNpy, saveNpy, type NpyArray } from './npy.js';
+export {
+  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp, maximum, minimum, compare,
+  mm, matmul, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
+} from './ops/index.js';

@@ -1,0 +1,73 @@
+import type { Device } from './backend.js';
+import { listDevices, getBackend } from './registry.js';
+import { Tensor } from './tensor.js';
+import { adoptIntoParent, popScope, pushScope, untrack } from './state.js';
+
+/** Live buffers and bytes of one device, plus its traffic counters. */
+export interface DeviceMemory {
+  buffers: number;
+  bytes: number;
+  uploads: number;
+  readbacks: number;
+  compiles: number;
+  kernels: number;
+}
+
+/** Live buffers and traffic counters per registered device. */
+export function memory(): Record<Device, DeviceMemory> {
+  const out: Record<string, DeviceMemory> = {};
+  for (const d of listDevices()) out[d] = { ...getBackend(d).stats() };
+  return out;
+}
+
+function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value instanceof Tensor) {
+    into.add(value);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (Array.isArray(value)) for (const v of value) collect(v, into, seen);
+  else if (value instanceof Map) for (const v of value.values()) collect(v, into, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, seen);
+}
+
+/**
+ * Run `fn` and free every tensor it created, except those it returns (found in
+ * arrays, Maps and plain objects) and those passed to `keep()`. Like tfjs's `tidy`.
+ */
+export function scope<T>(fn: () => T): T {
+  const made = pushScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    popScope();
+    for (const t of made) t.dispose();
+    throw e;
+  }
+  popScope();
+  if (result instanceof Promise) {
+    throw new TypeError('scope: fn returned a Promise; scope() is synchronous — await outside it, or free tensors with dispose()');
+  }
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  for (const t of made) {
+    if (kept.has(t)) adoptIntoParent(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Exempt a tensor from every open scope: it lives until `dispose()`. Returns it. */
+export function keep<T extends Tensor>(t: T): T {
+  untrack(t);
+  return t;
+}
+
+/** Free several tensors (arrays, objects) at once. */
+export function dispose(value: unknown): void {
+  const all = new Set<Tensor>();
+  collect(value, all);
+  for (const t of all) t.dispose();
+}

@@ -1,0 +1,20 @@
+import type { Tensor } from './tensor.js';
+
+/**
+ * One recorded op in the autograd graph: what produced a tensor, from what,
+ * and how to send a gradient back to each input.
+ */
+export interface GradNode {
+  /** The op's name as the user called it (`mm`, `clamp`, `sub`, ...). */
+  readonly op: string;
+  /** The tensors the op read, in argument order. */
+  readonly inputs: readonly Tensor[];
+  /** Gradient for each input given the output's gradient (null where an input gets none). */
+  readonly backward: (grad: Tensor) => (Tensor | null)[];
+  /** Versions of the inputs when recorded: an in-place change after that makes backward wrong. */
+  readonly versions: readonly number[];
+  /** Op settings worth showing (scalar operands, transposes, clamp bounds, axes). */
+  readonly attrs: Readonly<Record<string, unknown>>;
+  /** Which forward values the backward reads (`inputs[i]`, `output`): the answer to "why is h_relu used again?". */
+  readonly saves: readonly string[];
+}

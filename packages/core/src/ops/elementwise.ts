@@ -1,0 +1,178 @@
+import type { BinaryOp, UnaryOp } from '../backend.js';
+import { broadcastShapes } from '../shape.js';
+import { Tensor, type Operand } from '../tensor.js';
+import { isScalar, result, sameDevice, sumToShape, type OpSpec } from './record.js';
+
+function binaryOp(op: BinaryOp, a: Operand, b: Operand, spec: (a: Tensor | number, b: Tensor | number) => OpSpec): Tensor {
+  if (isScalar(a) && isScalar(b)) throw new TypeError(`${op}: at least one operand must be a Tensor`);
+  if (isScalar(b)) {
+    const ta = a as Tensor;
+    const be = ta.backend(op);
+    return result(op, be.scalar(op, ta.handle(op), b, false), [ta], spec(ta, b));
+  }
+  if (isScalar(a)) {
+    const be = b.backend(op);
+    return result(op, be.scalar(op, b.handle(op), a, true), [b], spec(a, b));
+  }
+  const be = sameDevice(op, a, b);
+  broadcastShapes(op, a.shape, b.shape);
+  return result(op, be.binary(op, a.handle(op), b.handle(op)), [a, b], spec(a, b));
+}
+
+// Gradients for a binary op, as a list over the tensor operands only (scalars get none).
+function grads(a: Operand, b: Operand, ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] {
+  const out: (Tensor | null)[] = [];
+  if (!isScalar(a)) out.push(a.requiresGrad ? sumToShape(ga(), a.shape) : null);
+  if (!isScalar(b)) out.push(b.requiresGrad ? sumToShape(gb(), b.shape) : null);
+  return out;
+}
+
+function attrsOf(a: Operand, b: Operand): Record<string, unknown> {
+  if (isScalar(a)) return { scalar: a, scalarSide: 'left' };
+  if (isScalar(b)) return { scalar: b, scalarSide: 'right' };
+  return {};
+}
+
+/** a + b with broadcasting. */
+export function add(a: Operand, b: Operand): Tensor {
+  return binaryOp('add', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    backward: (g) => grads(a, b, () => g, () => g),
+  }));
+}
+
+/** a - b with broadcasting. */
+export function sub(a: Operand, b: Operand): Tensor {
+  return binaryOp('sub', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    backward: (g) => grads(a, b, () => g, () => neg(g)),
+  }));
+}
+
+/** a * b with broadcasting. */
+export function mul(a: Operand, b: Operand): Tensor {
+  return binaryOp('mul', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    saves: [...(isScalar(b) ? [] : ['b']), ...(isScalar(a) ? [] : ['a'])],
+    backward: (g) => grads(a, b, () => mul(g, b), () => mul(g, a)),
+  }));
+}
+
+/** a / b with broadcasting. */
+export function div(a: Operand, b: Operand): Tensor {
+  return binaryOp('div', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    saves: isScalar(b) ? [] : ['a', 'b'],
+    // d(a/b)/db = -a / b²
+    backward: (g) => grads(a, b, () => div(g, b), () => neg(div(mul(g, a), mul(b, b)))),
+  }));
+}
+
+/** a ** b with broadcasting. */
+export function pow(a: Operand, b: Operand): Tensor {
+  return binaryOp('pow', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    saves: ['a', 'b'],
+    backward: (g, out) =>
+      grads(
+        a,
+        b,
+        () => (isScalar(b) ? mul(g, mul(pow(a, b - 1), b)) : mul(g, mul(b, pow(a, sub(b, 1))))),
+        // d(a^b)/db = a^b · ln a
+        () => (isScalar(a) ? mul(mul(g, out), Math.log(a)) : mul(g, mul(out, log(a)))),
+      ),
+  }));
+}
+
+/** Elementwise maximum. */
+export function maximum(a: Operand, b: Operand): Tensor {
+  return binaryOp('max', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    saves: ['a', 'b'],
+    backward: (g) => grads(a, b, () => mul(g, compare('ge', a, b)), () => mul(g, compare('lt', a, b))),
+  }));
+}
+
+/** Elementwise minimum. */
+export function minimum(a: Operand, b: Operand): Tensor {
+  return binaryOp('min', a, b, (a, b) => ({
+    attrs: attrsOf(a, b),
+    saves: ['a', 'b'],
+    backward: (g) => grads(a, b, () => mul(g, compare('le', a, b)), () => mul(g, compare('gt', a, b))),
+  }));
+}
+
+/** Comparison mask (1 where true, 0 elsewhere); not differentiable. */
+export function compare(op: 'lt' | 'gt' | 'le' | 'ge' | 'eq', a: Operand, b: Operand): Tensor {
+  return binaryOp(op, a, b, (a, b) => ({ attrs: attrsOf(a, b) }));
+}
+
+function unaryOp(op: UnaryOp, x: Tensor, spec: OpSpec): Tensor {
+  return result(op, x.backend(op).unary(op, x.handle(op)), [x], spec);
+}
+
+/** -x. */
+export function neg(x: Tensor): Tensor {
+  return unaryOp('neg', x, { backward: (g) => [neg(g)] });
+}
+/** e^x. */
+export function exp(x: Tensor): Tensor {
+  return unaryOp('exp', x, { saves: ['output'], backward: (g, out) => [mul(g, out)] });
+}
+/** ln x. */
+export function log(x: Tensor): Tensor {
+  return unaryOp('log', x, { saves: ['a'], backward: (g) => [div(g, x)] });
+}
+/** √x. */
+export function sqrt(x: Tensor): Tensor {
+  return unaryOp('sqrt', x, { saves: ['output'], backward: (g, out) => [div(mul(g, 0.5), out)] });
+}
+/** |x|. */
+export function abs(x: Tensor): Tensor {
+  return unaryOp('abs', x, { saves: ['a'], backward: (g) => [mul(g, sub(compare('gt', x, 0), compare('lt', x, 0)))] });
+}
+/** tanh x. */
+export function tanh(x: Tensor): Tensor {
+  return unaryOp('tanh', x, { saves: ['output'], backward: (g, out) => [mul(g, sub(1, mul(out, out)))] });
+}
+/** 1 / (1 + e^-x). */
+export function sigmoid(x: Tensor): Tensor {
+  return unaryOp('sigmoid', x, { saves: ['output'], backward: (g, out) => [mul(g, mul(out, sub(1, out)))] });
+}
+/** max(x, 0); gradient 1 where x > 0 (PyTorch's threshold_backward). */
+export function relu(x: Tensor): Tensor {
+  return unaryOp('relu', x, { saves: ['output'], backward: (g, out) => [mul(g, compare('gt', out, 0))] });
+}
+
+/**
+ * Limit x to [min, max]. Gradient passes where min <= x <= max, as PyTorch's
+ * clamp_backward (so at x == min it passes, unlike relu).
+ */
+export function clamp(x: Tensor, bounds: { min?: number; max?: number }): Tensor {
+  const { min, max } = bounds;
+  if (min === undefined && max === undefined) throw new TypeError('clamp: give at least one of min and max, e.g. clamp({ min: 0 })');
+  const be = x.backend('clamp');
+  let h = x.handle('clamp');
+  let owned = false;
+  if (min !== undefined) {
+    h = be.scalar('max', h, min, false);
+    owned = true;
+  }
+  if (max !== undefined) {
+    const h2 = be.scalar('min', h, max, false);
+    if (owned) be.free(h);
+    h = h2;
+  }
+  return result('clamp', h, [x], {
+    attrs: { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) },
+    saves: ['a'],
+    backward: (g) => {
+      let mask = min !== undefined ? compare('ge', x, min) : null;
+      if (max !== undefined) {
+        const upper = compare('le', x, max);
+        mask = mask ? mul(mask, upper) : upper;
+      }
+      return [mul(g, mask!)];
+    },
+  });
+}

@@ -1,0 +1,8 @@
+export * from './elementwise.js';
+export * from './linalg.js';
+export * from './reduce.js';
+export * from './select.js';
+export * from './shape.js';
+export * from './device.js';
+export { constant } from './constant.js';
+export { withoutGrad, sameDeviceCheck, sumToShape } from './record.js';

@@ -1,0 +1,120 @@
+import type { Backend, Handle } from '../backend.js';
+import { DeviceError, NumericError } from '../errors.js';
+import type { GradNode } from '../node.js';
+import { fmtShape, sameShape, sizeOf, type Shape } from '../shape.js';
+import { isCheckingNumerics, isGradEnabled, noGrad } from '../state.js';
+import { Tensor, type Operand } from '../tensor.js';
+import { currentBackwardOp } from '../autograd.js';
+
+/** What an op records besides its inputs: how to go back, and what to show. */
+export interface OpSpec {
+  backward?: (grad: Tensor, out: Tensor) => (Tensor | null)[];
+  attrs?: Record<string, unknown>;
+  saves?: string[];
+}
+
+/** @internal Run `fn` with recording off (backward passes and in-place updates). */
+export function withoutGrad<T>(fn: () => T): T {
+  return noGrad(fn);
+}
+
+/**
+ * @internal Wrap a fresh handle in a Tensor and, when any input requires grad
+ * and recording is on, attach the node that lets backward reach the inputs.
+ */
+export function result(op: string, handle: Handle, inputs: readonly Tensor[], spec: OpSpec = {}): Tensor {
+  if (isCheckingNumerics()) checkFinite(op, handle, inputs);
+  const record = spec.backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  if (!record) return new Tensor(handle);
+  let out: Tensor | null = null;
+  const backward = spec.backward!;
+  const node: GradNode = {
+    op,
+    inputs,
+    versions: inputs.map((t) => t._version),
+    attrs: spec.attrs ?? {},
+    saves: spec.saves ?? [],
+    backward: (g) => backward(g, out!),
+  };
+  out = new Tensor(handle, node);
+  return out;
+}
+
+function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): void {
+  const b = backendOf(op, handle.device);
+  if (!b.readSync) {
+    throw new DeviceError(op, `checkNumerics needs synchronous reads, which device '${handle.device}' (${b.info.runtime}) lacks; run the check on 'cpu'`);
+  }
+  const data = b.readSync(handle);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) {
+      const inBackward = currentBackwardOp();
+      const where = inBackward ? ` (in the backward pass of ${inBackward})` : '';
+      const ins = inputs.map((t) => t.describe()).join(', ');
+      throw new NumericError(
+        op,
+        `produced ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'} at flat index ${i} of its ${fmtShape(handle.shape)} result${where}; ` +
+          `inputs: ${ins || 'none'}. This is the first op that made a non-finite value: a smaller learning rate or a guard on its inputs usually fixes it`,
+      );
+    }
+  }
+}
+
+import { getBackend } from '../registry.js';
+function backendOf(op: string, device: string): Backend {
+  return getBackend(device, op);
+}
+
+/** @internal Throw unless every tensor lives on one device; returns that device's backend. */
+export function sameDevice(op: string, ...tensors: Tensor[]): Backend {
+  const first = tensors[0]!;
+  for (const t of tensors) {
+    if (t.device !== first.device) {
+      throw new DeviceError(
+        op,
+        `expected all tensors on one device, but ${first.describe()} is on '${first.device}' and ${t.describe()} is on '${t.device}'; ` +
+          `nn never moves data silently — move one explicitly, e.g. b.to('${first.device}') or a.to('${t.device}')`,
+      );
+    }
+  }
+  return first.backend(op);
+}
+
+/** @internal Same check, returning the second tensor (for copy_). */
+export function sameDeviceCheck(op: string, a: Tensor, b: Tensor): Tensor {
+  sameDevice(op, a, b);
+  return b;
+}
+
+/** @internal Is this operand a plain number? */
+export function isScalar(x: Operand): x is number {
+  return typeof x === 'number';
+}
+
+/**
+ * @internal Sum a broadcast gradient back down to `shape`: over the leading
+ * dimensions broadcasting added and over dimensions that were 1.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.shape.length - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.shape.length; i++) {
+    if (i < lead) axes.push(i);
+    else if (shape[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
+  }
+  const b = g.backend('sumToShape');
+  let h = axes.length ? b.reduce('sum', g.handle('sumToShape'), axes, true) : b.copy(g.handle('sumToShape'), g.shape);
+  // Dropping the kept leading 1s is a reshape of the same size.
+  if (sizeOf(shape) === 1 && shape.length === 0) {
+    const r = b.copy(h, []);
+    b.free(h);
+    h = r;
+  } else if (lead > 0) {
+    const r = b.copy(h, shape);
+    b.free(h);
+    h = r;
+  }
+  return new Tensor(h);
+}

@@ -1,0 +1,57 @@
+import { normDim, reducedShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { div, mul, compare } from './elementwise.js';
+import { result } from './record.js';
+import { expand, reshape } from './shape.js';
+
+function axesOf(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
+  if (dim === undefined) return x.shape.map((_, i) => i);
+  const list = typeof dim === 'number' ? [dim] : [...dim];
+  return [...new Set(list.map((d) => normDim(op, d, x.ndim)))].sort((a, b) => a - b);
+}
+
+// Reshape the reduced gradient so it lines up with the input, then broadcast.
+function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {
+  const kept = reducedShape(x.shape, axes, true);
+  return expand(reshape(g, kept), x.shape);
+}
+
+/** Sum of all elements, or along `dim`. */
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const axes = axesOf('sum', x, dim);
+  if (axes.length === 0) return result('sum', x.backend('sum').copy(x.handle('sum'), x.shape), [x], { backward: (g) => [g] });
+  return result('sum', x.backend('sum').reduce('sum', x.handle('sum'), axes, keepdim), [x], {
+    attrs: dim === undefined ? {} : { dim: axes, keepdim },
+    backward: (g) => [spread(g, x, axes)],
+  });
+}
+
+/** Mean of all elements, or along `dim`. */
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const axes = axesOf('mean', x, dim);
+  let count = 1;
+  for (const a of axes) count *= x.shape[a]!;
+  const be = x.backend('mean');
+  const s = be.reduce('sum', x.handle('mean'), axes.length ? axes : [], keepdim);
+  const h = be.scalar('mul', s, 1 / count, false);
+  be.free(s);
+  return result('mean', h, [x], {
+    attrs: dim === undefined ? {} : { dim: axes, keepdim },
+    backward: (g) => [spread(mul(g, 1 / count), x, axes)],
+  });
+}
+
+/** Maximum along `dim` (or of all); the gradient is split evenly among ties, as `torch.amax`. */
+export function amax(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const axes = axesOf('max', x, dim);
+  return result('max', x.backend('max').reduce('max', x.handle('max'), axes, keepdim), [x], {
+    attrs: dim === undefined ? {} : { dim: axes, keepdim },
+    saves: ['a', 'output'],
+    backward: (g, out) => {
+      const kept = reducedShape(x.shape, axes, true);
+      const mask = compare('eq', x, reshape(out, kept));
+      const ties = reshape(sum(mask, axes, true), kept);
+      return [mul(spread(g, x, axes), div(mask, ties))];
+    },
+  });
+}

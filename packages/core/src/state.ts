@@ -1,0 +1,74 @@
+import type { Tensor } from './tensor.js';
+
+// Global autograd and memory state. Kept in one module so that every op sees
+// the same flags whichever entry point imported it.
+
+let gradEnabled = true;
+let numericsCheck = false;
+const scopes: Set<Tensor>[] = [];
+
+/** True while ops are being recorded for autograd. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording ops for autograd, as `torch.no_grad()`. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Run `fn` with recording switched on even inside `noGrad`, as `torch.enable_grad()`. */
+export function enableGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Turn the NaN/Inf check on or off: when on, every op reads its result and names the first op that made a NaN or Inf. */
+export function checkNumerics(on: boolean): void {
+  numericsCheck = on;
+}
+
+/** Whether the NaN/Inf check is on. */
+export function isCheckingNumerics(): boolean {
+  return numericsCheck;
+}
+
+/** @internal Register a new tensor with the innermost scope. */
+export function track(t: Tensor): void {
+  const s = scopes[scopes.length - 1];
+  if (s) s.add(t);
+}
+
+/** @internal Remove a tensor from every open scope (it outlives them). */
+export function untrack(t: Tensor): void {
+  for (const s of scopes) s.delete(t);
+}
+
+/** @internal */
+export function pushScope(): Set<Tensor> {
+  const s = new Set<Tensor>();
+  scopes.push(s);
+  return s;
+}
+
+/** @internal */
+export function popScope(): void {
+  scopes.pop();
+}
+
+/** @internal Move a tensor into the enclosing scope (when a scope returns it). */
+export function adoptIntoParent(t: Tensor): void {
+  const parent = scopes[scopes.length - 1];
+  if (parent) parent.add(t);
+}

@@ -1,0 +1,413 @@
+import type { Device } from '../backend.js';
+import { DeviceError, ShapeError, StateError } from '../errors.js';
+import { arange, full, ones, rand, randn, tensor, zeros } from '../creation.js';
+import { scope, memory } from '../memory.js';
+import { manualSeed } from '../random.js';
+import { getBackend, listDevices } from '../registry.js';
+import { noGrad } from '../state.js';
+import type { Tensor } from '../tensor.js';
+import { matmulT, where } from '../ops/index.js';
+import { assertClose, assertShape, assertThrows, maxAbsDiff } from './assert.js';
+import { assertGradcheck } from './gradcheck.js';
+
+/** One conformance check, runnable on any registered device. */
+export interface ConformanceCase {
+  /** `group: what`, e.g. `matmul: transposed operands`. */
+  name: string;
+  /** Throws on failure. Async because some devices read back only asynchronously. */
+  run(ctx: ConformanceContext): void | Promise<void>;
+}
+
+/** Where a case runs, and what it may compare against. */
+export interface ConformanceContext {
+  device: Device;
+  /** A device to cross-check random inputs against (the cpu reference), when registered and different. */
+  reference?: Device;
+  /** Tolerance for float32 results of kernels that may sum in another order (default 1e-4). */
+  tol?: number;
+}
+
+async function read(t: Tensor): Promise<number[]> {
+  return Array.from(await t.data());
+}
+
+const cases: ConformanceCase[] = [];
+function add(name: string, run: ConformanceCase['run']): void {
+  cases.push({ name, run });
+}
+
+// Inputs kept away from 0 so that finite differences never straddle a kink.
+function awayFromZero(shape: number[], device: Device, seed: number): Tensor {
+  manualSeed(seed);
+  const r = rand(shape, { device, low: 0.2, high: 1.5 });
+  const s = rand(shape, { device });
+  return noGrad(() => where(s.gt(0.5), r, r.neg()));
+}
+
+// ---------------------------------------------------------------- creation
+add('creation: tensor from nested arrays and typed data', async ({ device }) => {
+  const a = tensor([[1, 2, 3], [4, 5, 6]], { device });
+  assertShape(a, [2, 3]);
+  assertClose(await read(a), [1, 2, 3, 4, 5, 6]);
+  const b = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2], device });
+  assertClose(await read(b), [1, 2, 3, 4]);
+  const s = tensor(3.5, { device });
+  assertShape(s, []);
+  assertClose(await read(s), [3.5]);
+});
+
+add('creation: zeros, ones, full, arange', async ({ device }) => {
+  assertClose(await read(zeros([2, 2], { device })), [0, 0, 0, 0]);
+  assertClose(await read(ones([3], { device })), [1, 1, 1]);
+  assertClose(await read(full([2], 7, { device })), [7, 7]);
+  assertClose(await read(arange(0, 5, 2, { device })), [0, 2, 4]);
+});
+
+add('creation: randn and rand are seeded and identical on every device', async ({ device, reference }) => {
+  manualSeed(42);
+  const a = await read(randn([1000], { device }));
+  manualSeed(42);
+  const b = await read(randn([1000], { device: reference ?? device }));
+  assertClose(a, b, { atol: 0, rtol: 0 }, 'same seed, same numbers');
+  const mean = a.reduce((s, v) => s + v, 0) / a.length;
+  const variance = a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length;
+  if (Math.abs(mean) > 0.1 || Math.abs(variance - 1) > 0.15) throw new Error(`randn statistics off: mean ${mean}, variance ${variance}`);
+  manualSeed(1);
+  const u = await read(rand([1000], { device }));
+  if (u.some((v) => v < 0 || v >= 1)) throw new Error('rand outside [0, 1)');
+});
+
+// ---------------------------------------------------------------- elementwise
+add('elementwise: add/sub/mul/div with tensors', async ({ device }) => {
+  const a = tensor([[1, 2], [3, 4]], { device });
+  const b = tensor([[5, 6], [7, 8]], { device });
+  assertClose(await read(a.add(b)), [6, 8, 10, 12]);
+  assertClose(await read(a.sub(b)), [-4, -4, -4, -4]);
+  assertClose(await read(a.mul(b)), [5, 12, 21, 32]);
+  assertClose(await read(a.div(b)), [1 / 5, 2 / 6, 3 / 7, 4 / 8]);
+});
+
+add('elementwise: broadcasting row, column and scalar tensors', async ({ device }) => {
+  const a = tensor([[1, 2, 3], [4, 5, 6]], { device });
+  const row = tensor([10, 20, 30], { device });
+  const col = tensor([[100], [200]], { device });
+  const s = tensor(2, { device });
+  assertClose(await read(a.add(row)), [11, 22, 33, 14, 25, 36]);
+  assertClose(await read(a.add(col)), [101, 102, 103, 204, 205, 206]);
+  assertClose(await read(col.sub(row)), [90, 80, 70, 190, 180, 170]);
+  assertShape(col.sub(row), [2, 3]);
+  assertClose(await read(a.mul(s)), [2, 4, 6, 8, 10, 12]);
+});
+
+add('elementwise: scalar operands on either side', async ({ device }) => {
+  const a = tensor([1, 2, 4], { device });
+  assertClose(await read(a.add(1)), [2, 3, 5]);
+  assertClose(await read(a.sub(1)), [0, 1, 3]);
+  assertClose(await read(a.mul(2)), [2, 4, 8]);
+  assertClose(await read(a.div(2)), [0.5, 1, 2]);
+  assertClose(await read(a.pow(2)), [1, 4, 16]);
+  assertClose(await read(a.pow(0.5)), [1, Math.SQRT2, 2]);
+  const { sub, div, pow } = await import('../ops/index.js');
+  assertClose(await read(sub(10, a)), [9, 8, 6]);
+  assertClose(await read(div(8, a)), [8, 4, 2]);
+  assertClose(await read(pow(2, a)), [2, 4, 16]);
+});
+
+add('elementwise: unary ops', async ({ device }) => {
+  const a = tensor([-2, -0.5, 0.5, 2], { device });
+  const p = tensor([0.25, 1, 4], { device });
+  assertClose(await read(a.neg()), [2, 0.5, -0.5, -2]);
+  assertClose(await read(a.abs()), [2, 0.5, 0.5, 2]);
+  assertClose(await read(a.exp()), [-2, -0.5, 0.5, 2].map(Math.exp), { rtol: 1e-5 });
+  assertClose(await read(p.log()), [0.25, 1, 4].map(Math.log), { atol: 1e-6, rtol: 1e-5 });
+  assertClose(await read(p.sqrt()), [0.5, 1, 2]);
+  assertClose(await read(a.tanh()), [-2, -0.5, 0.5, 2].map(Math.tanh), { rtol: 1e-5 });
+  assertClose(await read(a.sigmoid()), [-2, -0.5, 0.5, 2].map((x) => 1 / (1 + Math.exp(-x))), { rtol: 1e-5 });
+  assertClose(await read(a.relu()), [0, 0, 0.5, 2]);
+});
+
+add('elementwise: clamp with min, max and both', async ({ device }) => {
+  const a = tensor([-2, -0.5, 0, 0.5, 2], { device });
+  assertClose(await read(a.clamp({ min: 0 })), [0, 0, 0, 0.5, 2]);
+  assertClose(await read(a.clamp({ max: 0 })), [-2, -0.5, 0, 0, 0]);
+  assertClose(await read(a.clamp({ min: -1, max: 1 })), [-1, -0.5, 0, 0.5, 1]);
+});
+
+add('elementwise: maximum and minimum', async ({ device }) => {
+  const a = tensor([1, 5, 3], { device });
+  const b = tensor([4, 2, 3], { device });
+  assertClose(await read(a.maximum(b)), [4, 5, 3]);
+  assertClose(await read(a.minimum(b)), [1, 2, 3]);
+  assertClose(await read(a.maximum(2)), [2, 5, 3]);
+});
+
+add('compare: lt gt le ge eq give 1/0 masks, with broadcasting', async ({ device }) => {
+  const a = tensor([[1, 2, 3]], { device });
+  const b = tensor([[2], [3]], { device });
+  assertClose(await read(a.lt(2)), [1, 0, 0]);
+  assertClose(await read(a.gt(2)), [0, 0, 1]);
+  assertClose(await read(a.le(2)), [1, 1, 0]);
+  assertClose(await read(a.ge(2)), [0, 1, 1]);
+  assertClose(await read(a.eq(2)), [0, 1, 0]);
+  assertClose(await read(a.lt(b)), [1, 0, 0, 1, 1, 0]);
+  if (a.lt(2).requiresGrad) throw new Error('masks must not require grad');
+});
+
+add('select: where and maskedFill', async ({ device }) => {
+  const m = tensor([1, 0, 1, 0], { device });
+  const a = tensor([1, 2, 3, 4], { device });
+  const b = tensor([10, 20, 30, 40], { device });
+  assertClose(await read(where(m, a, b)), [1, 20, 3, 40]);
+  assertClose(await read(where(m, a, 0)), [1, 0, 3, 0]);
+  assertClose(await read(a.maskedFill(m, -1)), [-1, 2, -1, 4]);
+  const h = tensor([[-1, 2], [3, -4]], { device });
+  const g = tensor([[5, 6], [7, 8]], { device });
+  g.maskedFill_(h.lt(0), 0);
+  assertClose(await read(g), [0, 6, 7, 0]);
+});
+
+// ---------------------------------------------------------------- linear algebra
+add('matmul: mm of small matrices', async ({ device }) => {
+  const a = tensor([[1, 2, 3], [4, 5, 6]], { device });
+  const b = tensor([[7, 8], [9, 10], [11, 12]], { device });
+  const c = a.mm(b);
+  assertShape(c, [2, 2]);
+  assertClose(await read(c), [58, 64, 139, 154]);
+});
+
+add('matmul: every transpose combination', async ({ device }) => {
+  const a = tensor([[1, 2, 3], [4, 5, 6]], { device }); // 2×3
+  const b = tensor([[1, 0], [0, 1], [1, 1]], { device }); // 3×2
+  const at = a.t();
+  const bt = b.t();
+  const expected = [4, 5, 10, 11];
+  assertClose(await read(matmulT(a, b, false, false)), expected);
+  assertClose(await read(matmulT(at, b, true, false)), expected);
+  assertClose(await read(matmulT(a, bt, false, true)), expected);
+  assertClose(await read(matmulT(at, bt, true, true)), expected);
+});
+
+add('matmul: odd shapes agree with the reference (1×1, primes, tall, wide)', async ({ device, reference, tol }) => {
+  const shapes: [number, number, number][] = [[1, 1, 1], [1, 7, 1], [7, 13, 5], [31, 3, 17], [3, 64, 2], [97, 61, 53], [1, 130, 67]];
+  for (const [m, k, n] of shapes) {
+    manualSeed(m * 1000 + k * 10 + n);
+    const a = randn([m, k], { device });
+    const b = randn([k, n], { device });
+    const got = await read(a.mm(b));
+    const ha = await read(a);
+    const hb = await read(b);
+    const want = new Array<number>(m * n).fill(0);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += ha[i * k + p]! * hb[p * n + j]!;
+      want[i * n + j] = s;
+    }
+    assertClose(got, want, { atol: (tol ?? 1e-4) * Math.sqrt(k) * 4, rtol: 1e-4 }, `mm ${m}×${k}·${k}×${n}`);
+    if (reference) {
+      const ra = tensor(new Float32Array(ha), { shape: [m, k], device: reference });
+      const rb = tensor(new Float32Array(hb), { shape: [k, n], device: reference });
+      assertClose(got, await read(ra.mm(rb)), { atol: (tol ?? 1e-4) * Math.sqrt(k) * 4, rtol: 1e-4 }, `mm vs ${reference}`);
+    }
+  }
+});
+
+add('matmul: vectors (matmul) and the inner-size error', async ({ device }) => {
+  const m = tensor([[1, 2], [3, 4]], { device });
+  const v = tensor([1, 1], { device });
+  assertClose(await read(m.matmul(v)), [3, 7]);
+  assertClose(await read(v.matmul(m)), [4, 6]);
+  assertClose(await read(v.matmul(v)), [2]);
+  assertThrows(() => m.mm(tensor([[1, 2, 3]], { device })), ShapeError, /mm/, /\[2, 2\]/, /\[1, 3\]/, /\.t\(\)/);
+});
+
+// ---------------------------------------------------------------- shape
+add('shape: t, transpose, permute, reshape, expand', async ({ device }) => {
+  const a = tensor([[1, 2, 3], [4, 5, 6]], { device });
+  assertShape(a.t(), [3, 2]);
+  assertClose(await read(a.t()), [1, 4, 2, 5, 3, 6]);
+  const x = arange(24, undefined, 1, { device }).reshape(2, 3, 4);
+  const p = x.permute(2, 0, 1);
+  assertShape(p, [4, 2, 3]);
+  assertClose((await read(p)).slice(0, 6), [0, 4, 8, 12, 16, 20]);
+  assertShape(x.transpose(0, 2), [4, 3, 2]);
+  assertClose(await read(a.reshape(3, -1)), [1, 2, 3, 4, 5, 6]);
+  assertShape(a.reshape(3, -1), [3, 2]);
+  assertClose(await read(tensor([[1], [2]], { device }).expand(2, 3)), [1, 1, 1, 2, 2, 2]);
+  assertThrows(() => a.reshape(4, 2), ShapeError, /reshape/, /6/);
+});
+
+// ---------------------------------------------------------------- reductions
+add('reduce: sum, mean, max over all and along dims', async ({ device }) => {
+  const a = tensor([[1, 2, 3], [4, 5, 6]], { device });
+  assertClose(await read(a.sum()), [21]);
+  assertShape(a.sum(), []);
+  assertClose(await read(a.sum(0)), [5, 7, 9]);
+  assertClose(await read(a.sum(1)), [6, 15]);
+  assertShape(a.sum(1, true), [2, 1]);
+  assertClose(await read(a.sum(-1)), [6, 15]);
+  assertClose(await read(a.mean()), [3.5]);
+  assertClose(await read(a.mean(0)), [2.5, 3.5, 4.5]);
+  assertClose(await read(a.max()), [6]);
+  assertClose(await read(a.max(1)), [3, 6]);
+  const big = ones([257, 129], { device });
+  assertClose(await read(big.sum()), [257 * 129]);
+  assertClose(await read(big.sum(0)), new Array(129).fill(257));
+});
+
+// ---------------------------------------------------------------- reading & in place
+add('read: item, dataSync, toArray, data, clone, detach', async ({ device }) => {
+  const a = tensor([[1, 2], [3, 4]], { device });
+  assertClose(await read(a.sum()), [10]);
+  const b = getBackend(device);
+  if (b.readSync) {
+    if (a.sum().item() !== 10) throw new Error('item');
+    assertClose(a.dataSync(), [1, 2, 3, 4]);
+    const arr = a.toArray();
+    if (JSON.stringify(arr) !== '[[1,2],[3,4]]') throw new Error(`toArray gave ${JSON.stringify(arr)}`);
+  } else {
+    assertThrows(() => a.dataSync(), DeviceError, /await t\.data\(\)/);
+  }
+  const c = a.clone();
+  const d = a.detach();
+  assertClose(await read(c), [1, 2, 3, 4]);
+  assertClose(await read(d), [1, 2, 3, 4]);
+  if (JSON.stringify(await a.array()) !== '[[1,2],[3,4]]') throw new Error('array()');
+});
+
+add('in place: sub_, add_, mul_, zero_, copy_ change the data and bump the version', async ({ device }) => {
+  const a = tensor([1, 2, 3], { device });
+  const v0 = a._version;
+  a.sub_(tensor([1, 1, 1], { device }));
+  assertClose(await read(a), [0, 1, 2]);
+  a.add_(2);
+  a.mul_(10);
+  assertClose(await read(a), [20, 30, 40]);
+  a.copy_(tensor([7], { device }));
+  assertClose(await read(a), [7, 7, 7]);
+  a.zero_();
+  assertClose(await read(a), [0, 0, 0]);
+  if (a._version !== v0 + 5) throw new Error(`version ${a._version}, expected ${v0 + 5}`);
+  const w = tensor([1, 2], { device, requiresGrad: true });
+  assertThrows(() => w.sub_(1), StateError, /sub_/, /noGrad/);
+  noGrad(() => w.sub_(1));
+  assertClose(await read(w), [0, 1]);
+});
+
+// ---------------------------------------------------------------- memory
+add('memory: dispose is idempotent and scope frees intermediates', async ({ device }) => {
+  const before = memory()[device]!.buffers;
+  const a = tensor([1, 2, 3], { device });
+  a.dispose();
+  a.dispose();
+  if (memory()[device]!.buffers !== before) throw new Error('dispose did not free');
+  assertThrows(() => a.add(1), StateError, /disposed/);
+  const x = tensor([1, 2, 3], { device });
+  const kept = scope(() => x.mul(2).add(1).exp().sum());
+  if (memory()[device]!.buffers !== before + 2) throw new Error(`scope leaked: ${memory()[device]!.buffers - before} live, expected 2`);
+  x.dispose();
+  kept.dispose();
+  if (memory()[device]!.buffers !== before) throw new Error('leak after dispose');
+});
+
+// ---------------------------------------------------------------- autograd
+const gradCases: [string, number[][], (...x: Tensor[]) => Tensor][] = [
+  ['add (broadcast)', [[3, 4], [4]], (a, b) => a.add(b)],
+  ['sub (broadcast)', [[3, 1], [1, 4]], (a, b) => a.sub(b)],
+  ['mul (broadcast)', [[2, 3], [2, 1]], (a, b) => a.mul(b)],
+  ['div', [[2, 3], [2, 3]], (a, b) => a.div(b)],
+  ['pow scalar exponent', [[2, 3]], (a) => a.pow(2)],
+  ['pow tensor exponent', [[2, 3], [2, 3]], (a, b) => a.abs().pow(b)],
+  ['scalar ops', [[2, 3]], (a) => a.mul(3).add(1).sub(0.5).div(2)],
+  ['neg exp', [[2, 3]], (a) => a.neg().exp()],
+  ['log sqrt of abs', [[2, 3]], (a) => a.abs().log().add(a.abs().sqrt())],
+  ['tanh sigmoid', [[2, 3]], (a) => a.tanh().add(a.sigmoid())],
+  ['relu', [[3, 4]], (a) => a.relu()],
+  ['clamp min', [[3, 4]], (a) => a.clamp({ min: 0 })],
+  ['clamp min max', [[3, 4]], (a) => a.clamp({ min: -0.5, max: 0.5 })],
+  ['maximum minimum', [[3, 4], [3, 4]], (a, b) => a.maximum(b).add(a.minimum(b).mul(2))],
+  ['mm', [[3, 4], [4, 2]], (a, b) => a.mm(b)],
+  ['mm transposed operands', [[4, 3], [2, 4]], (a, b) => matmulT(a, b, true, true)],
+  ['t', [[3, 4]], (a) => a.t()],
+  ['permute', [[2, 3, 4]], (a) => a.permute(1, 2, 0)],
+  ['reshape', [[2, 6]], (a) => a.reshape(3, 4)],
+  ['expand', [[3, 1]], (a) => a.expand(3, 4)],
+  ['sum all', [[3, 4]], (a) => a.sum()],
+  ['sum dim keepdim', [[3, 4]], (a) => a.sum(1, true)],
+  ['mean dim', [[3, 4]], (a) => a.mean(0)],
+  ['max dim', [[3, 4]], (a) => a.max(1)],
+  ['where', [[3, 4], [3, 4]], (a, b) => where(a.gt(0), a, b)],
+  ['maskedFill', [[3, 4]], (a) => a.maskedFill(a.lt(0), 0)],
+  ['clone', [[3, 4]], (a) => a.clone().mul(2)],
+  ['two-layer net', [[4, 5], [5, 3], [3, 2]], (x, w1, w2) => x.mm(w1).clamp({ min: 0 }).mm(w2)],
+  ['three-layer net', [[4, 5], [5, 3], [3, 3], [3, 2]], (x, w1, w2, w3) => x.mm(w1).clamp({ min: 0 }).mm(w2).clamp({ min: 0 }).mm(w3)],
+  ['squared-error loss', [[4, 2], [4, 2]], (p, y) => p.sub(y).pow(2).sum()],
+];
+gradCases.forEach(([label, shapes, fn], ci) => {
+  add(`gradcheck: ${label}`, ({ device }) => {
+    const inputs = shapes.map((s, i) => awayFromZero(s, device, 100 * ci + i));
+    assertGradcheck(fn, inputs);
+  });
+});
+
+add('autograd: grads accumulate, zeroGrad clears, detach cuts', async ({ device }) => {
+  const w = tensor([1, 2, 3], { device, requiresGrad: true });
+  w.mul(2).sum().backward();
+  w.mul(3).sum().backward();
+  assertClose(await read(w.grad!), [5, 5, 5]);
+  w.zeroGrad();
+  if (w.grad !== null) throw new Error('zeroGrad');
+  const d = w.detach();
+  if (d.requiresGrad) throw new Error('detach keeps requiresGrad');
+  noGrad(() => {
+    if (w.mul(2).requiresGrad) throw new Error('noGrad recorded an op');
+  });
+  const y = w.mul(w);
+  y.backward(tensor([1, 0, 1], { device }));
+  assertClose(await read(w.grad!), [2, 0, 6]);
+});
+
+add('autograd: manual gradients of the two-layer loop equal autograd', async ({ device }) => {
+  manualSeed(7);
+  const x = randn([8, 6], { device });
+  const y = randn([8, 2], { device });
+  const w1 = randn([6, 5], { device, requiresGrad: true });
+  const w2 = randn([5, 2], { device, requiresGrad: true });
+  const h = x.mm(w1);
+  const hRelu = h.clamp({ min: 0 });
+  const yPred = hRelu.mm(w2);
+  const loss = yPred.sub(y).pow(2).sum();
+  loss.backward();
+  const [gw1, gw2] = noGrad(() => {
+    const gradYPred = yPred.sub(y).mul(2);
+    const gradW2 = hRelu.t().mm(gradYPred);
+    const gradH = gradYPred.mm(w2.t()).clone();
+    gradH.maskedFill_(h.lt(0), 0);
+    return [x.t().mm(gradH), gradW2];
+  });
+  const d1 = maxAbsDiff(await read(gw1!), await read(w1.grad!));
+  const d2 = maxAbsDiff(await read(gw2!), await read(w2.grad!));
+  if (d1 > 1e-3 || d2 > 1e-3) throw new Error(`manual vs autograd: w1 ${d1}, w2 ${d2}`);
+});
+
+add('errors: backward on a non-scalar names the fix; in-place after save is caught', ({ device }) => {
+  const w = tensor([1, 2], { device, requiresGrad: true });
+  assertThrows(() => w.mul(2).backward(), ShapeError, /backward/, /sum\(\)/);
+  assertThrows(() => tensor([1], { device }).backward(), StateError, /requiresGrad/);
+  const a = tensor([1, 2], { device });
+  const y = w.mul(a);
+  a.add_(1);
+  assertThrows(() => y.sum().backward(), StateError, /in place/);
+});
+
+add('devices: mixing devices throws and names .to()', ({ device }) => {
+  const other = listDevices().find((d) => d !== device);
+  if (!other) return;
+  const a = tensor([1, 2], { device });
+  const b = tensor([1, 2], { device: other });
+  assertThrows(() => a.add(b), DeviceError, /add/, new RegExp(`'${device}'`), new RegExp(`'${other}'`), /\.to\(/);
+});
+
+/** Every conformance case; run each on the device under test. */
+export function conformanceCases(): readonly ConformanceCase[] {
+  return cases;
+}

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests import the packages' sources, so they never run against a stale build.
+export const alias = [
+  { find: /^@nn\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+  { find: /^@nn\/core$/, replacement: src('./packages/core/src/index.ts') },
+  { find: /^@nn\/cpu$/, replacement: src('./packages/cpu/src/index.ts') },
+  { find: /^@nn\/layers$/, replacement: src('./packages/layers/src/index.ts') },
+  { find: /^@nn\/gpu$/, replacement: src('./packages/gpu/src/index.ts') },
+];
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.gl.test.ts', '**/*.dawn.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
