@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import { gpuProjects } from './packages/gpu/vitest.projects.ts';
 
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -26,6 +27,7 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      ...gpuProjects(alias),
     ],
   },
 });

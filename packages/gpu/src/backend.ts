@@ -1,0 +1,345 @@
+import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp } from '@nn/core';
+import { broadcastShapes, broadcastStrides, DeviceError, fmtShape, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
+import { deleteValue, type DeviceValue, type GpuHandle } from './handle.js';
+import { runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
+import * as src from './sources.js';
+
+/** How a backend was opened: which gpu.js runtime, and what to tell the user about it. */
+export interface GpuBackendSetup {
+  device: string;
+  runtime: GpuRuntime;
+  fallback: boolean;
+  note: string;
+  /** Largest number of elements one tensor may have on this device. */
+  maxElements: number;
+  /** Where maxElements comes from, for the error message. */
+  limitText: string;
+}
+
+interface CachedKernel {
+  fn: GpuJsKernel;
+  /** The backend kernel object last seen: gpu.js may swap it (argument-type switch, fallback). */
+  inner: unknown;
+}
+
+/**
+ * nn's gpu backend: every Backend kernel is a gpu.js `pipeline: true` kernel,
+ * so results stay on the device as textures (GL) or storage buffers (WebGPU)
+ * and pass straight into the next kernel; data crosses to the host only in
+ * fromArray (upload) and readSync/read (readback). Kernels are compiled once
+ * per op and shape and cached.
+ */
+export class GpuBackend implements Backend {
+  readonly device: string;
+  readonly info: BackendInfo;
+  /** Synchronous readback; absent on WebGPU, whose readback is only asynchronous. */
+  readonly readSync?: (h: Handle) => Float32Array;
+  /** The gpu.js runtime whose kernels run (the kernel class that really ran). */
+  readonly runtime: GpuRuntime;
+  private readonly gpu: GpuJs;
+  private readonly async: boolean;
+  private readonly maxElements: number;
+  private readonly limitText: string;
+  private readonly cache = new Map<string, CachedKernel>();
+  private readonly live = new Set<GpuHandle>();
+  private bytes = 0;
+  private counters = { uploads: 0, readbacks: 0, compiles: 0, kernels: 0 };
+
+  /** @internal Use createGpuBackend(). */
+  constructor(gpu: GpuJs, setup: GpuBackendSetup) {
+    this.gpu = gpu;
+    this.device = setup.device;
+    this.runtime = setup.runtime;
+    this.async = setup.runtime === 'webgpu';
+    this.maxElements = setup.maxElements;
+    this.limitText = setup.limitText;
+    this.info = {
+      name: '@nn/gpu',
+      runtime: setup.runtime,
+      floatBits: 32,
+      syncRead: !this.async,
+      fallback: setup.fallback,
+      note: setup.note,
+    };
+    if (!this.async) this.readSync = (h) => this.readNow(h);
+  }
+
+  // ---- buffers ---------------------------------------------------------------
+
+  private handleOf(h: Handle, op: string): GpuHandle {
+    const g = h as GpuHandle;
+    if (!this.live.has(g)) throw new DeviceError(op, `use of a freed or foreign buffer of shape ${fmtShape(h.shape)} on device '${this.device}'`);
+    return g;
+  }
+
+  private newHandle(op: string, shape: Shape): GpuHandle {
+    const size = sizeOf(shape);
+    if (size > this.maxElements) {
+      throw new DeviceError(
+        op,
+        `the ${fmtShape(shape)} tensor (${size} float32 values) is larger than the ${this.runtime} device allows: ${this.limitText} = ${this.maxElements} values; ` +
+          `split the work into smaller tensors or run it on 'cpu'`,
+      );
+    }
+    const h: GpuHandle = { device: this.device, shape: [...shape], size, value: null, pending: null, error: undefined, users: 0, freed: false };
+    this.live.add(h);
+    this.bytes += size * 4;
+    return h;
+  }
+
+  /** Delete the device value once no launch still needs it. */
+  private release(h: GpuHandle): void {
+    if (!h.freed || h.users > 0 || h.pending) return;
+    deleteValue(h.value);
+    h.value = null;
+  }
+
+  fromArray(data: Float32Array, shape: Shape): Handle {
+    if (data.length !== sizeOf(shape)) throw new DeviceError('fromArray', `${data.length} values for shape ${fmtShape(shape)}`);
+    this.counters.uploads++;
+    // The upload kernel's argument is host data (a separate kernel from `copy`,
+    // whose argument is a texture: gpu.js would otherwise recompile on each switch).
+    return this.launch('upload', `upload|${data.length}`, src.copySource, [], [new Float32Array(data)], shape);
+  }
+
+  private readNow(h: Handle): Float32Array {
+    const g = this.handleOf(h, 'readSync');
+    this.counters.readbacks++;
+    if (g.size === 0) return new Float32Array(0);
+    const v = g.value!;
+    return toFloat32(v instanceof Float32Array ? v : (v.toArray() as Float32Array | number[]), g.size);
+  }
+
+  async read(h: Handle): Promise<Float32Array> {
+    const g = this.handleOf(h, 'read');
+    if (!this.async) return this.readNow(g);
+    // Keep the buffer alive while reading, even if the tensor is disposed meanwhile.
+    g.users++;
+    try {
+      const v = g.pending ? await g.pending : g.value;
+      if (g.error !== undefined) throw g.error;
+      if (g.size === 0) return new Float32Array(0);
+      this.counters.readbacks++;
+      return toFloat32(v instanceof Float32Array ? v : await v!.toArray(), g.size);
+    } finally {
+      g.users--;
+      this.release(g);
+    }
+  }
+
+  free(h: Handle): void {
+    const g = h as GpuHandle;
+    if (!this.live.delete(g)) return;
+    this.bytes -= g.size * 4;
+    g.freed = true;
+    this.release(g);
+  }
+
+  // ---- launching -------------------------------------------------------------
+
+  private kernelFor(key: string, source: () => string, size: number): CachedKernel {
+    let k = this.cache.get(key);
+    if (!k) {
+      const fn = this.gpu.createKernel(source(), {
+        output: [size],
+        pipeline: true,
+        // immutable: every call gets its own texture/buffer, which the handle owns.
+        immutable: true,
+        precision: 'single',
+        tactic: 'precision',
+        dynamicOutput: false,
+        dynamicArguments: false,
+      });
+      this.counters.compiles++;
+      k = { fn, inner: undefined };
+      this.cache.set(key, k);
+    }
+    return k;
+  }
+
+  /** gpu.js swaps the kernel behind a shortcut silently; notice it, count it, and refuse a different runtime. */
+  private checkKernel(key: string, k: CachedKernel): void {
+    const inner = k.fn.kernel;
+    if (inner === k.inner) return;
+    if (k.inner !== undefined) this.counters.compiles++;
+    k.inner = inner;
+    const cls = inner?.constructor.name ?? 'unknown';
+    const ran = runtimeOfClass(cls);
+    if (ran !== this.runtime) {
+      throw new DeviceError(
+        key.split('|')[0],
+        `gpu.js ran this kernel as ${cls} instead of the ${this.runtime} runtime this device reports` +
+          `${inner?.fallbackReason ? ` (${inner.fallbackReason})` : ''}; nn refuses to mix runtimes silently`,
+      );
+    }
+  }
+
+  private launch(op: string, key: string, source: () => string, inputs: GpuHandle[], extra: unknown[], shape: Shape): GpuHandle {
+    const out = this.newHandle(op, shape);
+    if (out.size === 0) {
+      out.value = new Float32Array(0);
+      return out;
+    }
+    const k = this.kernelFor(key, source, out.size);
+    this.counters.kernels++;
+    const run = (): unknown => {
+      const r = k.fn(...inputs.map((h) => h.value), ...extra);
+      this.checkKernel(key, k);
+      return r;
+    };
+    if (!this.async) {
+      try {
+        out.value = run() as DeviceValue;
+      } catch (e) {
+        this.free(out);
+        throw e;
+      }
+      return out;
+    }
+    // WebGPU: a pipeline kernel returns a Promise of its buffer, and a Promise
+    // is no kernel argument, so the handle keeps the pending result and this
+    // launch queues behind its inputs. Inputs stay alive until it has run.
+    for (const h of inputs) h.users++;
+    const ready = inputs.every((h) => h.pending === null && h.error === undefined);
+    const started: Promise<DeviceValue> = ready
+      ? new Promise<DeviceValue>((resolve) => resolve(run() as Promise<DeviceValue>))
+      : Promise.all(inputs.map((h) => h.pending ?? (h.error !== undefined ? Promise.reject(h.error) : null))).then(() => run() as Promise<DeviceValue>);
+    out.pending = started.then(
+      (v) => {
+        out.value = v;
+        out.pending = null;
+        this.release(out);
+        return v;
+      },
+      (e: unknown) => {
+        out.error = e;
+        out.pending = null;
+        throw e;
+      },
+    );
+    // A failed launch surfaces when the result is read; never as an unhandled rejection.
+    out.pending.catch(() => undefined);
+    started
+      .catch(() => undefined)
+      .then(() => {
+        for (const h of inputs) {
+          h.users--;
+          this.release(h);
+        }
+      });
+    return out;
+  }
+
+  // ---- kernels ---------------------------------------------------------------
+
+  unary(op: UnaryOp, x: Handle): Handle {
+    const a = this.handleOf(x, op);
+    return this.launch(op, `unary|${op}|${a.size}`, () => src.unarySource(op), [a], [], a.shape);
+  }
+
+  binary(op: BinaryOp, a: Handle, b: Handle): Handle {
+    const ha = this.handleOf(a, op);
+    const hb = this.handleOf(b, op);
+    const shape = broadcastShapes(op, ha.shape, hb.shape);
+    const same = sameShape(ha.shape, shape) && sameShape(hb.shape, shape);
+    const sa = broadcastStrides(ha.shape, shape);
+    const sb = broadcastStrides(hb.shape, shape);
+    const key = `binary|${op}|${same ? sizeOf(shape) : `${fmtShape(shape)}|${sa}|${sb}`}`;
+    return this.launch(op, key, () => src.binarySource(op, shape, sa, sb, same), [ha, hb], [], shape);
+  }
+
+  scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle {
+    const a = this.handleOf(x, op);
+    return this.launch(op, `scalar|${op}|${reversed}|${a.size}`, () => src.scalarSource(op, reversed), [a], [s], a.shape);
+  }
+
+  matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
+    const ha = this.handleOf(a, 'mm');
+    const hb = this.handleOf(b, 'mm');
+    const [ar, ac] = [ha.shape[0]!, ha.shape[1]!];
+    const [br, bc] = [hb.shape[0]!, hb.shape[1]!];
+    const m = transA ? ac : ar;
+    const k = transA ? ar : ac;
+    const n = transB ? br : bc;
+    // Strides of op(A) along (row i, inner p) and op(B) along (inner p, column j).
+    const [ai, ap] = transA ? [1, ac] : [ac, 1];
+    const [bp, bj] = transB ? [1, bc] : [bc, 1];
+    const key = `mm|${m}|${k}|${n}|${transA}|${transB}`;
+    return this.launch('mm', key, () => src.matmulSource(m, k, n, ai, ap, bp, bj), [ha, hb], [], [m, n]);
+  }
+
+  reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
+    const h = this.handleOf(x, op);
+    const strides = stridesOf(h.shape);
+    const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const keptShape = kept.map((i) => h.shape[i]!);
+    const keptStrides = kept.map((i) => strides[i]!);
+    const redShape = axes.map((i) => h.shape[i]!);
+    const redStrides = axes.map((i) => strides[i]!);
+    const key = `reduce|${op}|${fmtShape(h.shape)}|${axes}`;
+    const out = reducedShape(h.shape, axes, keepDims);
+    return this.launch(op, key, () => src.reduceSource(op, keptShape, keptStrides, redShape, redStrides), [h], [], out);
+  }
+
+  where(mask: Handle, a: Handle, b: Handle): Handle {
+    const hm = this.handleOf(mask, 'where');
+    const ha = this.handleOf(a, 'where');
+    const hb = this.handleOf(b, 'where');
+    const shape = broadcastShapes('where', hm.shape, ha.shape, hb.shape);
+    const s = [hm, ha, hb].map((h) => broadcastStrides(h.shape, shape));
+    const key = `where|${fmtShape(shape)}|${s.join('|')}`;
+    return this.launch('where', key, () => src.whereSource(shape, s[0]!, s[1]!, s[2]!), [hm, ha, hb], [], shape);
+  }
+
+  permute(x: Handle, perm: readonly number[]): Handle {
+    const h = this.handleOf(x, 'permute');
+    const inStrides = stridesOf(h.shape);
+    const shape = perm.map((p) => h.shape[p]!);
+    const strides = perm.map((p) => inStrides[p]!);
+    const key = `permute|${fmtShape(h.shape)}|${perm}`;
+    return this.launch('permute', key, () => src.gatherSource(shape, strides), [h], [], shape);
+  }
+
+  expand(x: Handle, shape: Shape): Handle {
+    const h = this.handleOf(x, 'expand');
+    const strides = broadcastStrides(h.shape, shape);
+    const key = `expand|${fmtShape(h.shape)}|${fmtShape(shape)}`;
+    return this.launch('expand', key, () => src.gatherSource(shape, strides), [h], [], shape);
+  }
+
+  copy(x: Handle, shape: Shape): Handle {
+    const h = this.handleOf(x, 'copy');
+    if (sizeOf(shape) !== h.size) throw new DeviceError('copy', `cannot copy ${h.size} values into shape ${fmtShape(shape)}`);
+    return this.launch('copy', `copy|${h.size}`, src.copySource, [h], [], shape);
+  }
+
+  stats(): BackendStats {
+    return { buffers: this.live.size, bytes: this.bytes, ...this.counters };
+  }
+
+  /** The gpu.js kernel class that ran the last compiled kernel (e.g. `WebGL2Kernel`). */
+  kernelClass(): string {
+    let cls = 'none';
+    for (const k of this.cache.values()) if (k.fn.kernel) cls = k.fn.kernel.constructor.name;
+    return cls;
+  }
+
+  /** Number of compiled kernels in the cache (one per op and shape). */
+  get cachedKernels(): number {
+    return this.cache.size;
+  }
+
+  dispose(): void {
+    for (const h of [...this.live]) this.free(h);
+    for (const k of this.cache.values()) k.fn.destroy?.();
+    this.cache.clear();
+    this.gpu.destroy();
+  }
+}
+
+function toFloat32(v: Float32Array | number[], size: number): Float32Array {
+  // gpu.js may hand back a view on a padded texture read; copy exactly `size` values.
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = v[i]!;
+  return out;
+}

@@ -1,0 +1,257 @@
+import type { BinaryOp, ReduceOp, UnaryOp } from '@nn/core';
+
+// Kernel sources as text, one generator per Backend kernel. Every tensor lives
+// on the device as a flat row-major vector, so each kernel has a 1-D output of
+// `size` threads and computes its own flat input offsets. Shapes and strides
+// are baked into the source as literals: a kernel is compiled once per op and
+// shape and cached, so the literals are its constants.
+//
+// Index arithmetic runs in float32 on GL (GLSL ES 1.0 has no reliable ints):
+// `floor((x + 0.5) / s)` keeps every quotient half a step away from an integer,
+// so rounding in the division can never flip it (exact below 2^22 elements).
+
+/** A float literal the shader translators accept (`3.0`, not `3`). */
+function lit(v: number): string {
+  if (Number.isNaN(v)) throw new Error('NaN literal');
+  const s = String(v);
+  return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+/**
+ * Lines that split the flat output index `i` over `outShape` and accumulate
+ * one offset per input from its (broadcast) strides; offsets named `o0, o1...`.
+ */
+function gatherOffsets(outShape: readonly number[], strides: readonly (readonly number[])[]): string {
+  const lines = ['let r = i;'];
+  strides.forEach((_, k) => lines.push(`let o${k} = 0.0;`));
+  let inner = 1;
+  const block: number[] = [];
+  for (let d = outShape.length - 1; d >= 0; d--) {
+    block[d] = inner;
+    inner *= outShape[d]!;
+  }
+  for (let d = 0; d < outShape.length; d++) {
+    if (outShape[d] === 1) continue;
+    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(block[d]!)});`);
+    lines.push(`r = r - q${d} * ${lit(block[d]!)};`);
+    strides.forEach((s, k) => {
+      if (s[d] !== 0) lines.push(`o${k} = o${k} + q${d} * ${lit(s[d]!)};`);
+    });
+  }
+  return lines.join('\n  ');
+}
+
+/** The expression of a unary op on `v`. */
+const unaryExpr: Record<UnaryOp, string> = {
+  neg: '-v',
+  exp: 'Math.exp(v)',
+  log: 'Math.log(v)',
+  sqrt: 'Math.sqrt(v)',
+  abs: 'Math.abs(v)',
+  relu: '(v > 0.0 ? v : 0.0)',
+  // gpu.js's GL tanh is (e-1)/(e+1) with e = exp(2x): NaN past x ≈ 44. This form
+  // never overflows, and a short series keeps small |x| free of cancellation.
+  tanh: 'nnTanh(v)',
+  sigmoid: '1.0 / (1.0 + Math.exp(-v))',
+};
+
+/** The expression of a binary op on `a`, `b`. */
+const binaryExpr: Record<BinaryOp, string> = {
+  add: 'a + b',
+  sub: 'a - b',
+  mul: 'a * b',
+  div: 'a / b',
+  pow: 'nnPow(a, b)',
+  max: 'Math.max(a, b)',
+  min: 'Math.min(a, b)',
+  lt: '(a < b ? 1.0 : 0.0)',
+  gt: '(a > b ? 1.0 : 0.0)',
+  le: '(a <= b ? 1.0 : 0.0)',
+  ge: '(a >= b ? 1.0 : 0.0)',
+  eq: '(a == b ? 1.0 : 0.0)',
+};
+
+/** Helper functions added to every kernel (gpu.js compiles only the ones a kernel calls). */
+export const helperSources: string[] = [
+  `function nnTanh(v) {
+  const x = Math.abs(v);
+  let t = 0.0;
+  if (x < 0.004) {
+    t = x - (x * x * x) / 3.0;
+  } else {
+    const e = Math.exp(-2.0 * x);
+    t = (1.0 - e) / (1.0 + e);
+  }
+  if (v < 0.0) {
+    return -t;
+  }
+  return t;
+}`,
+  // GLSL/WGSL pow is undefined for negative bases; PyTorch's is not (x**2 of a
+  // negative residual is the seed loop's loss). Small integer powers multiply,
+  // which is also exact where exp2(log2) is not.
+  `function nnPow(a, b) {
+  if (b == 2.0) {
+    return a * a;
+  }
+  if (b == 1.0) {
+    return a;
+  }
+  if (b == 0.0) {
+    return 1.0;
+  }
+  if (b == 3.0) {
+    return a * a * a;
+  }
+  if (b == 0.5) {
+    return Math.sqrt(a);
+  }
+  if (b == -1.0) {
+    return 1.0 / a;
+  }
+  if (a < 0.0) {
+    const m = Math.pow(-a, b);
+    const h = b * 0.5;
+    if (Math.floor(b) != b) {
+      return Math.sqrt(-1.0 - m * 0.0);
+    }
+    if (Math.floor(h) == h) {
+      return m;
+    }
+    return -m;
+  }
+  if (a == 0.0) {
+    if (b > 0.0) {
+      return 0.0;
+    }
+    return 1.0 / a;
+  }
+  return Math.pow(a, b);
+}`,
+];
+
+/** Copy the input (upload, copy, reshape). */
+export function copySource(): string {
+  return `function (x) {
+  return x[this.thread.x];
+}`;
+}
+
+/** Elementwise unary op. */
+export function unarySource(op: UnaryOp): string {
+  return `function (x) {
+  const v = x[this.thread.x];
+  return ${unaryExpr[op]};
+}`;
+}
+
+/** Elementwise op with a scalar argument `s` (a kernel argument, so lr changes compile nothing). */
+export function scalarSource(op: BinaryOp, reversed: boolean): string {
+  return `function (x, s) {
+  const ${reversed ? 'b' : 'a'} = x[this.thread.x];
+  const ${reversed ? 'a' : 'b'} = s;
+  return ${binaryExpr[op]};
+}`;
+}
+
+/** Elementwise binary op; `sa`, `sb` are the inputs' broadcast strides over `outShape`. */
+export function binarySource(op: BinaryOp, outShape: readonly number[], sa: readonly number[], sb: readonly number[], same: boolean): string {
+  if (same) {
+    return `function (x, y) {
+  const a = x[this.thread.x];
+  const b = y[this.thread.x];
+  return ${binaryExpr[op]};
+}`;
+  }
+  return `function (x, y) {
+  const i = this.thread.x;
+  ${gatherOffsets(outShape, [sa, sb])}
+  const a = x[o0];
+  const b = y[o1];
+  return ${binaryExpr[op]};
+}`;
+}
+
+/** mask != 0 ? a : b with broadcasting. */
+export function whereSource(outShape: readonly number[], sm: readonly number[], sa: readonly number[], sb: readonly number[]): string {
+  return `function (m, x, y) {
+  const i = this.thread.x;
+  ${gatherOffsets(outShape, [sm, sa, sb])}
+  if (m[o0] != 0.0) {
+    return x[o1];
+  }
+  return y[o2];
+}`;
+}
+
+/** A strided gather: permute and expand (input strides seen from the output). */
+export function gatherSource(outShape: readonly number[], strides: readonly number[]): string {
+  return `function (x) {
+  const i = this.thread.x;
+  ${gatherOffsets(outShape, [strides])}
+  return x[o0];
+}`;
+}
+
+/**
+ * op(A)·op(B) of m×k by k×n, one output per thread. `ai`, `ap` are A's strides
+ * along the output row and the inner index; `bp`, `bj` B's along the inner index
+ * and the output column (transposes only swap strides).
+ */
+export function matmulSource(m: number, k: number, n: number, ai: number, ap: number, bp: number, bj: number): string {
+  void m;
+  return `function (a, b) {
+  const i = Math.floor((this.thread.x + 0.5) / ${lit(n)});
+  const j = this.thread.x - i * ${lit(n)};
+  const ra = i * ${lit(ai)};
+  const cb = j * ${lit(bj)};
+  let s = 0.0;
+  for (let p = 0; p < ${k}; p++) {
+    s = s + a[ra + p * ${lit(ap)}] * b[p * ${lit(bp)} + cb];
+  }
+  return s;
+}`;
+}
+
+/**
+ * Reduce over `axes`: each thread owns one output and walks the reduced block.
+ * `keptShape`/`keptStrides` place the output in the input; the reduced
+ * dimensions are walked with their own sizes and strides. Sums use Kahan
+ * compensation so long reductions stay near PyTorch's pairwise float32 sums.
+ */
+export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStrides: readonly number[], redShape: readonly number[], redStrides: readonly number[]): string {
+  const count = redShape.reduce((p, d) => p * d, 1);
+  const walk: string[] = ['let rr = t;', 'let off = base;'];
+  let inner = 1;
+  const block: number[] = [];
+  for (let d = redShape.length - 1; d >= 0; d--) {
+    block[d] = inner;
+    inner *= redShape[d]!;
+  }
+  for (let d = 0; d < redShape.length; d++) {
+    walk.push(`const w${d} = Math.floor((rr + 0.5) / ${lit(block[d]!)});`);
+    walk.push(`rr = rr - w${d} * ${lit(block[d]!)};`);
+    walk.push(`off = off + w${d} * ${lit(redStrides[d]!)};`);
+  }
+  const start = op === 'sum' ? 'let acc = 0.0;\n  let comp = 0.0;' : 'let acc = x[base];';
+  const step =
+    op === 'sum'
+      ? `const yk = v - comp;
+    const tk = acc + yk;
+    comp = (tk - acc) - yk;
+    acc = tk;`
+      : `if (v > acc || v != v) {
+      acc = v;
+    }`;
+  return `function (x) {
+  const i = this.thread.x;
+  ${gatherOffsets(keptShape, [keptStrides]).replace(/o0/g, 'base')}
+  ${start}
+  for (let t = 0; t < ${count}; t++) {
+    ${walk.join('\n    ')}
+    const v = x[off];
+    ${step}
+  }
+  return acc;
+}`;
+}
