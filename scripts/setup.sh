@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One-shot set-up of a fresh machine: system packages (as root, Debian), then npm.
 # System packages: chromium (GPU tests on SwiftShader), xvfb + Mesa (headless-gl),
-# the toolchain headless-gl builds from source with, graphviz (checks our DOT output).
+# the toolchain headless-gl builds from source with, graphviz (checks our DOT output),
+# python3-numpy (checks .npy interop with NumPy itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="chromium xvfb xauth libgl1-mesa-dri build-essential python3 pkg-config libx11-dev libxi-dev libxext-dev graphviz"
+APT_PACKAGES="chromium xvfb xauth libgl1-mesa-dri build-essential python3 pkg-config libx11-dev libxi-dev libxext-dev graphviz python3-numpy"
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=""
