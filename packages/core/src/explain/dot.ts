@@ -1,0 +1,34 @@
+import type { Graph } from './graph.js';
+import { nodeLines, titleOf } from './text.js';
+
+// DOT strings: backslash and quote are escaped; a newline becomes \n (centred line).
+function str(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+/** The graph in Graphviz DOT (`dot -Tsvg graph.dot > graph.svg`). */
+export function toDot(g: Graph): string {
+  const out: string[] = [];
+  out.push('digraph nn {');
+  out.push(`  graph [rankdir=TB, label=${str(titleOf(g))}, labelloc=t, fontname="DejaVu Sans", fontsize=16, nodesep=0.4, ranksep=0.45];`);
+  out.push('  node [shape=box, style="rounded,filled", fontname="DejaVu Sans Mono", fontsize=11, margin="0.15,0.07"];');
+  const edgeColor = g.view === 'backward' ? '#c0392b' : '#555555';
+  out.push(`  edge [fontname="DejaVu Sans Mono", fontsize=10, color="${edgeColor}", fontcolor="${edgeColor}"];`);
+  for (const n of g.nodes) {
+    const [fill, stroke] = n.isOutput
+      ? ['#e3f4e1', '#3c8d40']
+      : n.isLeaf
+        ? n.requiresGrad
+          ? ['#fde9d0', '#d9822b']
+          : ['#eef0f3', '#8a94a6']
+        : ['#e8f1fb', '#4a7ebb'];
+    const shape = n.isOutput ? ', peripheries=2' : '';
+    out.push(`  ${n.id} [label=${str(nodeLines(g, n).join('\n'))}, fillcolor="${fill}", color="${stroke}"${shape}];`);
+  }
+  for (const e of g.edges) {
+    const attrs = e.label ? ` [label=${str(` ${e.label} `)}${g.view === 'backward' ? ', penwidth=1.6' : ''}]` : '';
+    out.push(`  ${e.from} -> ${e.to}${attrs};`);
+  }
+  out.push('}');
+  return out.join('\n') + '\n';
+}

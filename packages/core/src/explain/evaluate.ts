@@ -1,0 +1,145 @@
+import type { Device } from '../backend.js';
+import { full } from '../creation.js';
+import * as ops from '../ops/index.js';
+import { reducedShape } from '../shape.js';
+import { noGrad } from '../state.js';
+import type { Tensor } from '../tensor.js';
+import type { Expr } from './expr.js';
+
+/**
+ * Compute an explained formula with tensor ops, on the device of the tensors
+ * it reads, so the explanation is checked wherever the program ran. Gradient
+ * variables are computed from their definitions in `defs`.
+ */
+export function evaluate(e: Expr, defs: ReadonlyMap<Tensor, Expr>, device: Device): Tensor {
+  return noGrad(() => {
+    const memo = new Map<Tensor, Tensor | number>();
+    const r = go(e, defs, device, memo);
+    return typeof r === 'number' ? full(e.shape, r, { device }) : r.shape.length === e.shape.length ? r : ops.expand(r, e.shape);
+  });
+}
+
+type Val = Tensor | number;
+
+function go(e: Expr, defs: ReadonlyMap<Tensor, Expr>, device: Device, memo: Map<Tensor, Val>): Val {
+  const rec = (x: Expr): Val => go(x, defs, device, memo);
+  const tensorOf = (v: Val, shape: readonly number[]): Tensor => (typeof v === 'number' ? full(shape, v, { device }) : v);
+  switch (e.kind) {
+    case 'value':
+      return e.tensor;
+    case 'grad': {
+      let v = memo.get(e.of);
+      if (v === undefined) {
+        const d = defs.get(e.of);
+        if (!d) throw new Error(`explain: no formula for the gradient of ${e.label}`);
+        v = rec(d);
+        memo.set(e.of, v);
+      }
+      return v;
+    }
+    case 'one':
+      return 1;
+    case 'num':
+      return e.value;
+    case 'T': {
+      const a = rec(e.a);
+      return typeof a === 'number' ? a : ops.t(a);
+    }
+    case 'mm': {
+      // Transposes stay flags of the product, as the backward of mm computes them.
+      const [a, ta] = e.a.kind === 'T' ? [rec(e.a.a), true] : [rec(e.a), false];
+      const [b, tb] = e.b.kind === 'T' ? [rec(e.b.a), true] : [rec(e.b), false];
+      const sa = e.a.kind === 'T' ? e.a.a.shape : e.a.shape;
+      const sb = e.b.kind === 'T' ? e.b.a.shape : e.b.shape;
+      return ops.matmulT(tensorOf(a, sa), tensorOf(b, sb), ta, tb);
+    }
+    case 'mul':
+      return binary(rec(e.a), rec(e.b), (x, y) => x * y, ops.mul);
+    case 'add':
+      return binary(rec(e.a), rec(e.b), (x, y) => x + y, ops.add);
+    case 'sub':
+      return binary(rec(e.a), rec(e.b), (x, y) => x - y, ops.sub);
+    case 'div':
+      return binary(rec(e.a), rec(e.b), (x, y) => x / y, ops.div);
+    case 'neg': {
+      const a = rec(e.a);
+      return typeof a === 'number' ? -a : ops.neg(a);
+    }
+    case 'pow': {
+      const a = rec(e.a);
+      return typeof a === 'number' ? a ** e.p : ops.pow(a, e.p);
+    }
+    case 'cmp':
+      return ops.compare(e.op, tensorOf(rec(e.a), e.a.shape), e.b);
+    case 'fn': {
+      const args = e.args.map((x) => tensorOf(rec(x), x.shape));
+      return callFn(e.name, args, e, device);
+    }
+  }
+}
+
+function binary(a: Val, b: Val, num: (x: number, y: number) => number, op: (x: Tensor | number, y: Tensor | number) => Tensor): Val {
+  if (typeof a === 'number' && typeof b === 'number') return num(a, b);
+  return op(a, b);
+}
+
+function callFn(name: string, args: Tensor[], e: Extract<Expr, { kind: 'fn' }>, device: Device): Tensor {
+  const [a, b] = args as [Tensor, Tensor];
+  const at = e.attrs;
+  switch (name) {
+    case 'exp':
+    case 'log':
+    case 'sqrt':
+    case 'abs':
+    case 'tanh':
+    case 'sigmoid':
+    case 'relu':
+      return ops[name](a);
+    case 'sign':
+      return ops.sub(ops.compare('gt', a, 0), ops.compare('lt', a, 0));
+    case 'pow':
+      return ops.pow(a, b);
+    case 'maximum':
+      return ops.maximum(a, b);
+    case 'minimum':
+      return ops.minimum(a, b);
+    case 'gt':
+    case 'ge':
+    case 'lt':
+    case 'le':
+    case 'eq':
+      return ops.compare(name, a, b);
+    case 'ne0':
+      return ops.sub(1, ops.compare('eq', a, 0));
+    case 'clamp':
+      return ops.clamp(a, { ...(at['min'] !== undefined ? { min: at['min'] as number } : {}), ...(at['max'] !== undefined ? { max: at['max'] as number } : {}) });
+    case 'sum':
+      return ops.sum(a, at['dim'] as number[] | undefined, (at['keepdim'] as boolean | undefined) ?? false);
+    case 'mean':
+      return ops.mean(a, at['dim'] as number[] | undefined, (at['keepdim'] as boolean | undefined) ?? false);
+    case 'max':
+      return ops.amax(a, at['dim'] as number[] | undefined, (at['keepdim'] as boolean | undefined) ?? false);
+    case 'maxMask': {
+      const dims = at['dim'] as number[];
+      const kept = reducedShape(a.shape, dims, true);
+      const mask = ops.compare('eq', a, ops.reshape(ops.amax(a, dims, true), kept));
+      return ops.div(mask, ops.expand(ops.sum(mask, dims, true), a.shape));
+    }
+    case 'expand':
+      return ops.expand(a, e.shape);
+    case 'reshape':
+      return ops.reshape(a, e.shape);
+    case 'sumTo':
+      return ops.sumToShape(a, e.shape);
+    case 'permute':
+      return ops.permute(a, at['dims'] as number[]);
+    case 'to':
+      return ops.to(a, at['to'] as Device);
+    case 'maskedFill':
+      return ops.maskedFill(a, b, at['value'] as number);
+    case 'where':
+      return ops.where(args[2]!, a, b);
+    default:
+      throw new Error(`explain: cannot evaluate ${name}() on device '${device}'`);
+  }
+}

@@ -1,0 +1,6 @@
+export { graph, type Graph, type GraphNode, type GraphEdge, type GraphOptions, type GraphView } from './graph.js';
+export { explainGradient, explainGradientAsync, formatExplanation, type GradientExplanation, type GradientStep, type SavedRead } from './gradient.js';
+export { ExplainError } from './symbolic.js';
+export { toMermaid } from './mermaid.js';
+export { toDot } from './dot.js';
+export { toSvg } from './svg.js';

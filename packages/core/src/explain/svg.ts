@@ -1,0 +1,150 @@
+import type { Graph, GraphNode } from './graph.js';
+import { layeredLayout, type Box } from './layout.js';
+import { escapeXml, nodeLines, titleOf } from './text.js';
+
+// Monospace text has a known width (0.6 em a character), so boxes fit their
+// text without a font engine.
+const FONT = "'DejaVu Sans Mono', Menlo, Consolas, monospace";
+const TITLE_FONT = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
+const SIZE = 13;
+const LABEL_SIZE = 12;
+const CHAR = 0.6;
+const LINE = 1.35;
+
+const textWidth = (s: string, size: number): number => [...s].length * size * CHAR;
+
+interface Palette {
+  fill: string;
+  stroke: string;
+}
+
+function paletteOf(n: GraphNode): Palette {
+  if (n.isOutput) return { fill: '#e3f4e1', stroke: '#3c8d40' };
+  if (n.isLeaf) return n.requiresGrad ? { fill: '#fde9d0', stroke: '#d9822b' } : { fill: '#eef0f3', stroke: '#8a94a6' };
+  return { fill: '#e8f1fb', stroke: '#4a7ebb' };
+}
+
+/**
+ * The graph as a standalone SVG drawn here, no external program: boxes for
+ * tensors (weights orange, inputs grey, ops blue, the output green), arrows
+ * for data or, in the backward view, for gradients with their local derivatives.
+ */
+export function toSvg(g: Graph): string {
+  const pad = 10;
+  const lines = new Map(g.nodes.map((n) => [n.id, nodeLines(g, n)]));
+  const nodesIn = g.nodes.map((n) => {
+    const ls = lines.get(n.id)!;
+    const w = Math.max(...ls.map((l, i) => textWidth(l, i === 0 ? SIZE + 1 : SIZE))) + 2 * pad + 4;
+    return { id: n.id, w: Math.max(w, 60), h: ls.length * SIZE * LINE + 2 * pad - 2 };
+  });
+  const edgesIn = g.edges.map((e) => ({
+    from: e.from,
+    to: e.to,
+    ...(e.label ? { label: { w: textWidth(e.label, LABEL_SIZE) + 14, h: LABEL_SIZE * LINE + 8 } } : {}),
+  }));
+  const titleH = 44;
+  const legendH = 34;
+  const layout = layeredLayout(nodesIn, edgesIn, { nodeGap: 28, rankGap: 46, margin: 24 });
+  const title = titleOf(g);
+  const width = Math.ceil(Math.max(layout.width, textWidth(title, 15) * 0.95 + 48, 560));
+  const dx = (width - layout.width) / 2;
+  const height = Math.ceil(layout.height + titleH + legendH);
+  const edgeColor = g.view === 'backward' ? '#c0392b' : '#5b6270';
+
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`);
+  out.push(`<title>${escapeXml(title)}</title>`);
+  out.push('<defs>');
+  out.push(`<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse"><path d="M0,1 L10,5 L0,9 z" fill="${edgeColor}"/></marker>`);
+  out.push('</defs>');
+  out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
+  out.push(`<text x="${width / 2}" y="28" text-anchor="middle" font-family="${TITLE_FONT}" font-size="15" font-weight="bold" fill="#222">${escapeXml(title)}</text>`);
+  out.push(`<g transform="translate(${fmt(dx)},${titleH})">`);
+
+  // Edges first, so labels and boxes sit on top of the lines.
+  for (const e of layout.edges) {
+    out.push(`<path d="${curve(e.points)}" fill="none" stroke="${edgeColor}" stroke-width="${g.view === 'backward' ? 1.8 : 1.4}" marker-end="url(#arrow)"/>`);
+  }
+  g.edges.forEach((e, i) => {
+    const box = layout.edges[i]!.label;
+    if (!box || !e.label) return;
+    out.push(labelBox(box, e.label, edgeColor));
+  });
+  for (const n of g.nodes) out.push(nodeBox(layout.nodes.get(n.id)!, n, lines.get(n.id)!));
+  out.push('</g>');
+  out.push(legend(g, width, height - legendH + 6));
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function fmt(v: number): string {
+  return String(Math.round(v * 10) / 10);
+}
+
+// Smooth curve through the points with vertical tangents (reads as top-to-bottom flow).
+function curve(pts: [number, number][]): string {
+  let d = `M${fmt(pts[0]![0])},${fmt(pts[0]![1])}`;
+  for (let i = 1; i < pts.length; i++) {
+    const [x0, y0] = pts[i - 1]!;
+    const [x1, y1] = pts[i]!;
+    if (x0 === x1) {
+      d += ` L${fmt(x1)},${fmt(y1)}`;
+      continue;
+    }
+    const my = (y0 + y1) / 2;
+    d += ` C${fmt(x0)},${fmt(my)} ${fmt(x1)},${fmt(my)} ${fmt(x1)},${fmt(y1)}`;
+  }
+  return d;
+}
+
+function labelBox(b: Box, text: string, color: string): string {
+  const x = b.x - b.w / 2;
+  const y = b.y - b.h / 2;
+  return (
+    `<g class="edge-label"><rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(b.w)}" height="${fmt(b.h)}" rx="4" fill="#fff7f5" stroke="${color}" stroke-width="0.8" stroke-opacity="0.6"/>` +
+    `<text x="${fmt(b.x)}" y="${fmt(b.y + LABEL_SIZE * 0.35)}" text-anchor="middle" font-size="${LABEL_SIZE}" fill="${color}">${escapeXml(text)}</text></g>`
+  );
+}
+
+function nodeBox(b: Box, n: GraphNode, lines: string[]): string {
+  const p = paletteOf(n);
+  const x = b.x - b.w / 2;
+  const y = b.y - b.h / 2;
+  const parts: string[] = [];
+  parts.push(`<g class="node" id="${n.id}"><title>${escapeXml(`${n.name}: ${lines.slice(1).join(' · ')}`)}</title>`);
+  const rx = n.isLeaf ? b.h / 2.4 : 6;
+  parts.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(b.w)}" height="${fmt(b.h)}" rx="${fmt(rx)}" fill="${p.fill}" stroke="${p.stroke}" stroke-width="${n.isOutput ? 2.4 : 1.4}"/>`);
+  const top = b.y - ((lines.length - 1) * SIZE * LINE) / 2 + SIZE * 0.35;
+  lines.forEach((l, i) => {
+    const ty = fmt(top + i * SIZE * LINE);
+    if (i === 0) {
+      const style = n.named ? 'font-weight="bold" fill="#111"' : 'font-style="italic" fill="#555"';
+      parts.push(`<text x="${fmt(b.x)}" y="${ty}" text-anchor="middle" font-size="${SIZE + 1}" ${style}>${escapeXml(l)}</text>`);
+    } else {
+      const color = i === lines.length - 1 ? '#666' : '#222';
+      parts.push(`<text x="${fmt(b.x)}" y="${ty}" text-anchor="middle" font-size="${i === lines.length - 1 ? SIZE - 1 : SIZE}" fill="${color}">${escapeXml(l)}</text>`);
+    }
+  });
+  parts.push('</g>');
+  return parts.join('');
+}
+
+function legend(g: Graph, width: number, y: number): string {
+  const items: [string, Palette][] = [
+    ['weight (leaf, requires grad)', { fill: '#fde9d0', stroke: '#d9822b' }],
+    ...(g.view === 'forward' ? ([['input (leaf)', { fill: '#eef0f3', stroke: '#8a94a6' }]] as [string, Palette][]) : []),
+    ['made by an op', { fill: '#e8f1fb', stroke: '#4a7ebb' }],
+    ['output', { fill: '#e3f4e1', stroke: '#3c8d40' }],
+  ];
+  const size = 11;
+  const widths = items.map(([t]) => 18 + textWidth(t, size) + 18);
+  let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
+  const parts: string[] = ['<g class="legend">'];
+  items.forEach(([t, p], i) => {
+    parts.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="12" height="12" rx="3" fill="${p.fill}" stroke="${p.stroke}"/>`);
+    parts.push(`<text x="${fmt(x + 18)}" y="${fmt(y + 10)}" font-size="${size}" fill="#444">${escapeXml(t)}</text>`);
+    x += widths[i]!;
+  });
+  parts.push('</g>');
+  return parts.join('');
+}

@@ -1,0 +1,42 @@
+import type { Graph, GraphNode } from './graph.js';
+
+/** Escape text for XML content and attribute values. */
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+/** A shape as people write it: 64×1000 (a scalar is `scalar`). */
+export function shapeText(shape: readonly number[]): string {
+  return shape.length ? shape.join('×') : 'scalar';
+}
+
+/** What a tensor is, in a few words: `weight (requires grad)`, `input`, `loss`. */
+export function kindText(n: GraphNode): string {
+  if (n.isOutput) return 'output';
+  if (n.isLeaf) return n.requiresGrad ? 'leaf, requires grad' : 'leaf, input';
+  return n.op ?? '';
+}
+
+/**
+ * The lines of text in a node's box, the same for every renderer: name,
+ * formula (forward) or gradient (backward), then shape and kind.
+ */
+export function nodeLines(g: Graph, n: GraphNode): [string, ...string[]] {
+  const lines: [string, ...string[]] = [n.name];
+  if (g.view === 'forward') {
+    if (n.formula) lines.push(n.named ? `= ${n.formula}` : n.formula);
+  } else if (n.grad) {
+    lines.push(n.grad);
+  }
+  const what = n.isLeaf ? (n.requiresGrad ? 'leaf · requires grad' : 'leaf · input') : n.isOutput ? `${n.op} · output` : n.named ? n.op! : '';
+  lines.push(what ? `${shapeText(n.shape)} · ${what}` : shapeText(n.shape));
+  return lines;
+}
+
+/** Title of a picture. */
+export function titleOf(g: Graph): string {
+  const out = g.nodes.find((n) => n.id === g.output)!;
+  return g.view === 'forward'
+    ? `Forward: how ${out.name} is computed`
+    : `Backward: how the gradient of ${out.name} flows to each leaf (edges: local derivatives)`;
+}
