@@ -1,56 +1,163 @@
 import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp } from '@nn/core';
-import { reducedShape, sizeOf } from '@nn/core';
+import { broadcastShapes, reducedShape, sizeOf } from '@nn/core';
 import type { CpuHandle } from './handle.js';
 import * as k from './kernels.js';
+import * as loops from './loops.js';
+import { HeapAllocator, type Allocator, type Storage } from './storage.js';
+import { WasmArena } from './wasm/arena.js';
+import { GemmThreads, type Slot } from './wasm/threads.js';
+
+/** Which matmul kernels run: WebAssembly SIMD, or plain TypeScript (where WebAssembly is not allowed). */
+export type CpuKernels = 'wasm' | 'js';
 
 /** Options of the cpu backend. */
 export interface CpuBackendOptions {
   /** Device name to register under (default `cpu`). */
   device?: string;
+  /**
+   * `wasm`: the WebAssembly SIMD gemm (an error if it cannot load); `js`: plain
+   * TypeScript loops; `auto` (default): wasm where it loads, else js, and
+   * `info` says which and why.
+   */
+  kernels?: CpuKernels | 'auto';
+  /**
+   * Threads for large products, the caller's included (default: 2 in Node
+   * when the machine has 2 or more cores, else 1). Needs shared memory and
+   * Node's worker_threads; `info.note` says when they are off and why.
+   */
+  threads?: number;
+  /** Products smaller than this many multiply-adds stay on one thread (default 2^20). */
+  minParallelMacs?: number;
 }
 
-/** The reference backend: every kernel as plain loops on Float32Array. */
+/** A cpu buffer; when `transposed`, the block holds this 2-D tensor's transpose (a lazy `t()`). */
+class CpuBuffer implements CpuHandle {
+  readonly device: 'cpu';
+  constructor(
+    private readonly owner: CpuBackend,
+    device: string,
+    readonly shape: Shape,
+    public store: Storage,
+    public transposed: boolean,
+  ) {
+    this.device = device as 'cpu';
+  }
+
+  get data(): Float32Array {
+    if (this.transposed) this.owner.materialize(this);
+    return this.store.data;
+  }
+}
+
+function defaultThreads(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? 1;
+  return Math.min(2, Math.max(1, cores));
+}
+
+/**
+ * The cpu backend on Float32Array. Matmul runs a WebAssembly SIMD gemm
+ * (tensors then live in WebAssembly memory, so it reads them in place) or
+ * plain TypeScript loops; elementwise ops are plain loops in both. Blocks are
+ * recycled by size, and `t()`, reshape and clone share blocks (kernels never
+ * write into their inputs), so the training loop neither copies nor allocates.
+ */
 export class CpuBackend implements Backend {
   readonly device: 'cpu';
-  readonly info: BackendInfo = {
-    name: '@nn/cpu',
-    runtime: 'js',
-    floatBits: 32,
-    syncRead: true,
-    fallback: false,
-    note: 'plain JavaScript loops on Float32Array',
-  };
-  private live = new Set<CpuHandle>();
+  /** The kernels that really run. */
+  readonly kernels: CpuKernels;
+  private readonly why: string;
+  private readonly alloc: Allocator;
+  private readonly arena: WasmArena | null = null;
+  private readonly threads: GemmThreads | null = null;
+  private readonly minParallelMacs: number;
+  private mainWork = -1;
+  private live = new Set<CpuBuffer>();
   private bytes = 0;
   private counters = { uploads: 0, readbacks: 0, kernels: 0 };
 
   constructor(opts: CpuBackendOptions = {}) {
     this.device = (opts.device ?? 'cpu') as 'cpu';
+    this.minParallelMacs = opts.minParallelMacs ?? 2 ** 20;
+    const want = opts.kernels ?? 'auto';
+    let why = 'plain TypeScript loops on Float32Array (asked for)';
+    if (want !== 'js') {
+      try {
+        this.arena = new WasmArena();
+      } catch (e) {
+        if (want === 'wasm') throw new Error(`@nn/cpu: the WebAssembly SIMD kernels cannot load here (${(e as Error).message}); use createCpuBackend({ kernels: 'js' })`);
+        why = `plain TypeScript loops on Float32Array, because WebAssembly SIMD could not load: ${(e as Error).message}`;
+      }
+    }
+    this.why = why;
+    if (this.arena) {
+      this.kernels = 'wasm';
+      this.alloc = this.arena;
+      this.threads = new GemmThreads(this.arena, (opts.threads ?? defaultThreads()) - 1);
+    } else {
+      this.kernels = 'js';
+      this.alloc = new HeapAllocator();
+    }
   }
 
-  /** @internal Wrap data in a handle and count it as live. */
-  protected wrap(data: Float32Array, shape: Shape): CpuHandle {
-    const h: CpuHandle = { device: this.device, shape: [...shape], data };
+  /** What runs: `wasm-simd` or `js`, with the thread count and why in the note. */
+  get info(): BackendInfo {
+    if (this.kernels === 'js') return { name: '@nn/cpu', runtime: 'js', floatBits: 32, syncRead: true, fallback: false, note: this.why };
+    const t = this.threads!;
+    const threads = t.disabledReason
+      ? `one thread (${t.disabledReason})`
+      : `${t.workers + 1} threads for products of ≥ ${this.minParallelMacs} multiply-adds`;
+    return {
+      name: '@nn/cpu',
+      runtime: 'wasm-simd',
+      floatBits: 32,
+      syncRead: true,
+      fallback: false,
+      note: `WebAssembly SIMD gemm (AssemblyScript, 4×8 f32x4 micro-kernel, packed panels) on ${threads}; elementwise ops in TypeScript`,
+    };
+  }
+
+  /** @internal Wrap a block in a handle and count it as live. */
+  private wrap(store: Storage, shape: Shape, transposed = false): CpuBuffer {
+    const h = new CpuBuffer(this, this.device, [...shape], store, transposed);
     this.live.add(h);
-    this.bytes += data.byteLength;
+    this.bytes += store.data.byteLength;
     return h;
   }
 
+  private buffer(h: Handle): CpuBuffer {
+    const c = h as CpuBuffer;
+    if (!this.live.has(c)) throw new Error(`@nn/cpu: use of a freed or foreign buffer of shape [${h.shape.join(', ')}]`);
+    return c;
+  }
+
+  /** The values of a live handle, in row-major order of its shape. */
   protected data(h: Handle): Float32Array {
-    const c = h as CpuHandle;
-    if (!this.live.has(c)) throw new Error(`${this.info.name}: use of a freed or foreign buffer of shape [${h.shape.join(', ')}]`);
-    return c.data;
+    return this.buffer(h).data;
+  }
+
+  /** @internal Turn a lazy transpose into a row-major block of its own. */
+  materialize(h: CpuBuffer): void {
+    const [r, c] = [h.shape[0]!, h.shape[1]!];
+    const out = this.alloc.alloc(r * c);
+    loops.transposeInto(h.store.data, c, r, out.data);
+    this.alloc.release(h.store);
+    h.store = out;
+    h.transposed = false;
   }
 
   fromArray(data: Float32Array, shape: Shape): Handle {
     if (data.length !== sizeOf(shape)) throw new Error(`fromArray: ${data.length} values for shape [${shape.join(', ')}]`);
     this.counters.uploads++;
-    return this.wrap(new Float32Array(data), shape);
+    const s = this.alloc.alloc(data.length);
+    s.data.set(data);
+    return this.wrap(s, shape);
   }
 
   readSync(h: Handle): Float32Array {
     this.counters.readbacks++;
-    return new Float32Array(this.data(h));
+    return this.data(h).slice();
   }
 
   read(h: Handle): Promise<Float32Array> {
@@ -58,65 +165,158 @@ export class CpuBackend implements Backend {
   }
 
   free(h: Handle): void {
-    const c = h as CpuHandle;
-    if (this.live.delete(c)) this.bytes -= c.data.byteLength;
+    const c = h as CpuBuffer;
+    if (!this.live.delete(c)) return;
+    this.bytes -= c.store.data.byteLength;
+    this.alloc.release(c.store);
+  }
+
+  private fresh(n: number): Storage {
+    this.counters.kernels++;
+    return this.alloc.alloc(n);
   }
 
   unary(op: UnaryOp, x: Handle): Handle {
-    this.counters.kernels++;
-    return this.wrap(k.unary(op, this.data(x)), x.shape);
+    const xd = this.data(x);
+    const s = this.fresh(xd.length);
+    loops.unaryInto(op, xd, s.data);
+    return this.wrap(s, x.shape);
   }
 
   binary(op: BinaryOp, a: Handle, b: Handle): Handle {
-    this.counters.kernels++;
-    const r = k.binary(op, this.data(a), a.shape, this.data(b), b.shape);
-    return this.wrap(r.data, r.shape);
+    const shape = broadcastShapes(op, a.shape, b.shape);
+    const ad = this.data(a);
+    const bd = this.data(b);
+    const s = this.fresh(sizeOf(shape));
+    loops.binaryInto(op, ad, a.shape, bd, b.shape, shape, s.data);
+    return this.wrap(s, shape);
   }
 
-  scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle {
-    this.counters.kernels++;
-    return this.wrap(k.scalar(op, this.data(x), s, reversed), x.shape);
+  scalar(op: BinaryOp, x: Handle, v: number, reversed: boolean): Handle {
+    const xd = this.data(x);
+    const s = this.fresh(xd.length);
+    loops.scalarInto(op, xd, v, reversed, s.data);
+    return this.wrap(s, x.shape);
   }
 
   matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
-    this.counters.kernels++;
-    const r = k.matmul(this.data(a), a.shape, this.data(b), b.shape, transA, transB);
-    return this.wrap(r.data, r.shape);
+    const ab = this.buffer(a);
+    const bb = this.buffer(b);
+    const m = transA ? a.shape[1]! : a.shape[0]!;
+    const kk = transA ? a.shape[0]! : a.shape[1]!;
+    const n = transB ? b.shape[0]! : b.shape[1]!;
+    // A lazily transposed operand is its transpose in row-major order: flip the flag instead.
+    const ta = ab.transposed ? !transA : transA;
+    const tb = bb.transposed ? !transB : transB;
+    const s = this.fresh(m * n);
+    if (this.arena) this.gemm(m, n, kk, ab.store, ta, bb.store, tb, s);
+    else loops.matmulInto(ab.store.data, bb.store.data, m, n, kk, ta, tb, s.data);
+    return this.wrap(s, [m, n]);
+  }
+
+  // C = op(A)·op(B) in wasm, split by rows or columns over the ready threads.
+  private gemm(m: number, n: number, kk: number, a: Storage, ta: boolean, b: Storage, tb: boolean, c: Storage): void {
+    const arena = this.arena!;
+    if (this.mainWork < 0) this.mainWork = arena.reserve(arena.exports.workBytes());
+    const rsA = ta ? 1 : kk;
+    const csA = ta ? m : 1;
+    const rsB = tb ? 1 : n;
+    const csB = tb ? kk : 1;
+    const macs = m * n * kk;
+    const helpers: readonly Slot[] = macs >= this.minParallelMacs && this.threads ? this.threads.ready() : [];
+    if (helpers.length === 0) {
+      arena.exports.gemm(m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n, this.mainWork, 0);
+      return;
+    }
+    // Split the larger side into equal parts on micro-tile boundaries (4 rows, 8 columns).
+    const parts = helpers.length + 1;
+    const byRows = m >= n;
+    const total = byRows ? m : n;
+    const unit = byRows ? 4 : 8;
+    const chunk = Math.ceil(total / parts / unit) * unit;
+    const jobs: { slot: Slot; seq: number }[] = [];
+    const limitMs = 10_000 + macs / 1e5;
+    let mine: number[] | null = null;
+    for (let p = 0; p < parts; p++) {
+      const lo = Math.min(total, p * chunk);
+      const hi = Math.min(total, lo + chunk);
+      if (hi <= lo) continue;
+      const args = byRows
+        ? [hi - lo, n, kk, a.ptr + 4 * lo * rsA, rsA, csA, b.ptr, rsB, csB, c.ptr + 4 * lo * n, n]
+        : [m, hi - lo, kk, a.ptr, rsA, csA, b.ptr + 4 * lo * csB, rsB, csB, c.ptr + 4 * lo, n];
+      if (p === 0) mine = args;
+      else jobs.push({ slot: helpers[p - 1]!, seq: this.threads!.post(helpers[p - 1]!, args) });
+    }
+    const e = arena.exports;
+    if (mine) e.gemm(mine[0]!, mine[1]!, mine[2]!, mine[3]!, mine[4]!, mine[5]!, mine[6]!, mine[7]!, mine[8]!, mine[9]!, mine[10]!, this.mainWork, 0);
+    for (const j of jobs) this.threads!.wait(j.slot, j.seq, limitMs);
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
-    this.counters.kernels++;
-    return this.wrap(k.reduce(op, this.data(x), x.shape, axes), reducedShape(x.shape, axes, keepDims));
+    const xd = this.data(x);
+    const shape = reducedShape(x.shape, axes, keepDims);
+    const s = this.fresh(sizeOf(shape));
+    if (op === 'sum' && axes.length === x.shape.length) s.data[0] = loops.sumAll(xd);
+    else s.data.set(k.reduce(op, xd, x.shape, axes));
+    return this.wrap(s, shape);
   }
 
   where(mask: Handle, a: Handle, b: Handle): Handle {
-    this.counters.kernels++;
-    const r = k.where(this.data(mask), mask.shape, this.data(a), a.shape, this.data(b), b.shape);
-    return this.wrap(r.data, r.shape);
+    const shape = broadcastShapes('where', mask.shape, a.shape, b.shape);
+    const md = this.data(mask);
+    const ad = this.data(a);
+    const bd = this.data(b);
+    const s = this.fresh(sizeOf(shape));
+    loops.whereInto(md, mask.shape, ad, a.shape, bd, b.shape, shape, s.data);
+    return this.wrap(s, shape);
   }
 
   permute(x: Handle, perm: readonly number[]): Handle {
-    this.counters.kernels++;
-    const r = k.permute(this.data(x), x.shape, perm);
-    return this.wrap(r.data, r.shape);
+    const xb = this.buffer(x);
+    const shape = perm.map((p) => x.shape[p]!);
+    if (perm.length === 2 && perm[0] === 1) {
+      // A 2-D transpose shares the block and flips a flag; matmul reads it
+      // as is, any other kernel makes the row-major copy on first use.
+      this.counters.kernels++;
+      xb.store.refs++;
+      return this.wrap(xb.store, shape, !xb.transposed);
+    }
+    const xd = xb.data;
+    const s = this.fresh(xd.length);
+    loops.permuteInto(xd, x.shape, perm, s.data);
+    return this.wrap(s, shape);
   }
 
   expand(x: Handle, shape: Shape): Handle {
-    this.counters.kernels++;
-    return this.wrap(k.expand(this.data(x), x.shape, shape), shape);
+    const xd = this.data(x);
+    const s = this.fresh(sizeOf(shape));
+    loops.expandInto(xd, x.shape, shape, s.data);
+    return this.wrap(s, shape);
   }
 
   copy(x: Handle, shape: Shape): Handle {
+    const xb = this.buffer(x);
+    // Blocks are never written after they are made, so a copy can share one.
+    if (xb.transposed) this.materialize(xb);
     this.counters.kernels++;
-    return this.wrap(new Float32Array(this.data(x)), shape);
+    xb.store.refs++;
+    return this.wrap(xb.store, shape);
   }
 
   stats(): BackendStats {
     return { buffers: this.live.size, bytes: this.bytes, compiles: 0, ...this.counters };
   }
+
+  /** Stop the worker threads (the backend keeps working on one thread). */
+  dispose(): void {
+    this.threads?.dispose();
+  }
 }
 
-/** Make the reference cpu backend; register it with `registerBackend`. */
+/**
+ * Make the cpu backend; register it with `registerBackend`. By default it runs
+ * the WebAssembly SIMD kernels where they load and says so in `info.runtime`.
+ */
 export function createCpuBackend(opts: CpuBackendOptions = {}): CpuBackend {
   return new CpuBackend(opts);
 }

@@ -1,3 +1,3 @@
-export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './backend.js';
+export { CpuBackend, createCpuBackend, type CpuBackendOptions, type CpuKernels } from './backend.js';
 export type { CpuHandle } from './handle.js';
 export * as kernels from './kernels.js';

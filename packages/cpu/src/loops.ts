@@ -1,0 +1,273 @@
+import type { BinaryOp, Shape, UnaryOp } from '@nn/core';
+import { broadcastStrides, sizeOf, stridesOf } from '@nn/core';
+import { binaryFns, unaryFns } from './kernels.js';
+
+// Elementwise kernels that write into a caller-provided array (a recycled
+// block), with a plain loop per common op: one call per element through a
+// function table costs several times more than the arithmetic. The results
+// are identical to kernels.ts, the reference.
+
+/** out[i] = op(x[i]). */
+export function unaryInto(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  switch (op) {
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i]!;
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) {
+        const v = x[i]!;
+        out[i] = v > 0 ? v : 0;
+      }
+      return;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+      return;
+    default: {
+      const f = unaryFns[op];
+      for (let i = 0; i < n; i++) out[i] = f(x[i]!);
+    }
+  }
+}
+
+/** out[i] = op(x[i], s), or op(s, x[i]) when reversed. */
+export function scalarInto(op: BinaryOp, x: Float32Array, s: number, reversed: boolean, out: Float32Array): void {
+  const n = out.length;
+  if (!reversed || op === 'add' || op === 'mul' || op === 'max' || op === 'min' || op === 'eq') {
+    // Commutative ops and the unreversed forms.
+    switch (op) {
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = x[i]! + s;
+        return;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = x[i]! - s;
+        return;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = x[i]! * s;
+        return;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = x[i]! / s;
+        return;
+      case 'max':
+        if (s !== s) out.fill(NaN);
+        else
+          for (let i = 0; i < n; i++) {
+            const v = x[i]!;
+            out[i] = v !== v ? NaN : v > s ? v : s;
+          }
+        return;
+      case 'min':
+        if (s !== s) out.fill(NaN);
+        else
+          for (let i = 0; i < n; i++) {
+            const v = x[i]!;
+            out[i] = v !== v ? NaN : v < s ? v : s;
+          }
+        return;
+      case 'pow':
+        if (s === 2) for (let i = 0; i < n; i++) out[i] = x[i]! * x[i]!;
+        else if (s === 1) out.set(x);
+        else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, s);
+        return;
+      case 'lt':
+        for (let i = 0; i < n; i++) out[i] = x[i]! < s ? 1 : 0;
+        return;
+      case 'gt':
+        for (let i = 0; i < n; i++) out[i] = x[i]! > s ? 1 : 0;
+        return;
+      case 'le':
+        for (let i = 0; i < n; i++) out[i] = x[i]! <= s ? 1 : 0;
+        return;
+      case 'ge':
+        for (let i = 0; i < n; i++) out[i] = x[i]! >= s ? 1 : 0;
+        return;
+      case 'eq':
+        for (let i = 0; i < n; i++) out[i] = x[i]! === s ? 1 : 0;
+        return;
+    }
+  }
+  if (op === 'sub') {
+    for (let i = 0; i < n; i++) out[i] = s - x[i]!;
+    return;
+  }
+  const f = binaryFns[op];
+  for (let i = 0; i < n; i++) out[i] = f(s, x[i]!);
+}
+
+/** out[i] = op(a[i], b[i]) for arrays of one size. */
+function sameShapeInto(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  const n = out.length;
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+      return;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i]! - b[i]!;
+      return;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
+      return;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i]! / b[i]!;
+      return;
+    case 'gt':
+      for (let i = 0; i < n; i++) out[i] = a[i]! > b[i]! ? 1 : 0;
+      return;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[i] = a[i]! < b[i]! ? 1 : 0;
+      return;
+    default: {
+      const f = binaryFns[op];
+      for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+    }
+  }
+}
+
+/**
+ * Strided walk over every index of `shape`: the innermost dimension runs as a
+ * plain loop, the outer ones as an odometer, so broadcasting costs little
+ * more than the same-shape loop.
+ */
+function walk(shape: Shape, strides: number[][], inner: (offs: number[], o: number, len: number) => void): void {
+  const rank = shape.length;
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  if (rank === 0) {
+    inner(strides.map(() => 0), 0, 1);
+    return;
+  }
+  const len = shape[rank - 1]!;
+  const offs = strides.map(() => 0);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < n; o += len) {
+    inner(offs, o, len);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]!++;
+      for (let k = 0; k < offs.length; k++) offs[k]! += strides[k]![d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let k = 0; k < offs.length; k++) offs[k]! -= strides[k]![d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Elementwise op with NumPy broadcasting into out (of shape `shape`). */
+export function binaryInto(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, shape: Shape, out: Float32Array): void {
+  const n = out.length;
+  if (a.length === n && b.length === n) return sameShapeInto(op, a, b, out);
+  if (b.length === 1 && a.length === n) return scalarInto(op, a, b[0]!, false, out);
+  if (a.length === 1 && b.length === n) return scalarInto(op, b, a[0]!, true, out);
+  const f = binaryFns[op];
+  const sa = broadcastStrides(aShape, shape);
+  const sb = broadcastStrides(bShape, shape);
+  const ia = sa[sa.length - 1] ?? 0;
+  const ib = sb[sb.length - 1] ?? 0;
+  walk(shape, [sa, sb], (offs, o, len) => {
+    let pa = offs[0]!;
+    let pb = offs[1]!;
+    for (let j = 0; j < len; j++, pa += ia, pb += ib) out[o + j] = f(a[pa]!, b[pb]!);
+  });
+}
+
+/** out = mask != 0 ? a : b with broadcasting. */
+export function whereInto(m: Float32Array, mShape: Shape, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, shape: Shape, out: Float32Array): void {
+  const n = out.length;
+  if (m.length === n && (a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+    // maskedFill passes a one-element fill value: the common case.
+    if (a.length === 1 && b.length === n) {
+      const v = a[0]!;
+      for (let i = 0; i < n; i++) out[i] = m[i] !== 0 ? v : b[i]!;
+    } else if (b.length === 1 && a.length === n) {
+      const v = b[0]!;
+      for (let i = 0; i < n; i++) out[i] = m[i] !== 0 ? a[i]! : v;
+    } else if (a.length === n && b.length === n) {
+      for (let i = 0; i < n; i++) out[i] = m[i] !== 0 ? a[i]! : b[i]!;
+    } else {
+      for (let i = 0; i < n; i++) out[i] = m[i] !== 0 ? a[0]! : b[0]!;
+    }
+    return;
+  }
+  const sm = broadcastStrides(mShape, shape);
+  const sa = broadcastStrides(aShape, shape);
+  const sb = broadcastStrides(bShape, shape);
+  const last = shape.length - 1;
+  const im = sm[last] ?? 0;
+  const ia = sa[last] ?? 0;
+  const ib = sb[last] ?? 0;
+  walk(shape, [sm, sa, sb], (offs, o, len) => {
+    let pm = offs[0]!;
+    let pa = offs[1]!;
+    let pb = offs[2]!;
+    for (let j = 0; j < len; j++, pm += im, pa += ia, pb += ib) out[o + j] = m[pm] !== 0 ? a[pa]! : b[pb]!;
+  });
+}
+
+/** Broadcast x into out (of shape `shape`). */
+export function expandInto(x: Float32Array, xShape: Shape, shape: Shape, out: Float32Array): void {
+  if (x.length === 1) {
+    out.fill(x[0]!);
+    return;
+  }
+  const sx = broadcastStrides(xShape, shape);
+  const ix = sx[sx.length - 1] ?? 0;
+  walk(shape, [sx], (offs, o, len) => {
+    if (ix === 1) out.set(x.subarray(offs[0]!, offs[0]! + len), o);
+    else if (ix === 0) out.fill(x[offs[0]!]!, o, o + len);
+    else for (let j = 0, p = offs[0]!; j < len; j++, p += ix) out[o + j] = x[p]!;
+  });
+}
+
+/** Sum of every element, accumulated in float64 as the reference does. */
+export function sumAll(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s;
+}
+
+/** dst (c×r) = transpose of src (r×c), blocked so both sides stay in cache. */
+export function transposeInto(src: Float32Array, r: number, c: number, dst: Float32Array): void {
+  const B = 32;
+  for (let i0 = 0; i0 < r; i0 += B) {
+    const i1 = Math.min(i0 + B, r);
+    for (let j0 = 0; j0 < c; j0 += B) {
+      const j1 = Math.min(j0 + B, c);
+      for (let i = i0; i < i1; i++) {
+        const row = i * c;
+        for (let j = j0; j < j1; j++) dst[j * r + i] = src[row + j]!;
+      }
+    }
+  }
+}
+
+/** Output dim i is input dim perm[i], into out. */
+export function permuteInto(x: Float32Array, shape: Shape, perm: readonly number[], out: Float32Array): void {
+  const outShape = perm.map((p) => shape[p]!);
+  const inStrides = stridesOf(shape);
+  walk(outShape, [perm.map((p) => inStrides[p]!)], (offs, o, len) => {
+    const step = inStrides[perm[perm.length - 1]!]!;
+    for (let j = 0, p = offs[0]!; j < len; j++, p += step) out[o + j] = x[p]!;
+  });
+}
+
+/**
+ * C = op(A)·op(B) in plain TypeScript, into out (m×n): the i-k-j order
+ * streams rows of B and C, with B transposed into scratch first when needed.
+ * Unlike the reference it never skips zeros, so NaN and Inf propagate as in
+ * PyTorch.
+ */
+export function matmulInto(a: Float32Array, b: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, out: Float32Array): void {
+  let bt = b;
+  if (transB) {
+    bt = new Float32Array(k * n);
+    transposeInto(b, n, k, bt);
+  }
+  out.fill(0);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let p = 0; p < k; p++) {
+      const av = transA ? a[p * m + i]! : a[i * k + p]!;
+      const brow = p * n;
+      for (let j = 0; j < n; j++) out[row + j]! += av * bt[brow + j]!;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import type { Allocator, Storage } from '../storage.js';
+import { sizeClass } from '../storage.js';
+import { PRIVATE_MEMORY_WASM, SHARED_MEMORY_WASM } from './binary.generated.js';
+
+/** The exports of assembly/gemm.ts. */
+export interface GemmExports {
+  /** Scratch bytes one gemm call needs. */
+  workBytes(): number;
+  /** C = op(A)·op(B) (or += when accumulate) over byte addresses and element strides. */
+  gemm(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, work: number, accumulate: number): void;
+}
+
+const PAGE = 65536;
+/** Bytes at address 0 kept for thread control words (see threads.ts). */
+export const CONTROL_BYTES = 1024;
+const MAX_PAGES = 32768; // 2 GiB, as declared by the shared-memory build
+
+function decode(base64: string): Uint8Array {
+  if (typeof atob === 'function') {
+    const s = atob(base64);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  throw new Error('no base64 decoder (atob) in this runtime');
+}
+
+/** Can this runtime share wasm memory with workers (SharedArrayBuffer, cross-origin isolated in browsers)? */
+function canShare(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return g.crossOriginIsolated !== false;
+}
+
+/**
+ * Tensor storage inside one WebAssembly memory, so the gemm kernel reads its
+ * operands where they are. A bump allocator with free lists per size class;
+ * blocks are 64-byte aligned. With a private memory, growing detaches old
+ * views, so the arena re-points the views of live blocks after each growth.
+ */
+export class WasmArena implements Allocator {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly exports: GemmExports;
+  /** True when the memory is a SharedArrayBuffer (worker threads can use it). */
+  readonly shared: boolean;
+  private top = CONTROL_BYTES;
+  private free = new Map<number, number[]>();
+  private pooled = 0;
+  // Only for a private memory: blocks whose views must follow a growth.
+  private live = new Set<Storage>();
+
+  constructor(opts: { shared?: boolean } = {}) {
+    this.shared = opts.shared ?? canShare();
+    this.module = new WebAssembly.Module(decode(this.shared ? SHARED_MEMORY_WASM : PRIVATE_MEMORY_WASM) as BufferSource);
+    this.memory = this.shared
+      ? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
+      : new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as GemmExports;
+  }
+
+  /** Reserve raw bytes for good (scratch of a gemm thread); 64-byte aligned. */
+  reserve(bytes: number): number {
+    return this.bump(Math.ceil(bytes / 64) * 64);
+  }
+
+  private bump(bytes: number): number {
+    const ptr = this.top;
+    const end = ptr + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const cur = have / PAGE;
+      const need = Math.ceil((end - have) / PAGE);
+      // Grow by at least a quarter, so a growing workload does not grow on every op.
+      const grow = Math.min(Math.max(need, Math.ceil(cur / 4)), MAX_PAGES - cur);
+      if (grow < need) {
+        throw new RangeError(
+          `@nn/cpu: WebAssembly memory is full (${(have / 2 ** 20).toFixed(0)} MiB in use, ${(bytes / 2 ** 20).toFixed(1)} MiB more asked); ` +
+            `free tensors with dispose() or scope(), or use createCpuBackend({ kernels: 'js' })`,
+        );
+      }
+      this.memory.grow(grow);
+      if (!this.shared) for (const s of this.live) s.data = new Float32Array(this.memory.buffer, s.ptr, s.data.length);
+    }
+    this.top = end;
+    return ptr;
+  }
+
+  alloc(n: number): Storage {
+    const capacity = sizeClass(n);
+    const list = this.free.get(capacity);
+    let ptr = list?.pop();
+    if (ptr === undefined) ptr = this.bump(capacity * 4);
+    else this.pooled -= capacity * 4;
+    const s: Storage = { data: new Float32Array(this.memory.buffer, ptr, n), ptr, capacity, refs: 1 };
+    if (!this.shared) this.live.add(s);
+    return s;
+  }
+
+  release(s: Storage): void {
+    if (--s.refs > 0) return;
+    if (!this.shared) this.live.delete(s);
+    let list = this.free.get(s.capacity);
+    if (!list) this.free.set(s.capacity, (list = []));
+    list.push(s.ptr);
+    this.pooled += s.capacity * 4;
+  }
+
+  pooledBytes(): number {
+    return this.pooled;
+  }
+
+  /** Bytes of wasm memory in use or pooled. */
+  heapBytes(): number {
+    return this.top;
+  }
+}
