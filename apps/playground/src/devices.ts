@@ -1,0 +1,69 @@
+import { getBackend, listDevices, registerBackend, type Backend } from '@nn/core';
+import { createCpuBackend } from '@nn/cpu';
+import type { DeviceChoice } from './config.js';
+
+/** What the page tells the user about the device that really runs. */
+export interface DeviceReport {
+  /** The nn device name the tensors use. */
+  device: 'cpu' | 'gpu';
+  /** backend.info.runtime: what really executes the kernels. */
+  runtime: string;
+  /** backend.info.note, when the backend gives one. */
+  note: string;
+  /** A plain sentence when the requested runtime is not what runs, else null. */
+  warning: string | null;
+  /** True when reads are asynchronous only (WebGPU): the page uses `await t.data()`. */
+  asyncRead: boolean;
+}
+
+// One gpu.js backend per mode, made once: compiling kernels is slow, switching back is not.
+const gpuBackends = new Map<'webgl2' | 'webgpu', Promise<Backend>>();
+
+/** Which gpu modes this browser offers at all (a cheap check before anything is compiled). */
+export function browserOffers(): { webgl2: boolean; webgpu: boolean } {
+  const canvas = document.createElement('canvas');
+  const webgl2 = !!canvas.getContext('webgl2');
+  const webgpu = typeof (navigator as { gpu?: unknown }).gpu !== 'undefined';
+  return { webgl2, webgpu };
+}
+
+/**
+ * Register the backend for the chosen device and report what runs. The gpu
+ * choices ask @nn/gpu for exactly that gpu.js mode with the fallback allowed,
+ * so a browser without it still trains — and the report says so in words.
+ */
+export async function useDevice(choice: DeviceChoice): Promise<DeviceReport> {
+  if (choice === 'cpu') {
+    if (!listDevices().includes('cpu')) registerBackend(createCpuBackend());
+    return report('cpu', getBackend('cpu'), 'cpu');
+  }
+  let pending = gpuBackends.get(choice);
+  if (!pending) {
+    pending = (async () => {
+      let mod: typeof import('@nn/gpu');
+      try {
+        mod = await import('@nn/gpu');
+      } catch (e) {
+        throw new Error(`the GPU backend (@nn/gpu) is not available in this build: ${(e as Error).message}`);
+      }
+      return mod.createGpuBackend({ mode: choice, allowFallback: true });
+    })();
+    gpuBackends.set(choice, pending);
+    pending.catch(() => gpuBackends.delete(choice));
+  }
+  const backend = await pending;
+  // Both gpu modes register as device 'gpu'; the tensors of the previous one are freed before a switch.
+  registerBackend(backend);
+  return report('gpu', backend, choice);
+}
+
+function report(device: 'cpu' | 'gpu', b: Backend, asked: DeviceChoice): DeviceReport {
+  const runtime = b.info.runtime;
+  let warning: string | null = null;
+  if (asked !== 'cpu' && runtime !== asked) {
+    warning = `${asked === 'webgl2' ? 'WebGL2' : 'WebGPU'} is not available in this browser; gpu.js runs ${runtime} instead.` + (b.info.fallback ? ' This is a fallback, not the GPU path you asked for.' : '');
+  } else if (b.info.fallback) {
+    warning = `gpu.js runs a fallback: ${b.info.note ?? runtime}`;
+  }
+  return { device, runtime, note: b.info.note ?? '', warning, asyncRead: !b.readSync };
+}

@@ -1,0 +1,84 @@
+import { drawHeatmap, heatmapSize } from './heatmap.js';
+import type { Trainer } from './nets/index.js';
+
+const fmtShape = (s: readonly number[]): string => `[${s.join('×')}]`;
+
+interface Slot {
+  canvas: HTMLCanvasElement;
+  caption: HTMLElement;
+}
+
+/**
+ * The weights and their last gradients as heatmaps, one pair per weight.
+ * Refreshing reads each matrix back once (`await t.data()`, so it works on
+ * WebGPU too); the training loop calls it throttled.
+ */
+export class HeatmapPanel {
+  private slots: { value: Slot; grad: Slot }[] = [];
+
+  constructor(private readonly host: HTMLElement) {}
+
+  /** Lay out one value/gradient pair per weight of the trainer. */
+  layout(trainer: Trainer): void {
+    this.slots = [];
+    const figs = trainer.weights.map((w) => {
+      const [rows, cols] = w.value.shape as [number, number];
+      const fig = document.createElement('figure');
+      const title = document.createElement('figcaption');
+      title.innerHTML = `<strong>${w.name}</strong> ${fmtShape(w.value.shape)}`;
+      const pair = document.createElement('div');
+      pair.className = 'pair';
+      const make = (what: string, label: string): Slot => {
+        const f = document.createElement('figure');
+        const canvas = document.createElement('canvas');
+        const { width, height } = heatmapSize(rows, cols);
+        canvas.width = width;
+        canvas.height = height;
+        canvas.className = `heatmap heatmap-${what}`;
+        canvas.dataset.weight = w.name;
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', label);
+        const caption = document.createElement('figcaption');
+        f.append(canvas, caption);
+        pair.append(f);
+        return { canvas, caption };
+      };
+      this.slots.push({
+        value: make('value', `Heatmap of ${w.name}`),
+        grad: make('grad', `Heatmap of the gradient of ${w.name}`),
+      });
+      fig.append(title, pair);
+      return fig;
+    });
+    this.host.replaceChildren(...figs);
+  }
+
+  /** Read the weights and gradients back and redraw them. */
+  async refresh(trainer: Trainer): Promise<void> {
+    for (let i = 0; i < trainer.weights.length; i++) {
+      const w = trainer.weights[i]!;
+      const slot = this.slots[i];
+      if (!slot) continue;
+      const [rows, cols] = w.value.shape as [number, number];
+      const v = drawHeatmap(slot.value.canvas, await w.value.data(), rows, cols);
+      this.caption(slot.value, w.name, v);
+      const g = w.grad();
+      if (g && !g.isDisposed) {
+        const r = drawHeatmap(slot.grad.canvas, await g.data(), rows, cols);
+        this.caption(slot.grad, `grad_${w.name.replace(/\./g, '_')}`, r);
+      } else {
+        const ctx = slot.grad.canvas.getContext('2d')!;
+        ctx.fillStyle = '#f0f0f0';
+        ctx.fillRect(0, 0, slot.grad.canvas.width, slot.grad.canvas.height);
+        slot.grad.caption.textContent = `grad_${w.name}: none yet (take a step)`;
+        slot.grad.canvas.dataset.drawn = '0';
+      }
+    }
+  }
+
+  private caption(slot: Slot, name: string, r: { maxAbs: number; finite: boolean }): void {
+    slot.caption.textContent = `${name}: ±${r.maxAbs.toExponential(2)}${r.finite ? '' : ' — has NaN/Inf'}`;
+    slot.canvas.dataset.drawn = '1';
+    slot.canvas.dataset.maxAbs = String(r.maxAbs);
+  }
+}

@@ -1,0 +1,310 @@
+import { memory, type Tensor } from '@nn/core';
+import { fmtLoss, LossChart, type Run } from './chart.js';
+import { defaultLr, fmtLr, LABELS, type DeviceChoice, type NetKind, type Style } from './config.js';
+import { browserOffers, useDevice, type DeviceReport } from './devices.js';
+import { ExplainPanel } from './explain-panel.js';
+import { HeatmapPanel } from './heatmap-panel.js';
+import { makeTrainer, type Trainer } from './nets/index.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+/** What the form asks for. */
+interface Settings {
+  net: NetKind;
+  style: Style;
+  device: DeviceChoice;
+  lr: number;
+  steps: number;
+  seed: number;
+}
+
+type State = 'loading' | 'ready' | 'training' | 'paused' | 'done' | 'diverged' | 'error';
+
+const form = {
+  net: $<HTMLSelectElement>('net'),
+  style: $<HTMLSelectElement>('style'),
+  device: $<HTMLSelectElement>('device'),
+  lr: $<HTMLInputElement>('lr'),
+  steps: $<HTMLInputElement>('steps'),
+  seed: $<HTMLInputElement>('seed'),
+};
+const buttons = {
+  train: $<HTMLButtonElement>('train'),
+  pause: $<HTMLButtonElement>('pause'),
+  step: $<HTMLButtonElement>('step'),
+  reset: $<HTMLButtonElement>('reset'),
+  clear: $<HTMLButtonElement>('clear'),
+};
+const chart = new LossChart($<HTMLCanvasElement>('chart'), $('legend'));
+const heatmaps = new HeatmapPanel($('heatmaps'));
+const explain = new ExplainPanel($('explain'));
+
+let trainer: Trainer | null = null;
+let report: DeviceReport | null = null;
+let run: Run | null = null;
+/** The settings the current trainer was built with (all but steps). */
+let builtKey = '';
+let t = 0;
+let firstLoss: number | null = null;
+let state: State = 'loading';
+let stopRequested = false;
+let busy: Promise<void> = Promise.resolve();
+
+/** Read and check the form; a problem comes back as a sentence. */
+function readSettings(): Settings | string {
+  const lr = Number(form.lr.value.trim());
+  if (!Number.isFinite(lr) || lr <= 0) return `The learning rate must be a positive number such as 1e-6; got "${form.lr.value}".`;
+  const steps = Number(form.steps.value);
+  if (!Number.isInteger(steps) || steps < 1) return `Steps must be a whole number of at least 1; got "${form.steps.value}".`;
+  const seed = Number(form.seed.value);
+  if (!Number.isInteger(seed) || seed < 0) return `The seed must be a whole number, 0 or more; got "${form.seed.value}".`;
+  return { net: form.net.value as NetKind, style: form.style.value as Style, device: form.device.value as DeviceChoice, lr, steps, seed };
+}
+
+const keyOf = (s: Settings): string => `${s.net}|${s.style}|${s.device}|${s.lr}|${s.seed}`;
+
+function setState(s: State): void {
+  state = s;
+  const el = $('state');
+  el.textContent = s;
+  el.dataset.state = s;
+  const training = s === 'training';
+  const stuck = s === 'diverged' || s === 'loading';
+  buttons.train.disabled = training || stuck;
+  buttons.step.disabled = training || stuck;
+  buttons.pause.disabled = !training;
+  buttons.reset.disabled = s === 'loading';
+  for (const c of Object.values(form)) c.disabled = training && c !== form.steps;
+}
+
+function message(text: string): void {
+  $('message').textContent = text;
+}
+
+/** Queue an action after the running one, so clicks never interleave. Errors land on the page. */
+function serial(fn: () => Promise<void>): Promise<void> {
+  const next = busy.then(fn).catch((e: unknown) => {
+    setState('error');
+    message(`Error: ${(e as Error).message ?? String(e)}`);
+    console.warn(e);
+  });
+  busy = next;
+  return next;
+}
+
+/** Throw away the current run's tensors and build a fresh trainer from the settings. */
+async function rebuild(s: Settings): Promise<void> {
+  setState('loading');
+  message('');
+  if (trainer) {
+    trainer.dispose();
+    trainer = null;
+  }
+  if (run && run.points.length === 0) chart.removeRun(run);
+  run = null;
+  builtKey = '';
+  report = await useDevice(s.device);
+  showBackend(report);
+  trainer = makeTrainer(s.net, s.style, s.seed, report.device, s.lr);
+  builtKey = keyOf(s);
+  t = 0;
+  firstLoss = null;
+  run = chart.startRun(`${LABELS.net[s.net].split(' ')[0]}, ${s.style}, ${report.device === 'cpu' ? 'cpu' : `gpu ${report.runtime}`}, lr ${fmtLr(s.lr)}, seed ${s.seed}`);
+  showStep(null);
+  $('first-loss').textContent = '—';
+  $('sps').textContent = '—';
+  heatmaps.layout(trainer);
+  explain.setWeights(trainer.weights.map((w) => w.name));
+  await heatmaps.refresh(trainer);
+  setState('ready');
+  await explain.update(trainer);
+}
+
+function showBackend(r: DeviceReport): void {
+  const b = $('backend');
+  b.textContent = r.device === 'cpu' ? `cpu (${r.runtime})` : `gpu — gpu.js ${r.runtime}`;
+  b.dataset.runtime = r.runtime;
+  b.dataset.device = r.device;
+  $('backend-note').textContent = r.note + (r.asyncRead ? ' Reads back with await t.data().' : '');
+  const w = $('device-warning');
+  w.hidden = r.warning === null;
+  w.textContent = r.warning ?? '';
+}
+
+function showStep(loss: number | null): void {
+  $('step-count').textContent = String(t);
+  const l = $('loss');
+  l.textContent = loss === null ? '—' : fmtLoss(loss);
+  l.dataset.value = loss === null ? '' : String(loss);
+  if (report && trainer) {
+    const m = memory()[report.device];
+    if (m) $('step-count').title = `${m.buffers} live buffers on ${report.device}`;
+  }
+}
+
+/** Put one read loss on the page; returns false when it is NaN/Inf (the run has diverged). */
+function record(loss: number, s: Settings): boolean {
+  if (firstLoss === null) {
+    firstLoss = loss;
+    $('first-loss').textContent = fmtLoss(loss);
+    $('first-loss').dataset.value = String(loss);
+  }
+  chart.add(run!, t, loss);
+  showStep(loss);
+  if (Number.isFinite(loss)) return true;
+  const what = Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite';
+  message(
+    `The loss became ${what} by step ${t}: a learning rate of ${fmtLr(s.lr)} is too large for this net, so the updates overshoot ` +
+      `and the numbers overflow float32. Training stopped. Lower the learning rate (this net trains at ${fmtLr(defaultLr(s.net, s.style))}) and press Reset.`,
+  );
+  $('message').dataset.kind = 'diverged';
+  return false;
+}
+
+const nextTask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * Train until step `target` in slices, yielding to the page between slices.
+ * On the cpu every loss is read (it costs nothing); on the gpu k steps run
+ * back to back and only the last loss comes back, with k sized so that a
+ * slice takes about a tenth of a second.
+ */
+async function trainLoop(s: Settings, target: number): Promise<void> {
+  const tr = trainer!;
+  const gpu = report!.device === 'gpu';
+  stopRequested = false;
+  setState('training');
+  let k = 1;
+  let lastHeat = performance.now();
+  const samples: { time: number; t: number }[] = [{ time: performance.now(), t }];
+  let ok = true;
+  while (ok && !stopRequested && t < target) {
+    await nextTask();
+    const start = performance.now();
+    if (!gpu) {
+      do {
+        const loss = tr.step();
+        t++;
+        const v = loss.dataSync()[0]!;
+        loss.dispose();
+        ok = record(v, s);
+      } while (ok && performance.now() - start < 30 && t < target && !stopRequested);
+    } else {
+      let loss: Tensor | null = null;
+      for (let i = 0; i < k && t < target; i++) {
+        loss?.dispose();
+        loss = tr.step();
+        t++;
+      }
+      const v = (await loss!.data())[0]!;
+      loss!.dispose();
+      ok = record(v, s);
+      const took = performance.now() - start;
+      if (took < 60) k = Math.min(64, k * 2);
+      else if (took > 200 && k > 1) k = Math.max(1, Math.floor(k / 2));
+    }
+    const now = performance.now();
+    samples.push({ time: now, t });
+    while (samples.length > 2 && now - samples[1]!.time > 1500) samples.shift();
+    const first = samples[0]!;
+    if (now > first.time) $('sps').textContent = ((t - first.t) / ((now - first.time) / 1000)).toFixed(1);
+    if (now - lastHeat > (gpu ? 1000 : 500)) {
+      await heatmaps.refresh(tr);
+      lastHeat = performance.now();
+    }
+  }
+  await heatmaps.refresh(tr);
+  if (!ok) {
+    setState('diverged');
+    return;
+  }
+  setState(t >= target ? 'done' : 'paused');
+  await explain.update(tr);
+}
+
+/** Make sure the trainer matches the form (a changed setting starts a new run). */
+async function ensureBuilt(): Promise<Settings | null> {
+  const s = readSettings();
+  if (typeof s === 'string') {
+    message(s);
+    return null;
+  }
+  if (!trainer || keyOf(s) !== builtKey) await rebuild(s);
+  return s;
+}
+
+function train(): void {
+  void serial(async () => {
+    const s = await ensureBuilt();
+    if (!s || state === 'diverged') return;
+    message('');
+    const target = t < s.steps ? s.steps : t + s.steps;
+    await trainLoop(s, target);
+  });
+}
+
+function step(): void {
+  void serial(async () => {
+    const s = await ensureBuilt();
+    if (!s || state === 'diverged') return;
+    message('');
+    const loss = trainer!.step();
+    t++;
+    const v = (await loss.data())[0]!;
+    loss.dispose();
+    const ok = record(v, s);
+    await heatmaps.refresh(trainer!);
+    if (!ok) {
+      setState('diverged');
+      return;
+    }
+    setState('paused');
+    await explain.update(trainer!);
+  });
+}
+
+function reset(): void {
+  stopRequested = true;
+  void serial(async () => {
+    const s = readSettings();
+    if (typeof s === 'string') {
+      message(s);
+      return;
+    }
+    await rebuild(s);
+  });
+}
+
+// ---- wiring -------------------------------------------------------------------
+
+$('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (state !== 'training') train();
+});
+buttons.pause.addEventListener('click', () => {
+  stopRequested = true;
+});
+buttons.step.addEventListener('click', step);
+buttons.reset.addEventListener('click', reset);
+buttons.clear.addEventListener('click', () => chart.clear(run ?? undefined));
+for (const c of [form.net, form.style]) {
+  c.addEventListener('change', () => {
+    form.lr.value = fmtLr(defaultLr(form.net.value as NetKind, form.style.value as Style));
+    reset();
+  });
+}
+for (const c of [form.device, form.seed, form.lr]) c.addEventListener('change', reset);
+explain.select.addEventListener('change', () => {
+  void serial(async () => {
+    if (trainer && state !== 'training') await explain.update(trainer);
+  });
+});
+
+const offers = browserOffers();
+for (const opt of form.device.options) {
+  if ((opt.value === 'webgl2' && !offers.webgl2) || (opt.value === 'webgpu' && !offers.webgpu)) {
+    opt.textContent += ' (not offered by this browser: falls back, and says so)';
+  }
+}
+form.lr.value = fmtLr(defaultLr(form.net.value as NetKind, form.style.value as Style));
+reset();

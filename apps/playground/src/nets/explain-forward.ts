@@ -1,0 +1,57 @@
+import { dispose, type Tensor } from '@nn/core';
+import type { ExplainTarget } from './trainer.js';
+
+/** Every tensor of the recorded graph that produced `root`, root included. */
+export function graphTensors(root: Tensor): Set<Tensor> {
+  const seen = new Set<Tensor>();
+  const stack = [root];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    if (t._node) stack.push(...t._node.inputs);
+  }
+  return seen;
+}
+
+/**
+ * An ExplainTarget for a graph: disposing it frees every tensor of the graph
+ * except `owned` (the trainer's x, y and weights, which outlive it). The
+ * intermediates must live until then: the explanation reads h, h_relu, ...
+ */
+export function explainTarget(loss: Tensor, weights: readonly Tensor[], owned: readonly Tensor[]): ExplainTarget {
+  return {
+    loss,
+    weights,
+    dispose: () => {
+      const keepSet = new Set(owned);
+      const all = [...graphTensors(loss)].filter((t) => !keepSet.has(t));
+      for (const w of weights) w.zeroGrad();
+      dispose(all);
+    },
+  };
+}
+
+/**
+ * The forward pass of the manual/autograd code, recorded by autograd on
+ * copies of the current weights, with every tensor named as in the code
+ * (h, h_relu, y_pred, loss; h1, h1_relu, ... for three layers), so the graphs
+ * and the chain-rule paths use the learner's names. The training weights are
+ * not touched.
+ */
+export function functionalExplain(x: Tensor, y: Tensor, weights: readonly Tensor[]): ExplainTarget {
+  const ws = weights.map((w) => w.detach().requiresGrad_(true).named(w.name ?? 'w'));
+  const three = ws.length === 3;
+  let a = x;
+  ws.forEach((w, i) => {
+    const prefix = three ? `h${i + 1}` : 'h';
+    if (i < ws.length - 1) {
+      const h = a.mm(w).named(prefix);
+      a = h.clamp({ min: 0 }).named(`${prefix}_relu`);
+    } else {
+      a = a.mm(w).named('y_pred');
+    }
+  });
+  const loss = a.sub(y).pow(2).sum().named('loss');
+  return explainTarget(loss, ws, [x, y]);
+}

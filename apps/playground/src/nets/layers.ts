@@ -1,0 +1,74 @@
+import { dispose, keep, noGrad, scope, type Device, type Tensor } from '@nn/core';
+import { Linear, MSELoss, ReLU, Sequential } from '@nn/layers';
+import { SIZES, type NetKind } from '../config.js';
+import { seededStart } from './data.js';
+import { explainTarget } from './explain-forward.js';
+import type { Trainer, WeightView } from './trainer.js';
+
+/**
+ * The nn.Sequential version, as PyTorch's third: Linear layers (with bias and
+ * nn.Linear's uniform init from the same seeded generator), MSELoss with
+ * reduction 'sum', and the update `param -= lr * param.grad` under noGrad.
+ */
+export function layersTrainer(net: NetKind, seed: number, device: Device, lr: number): Trainer {
+  const { batch } = seededStart(net, seed, device, false);
+  const { x, y } = batch;
+  const model =
+    net === 'two'
+      ? new Sequential(new Linear(SIZES.two.D_in, SIZES.two.H, { device }), new ReLU(), new Linear(SIZES.two.H, SIZES.two.D_out, { device }))
+      : new Sequential(
+          new Linear(SIZES.three.D_in, SIZES.three.H1, { device }),
+          new ReLU(),
+          new Linear(SIZES.three.H1, SIZES.three.H2, { device }),
+          new ReLU(),
+          new Linear(SIZES.three.H2, SIZES.three.D_out, { device }),
+        );
+  const loss_fn = new MSELoss({ reduction: 'sum' });
+  // The weight matrices (not the biases) are what the heatmaps and the explain panel show.
+  const named = model.namedParameters().filter(([name]) => name.endsWith('weight'));
+  for (const [name, p] of model.namedParameters()) p.name = name;
+
+  const views: WeightView[] = named.map(([name, p]) => ({ name, value: p, grad: () => p.grad }));
+  const trainer: Trainer = {
+    weights: views,
+    lr,
+    step() {
+      const loss = scope(() => {
+        model.zeroGrad();
+        const y_pred = model.forward(x);
+        const loss = loss_fn.forward(y_pred, y);
+        loss.backward();
+        noGrad(() => {
+          for (const param of model.parameters()) param.sub_(param.grad!.mul(trainer.lr));
+        });
+        return loss;
+      });
+      return keep(loss);
+    },
+    explain() {
+      // Record the model's own forward; its parameters are leaves that require grad already.
+      // The explanation may run backward into them: set the step's gradients aside meanwhile.
+      const params = model.parameters();
+      const saved = params.map((p) => p.grad);
+      for (const p of params) p.grad = null;
+      const y_pred = model.forward(x).named('y_pred');
+      const loss = loss_fn.forward(y_pred, y).named('loss');
+      const target = explainTarget(loss, named.map(([, p]) => p), [x, y, ...params]);
+      return {
+        ...target,
+        dispose: () => {
+          target.dispose();
+          params.forEach((p, i) => {
+            p.zeroGrad();
+            p.grad = saved[i] ?? null;
+          });
+        },
+      };
+    },
+    dispose() {
+      model.dispose();
+      dispose([x, y]);
+    },
+  };
+  return trainer;
+}
