@@ -14,3 +14,8 @@ export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp, maximum, minimum, compare,
   mm, matmul, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
 } from './ops/index.js';
+export {
+  graph, toMermaid, toDot, toSvg, explainGradient, explainGradientAsync, formatExplanation, lossPlotSvg, ExplainError,
+  type Graph, type GraphNode, type GraphEdge, type GraphOptions, type GraphView,
+  type GradientExplanation, type GradientStep, type SavedRead, type LossRun, type LossPlotOptions,
+} from './explain/index.js';

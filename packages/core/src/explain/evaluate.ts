@@ -1,7 +1,7 @@
 import type { Device } from '../backend.js';
 import { full } from '../creation.js';
 import * as ops from '../ops/index.js';
-import { reducedShape } from '../shape.js';
+import { reducedShape, sizeOf } from '../shape.js';
 import { noGrad } from '../state.js';
 import type { Tensor } from '../tensor.js';
 import type { Expr } from './expr.js';
@@ -22,6 +22,13 @@ export function evaluate(e: Expr, defs: ReadonlyMap<Tensor, Expr>, device: Devic
 type Val = Tensor | number;
 
 function go(e: Expr, defs: ReadonlyMap<Tensor, Expr>, device: Device, memo: Map<Tensor, Val>): Val {
+  const v = compute(e, defs, device, memo);
+  // A product with a broadcast 1 (or a 0-d factor) keeps the expression's shape.
+  if (typeof v !== 'number' && v.size !== sizeOf(e.shape)) return ops.expand(v, e.shape);
+  return v;
+}
+
+function compute(e: Expr, defs: ReadonlyMap<Tensor, Expr>, device: Device, memo: Map<Tensor, Val>): Val {
   const rec = (x: Expr): Val => go(x, defs, device, memo);
   const tensorOf = (v: Val, shape: readonly number[]): Tensor => (typeof v === 'number' ? full(shape, v, { device }) : v);
   switch (e.kind) {

@@ -169,6 +169,11 @@ function show(e: Expr, o: RenderOptions, depth: number): Shown {
     case 'num':
       return { text: fmtNum(e.value), prec: e.value < 0 ? PREC.unary : PREC.atom };
     case 'T': {
+      // (bᵀ)ᵀ of an unnamed transpose reads as b.
+      if (e.a.kind === 'value' && o.nameOf(e.a.tensor) === undefined) {
+        const f = o.formulaOf(e.a.tensor);
+        if (f?.kind === 'T') return show(f.a, o, depth);
+      }
       const a = show(e.a, o, depth);
       return { text: `${wrap(a, PREC.atom)}ᵀ`, prec: PREC.atom };
     }
@@ -181,6 +186,8 @@ function show(e: Expr, o: RenderOptions, depth: number): Shown {
     case 'mul': {
       const a = show(e.a, o, depth);
       const b = show(e.b, o, depth);
+      // A broadcast 1 in front adds nothing to read.
+      if (e.a.kind === 'one') return b;
       // A number in front reads as a coefficient: 2(y_pred − y), 2·y_pred.
       if (e.a.kind === 'num') {
         if (b.prec < PREC.product) return { text: `${wrap(a, PREC.atom)}(${b.text})`, prec: PREC.product };

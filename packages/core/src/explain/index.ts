@@ -4,3 +4,4 @@ export { ExplainError } from './symbolic.js';
 export { toMermaid } from './mermaid.js';
 export { toDot } from './dot.js';
 export { toSvg } from './svg.js';
+export { lossPlotSvg, type LossRun, type LossPlotOptions } from './plot.js';

@@ -1,0 +1,184 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { createCpuBackend } from '@nn/cpu';
+import { registerBackend, manualSeed, randn, noGrad, tensor, type Tensor } from '../index.js';
+import { explainGradient, explainGradientAsync } from './index.js';
+import { EXPLAINED_OPS } from './rules.js';
+
+beforeAll(() => {
+  registerBackend(createCpuBackend());
+});
+
+/** The seed program's net (two layers) or its three-layer version, named as the manual code names them. */
+function net(layers: 2 | 3, [n, dIn, h, dOut] = [64, 1000, 100, 10]) {
+  manualSeed(layers);
+  const x = randn([n, dIn]).named('x');
+  const y = randn([n, dOut]).named('y');
+  const w1 = randn([dIn, h]).named('w1').requiresGrad_();
+  const w2 = randn([h, layers === 2 ? dOut : h]).named('w2').requiresGrad_();
+  const w3 = layers === 3 ? randn([h, dOut]).named('w3').requiresGrad_() : null;
+  const hh = x.mm(w1).named('h');
+  const hRelu = hh.clamp({ min: 0 }).named('h_relu');
+  let yPred: Tensor;
+  let h2: Tensor | null = null;
+  let h2Relu: Tensor | null = null;
+  if (w3) {
+    h2 = hRelu.mm(w2).named('h2');
+    h2Relu = h2.clamp({ min: 0 }).named('h2_relu');
+    yPred = h2Relu.mm(w3).named('y_pred');
+  } else {
+    yPred = hRelu.mm(w2).named('y_pred');
+  }
+  const loss = yPred.sub(y).pow(2).sum().named('loss');
+  loss.backward();
+  return { x, y, w1, w2, w3, h: hh, hRelu, h2, h2Relu, yPred, loss };
+}
+
+const maxAbs = (a: Tensor, b: Tensor): number => {
+  const da = a.dataSync();
+  const db = b.dataSync();
+  let m = 0;
+  for (let i = 0; i < da.length; i++) m = Math.max(m, Math.abs(da[i]! - db[i]!));
+  return m;
+};
+
+describe('explainGradient on the seed net', () => {
+  it('gives the manual code: grad_w2 = h_reluᵀ · grad_y_pred, grad_w1 = xᵀ · ((grad_y_pred · w2ᵀ) ⊙ [h ≥ 0])', () => {
+    const { loss, w1, w2 } = net(2);
+    const e2 = explainGradient(loss, w2);
+    expect(e2.closedForm).toBe('grad_w2 = h_reluᵀ · grad_y_pred');
+    expect(e2.where).toEqual(['grad_y_pred = 2(y_pred − y)']);
+    const e1 = explainGradient(loss, w1);
+    expect(e1.closedForm).toBe('grad_w1 = xᵀ · ((grad_y_pred · w2ᵀ) ⊙ [h ≥ 0])');
+    expect(e1.program.map((l) => `${l.name} = ${l.formula}`)).toEqual([
+      'grad_y_pred = 2(y_pred − y)',
+      'grad_h_relu = grad_y_pred · w2ᵀ',
+      'grad_h = grad_h_relu ⊙ [h ≥ 0]',
+      'grad_w1 = xᵀ · grad_h',
+    ]);
+  });
+
+  it('lists the one path to w1 with each local derivative and shape', () => {
+    const { loss, w1 } = net(2);
+    const e = explainGradient(loss, w1);
+    expect(e.paths).toHaveLength(1);
+    const p = e.paths[0]!;
+    expect(p.map((s) => s.local)).toEqual(['dL/dy_pred = 2(y_pred − y)', 'dy_pred/dh_relu = · w2ᵀ', 'dh_relu/dh = [h ≥ 0]', 'dh/dw1 = xᵀ ·']);
+    expect(p.map((s) => s.shape)).toEqual([[64, 10], [64, 100], [64, 100], [1000, 100]]);
+    expect(p[0]!.ops).toEqual(['sum', 'pow', 'sub']);
+  });
+
+  it('answers the question: h_relu is read again by the backward of the mm that used it, to form grad_w2', () => {
+    const { loss, w2 } = net(2);
+    const e = explainGradient(loss, w2);
+    const r = e.savedReads.find((s) => s.tensor === 'h_relu');
+    expect(r?.forwardUses).toEqual(['mm → y_pred']);
+    expect(r?.readBy).toMatch(/h_relu is used once in the forward pass.*backward of mm \(y_pred = h_relu · w2\) reads it again to form grad_w2/);
+    expect(String(e)).toContain('reads it again to form grad_w2');
+  });
+
+  it('each formula equals autograd within float32 tolerance (two and three layers)', () => {
+    for (const layers of [2, 3] as const) {
+      const n = net(layers);
+      for (const w of [n.w1, n.w2, n.w3].filter((t): t is Tensor => t !== null)) {
+        const e = explainGradient(n.loss, w);
+        expect(e.maxAbsDiff, `${layers}-layer ${w.name}`).not.toBeNull();
+        expect(e.maxAbsGrad!).toBeGreaterThan(0);
+        expect(e.maxAbsDiff!).toBeLessThanOrEqual(1e-5 * e.maxAbsGrad!);
+        expect(String(e)).toMatch(/differs from autograd's w\d\.grad by at most/);
+      }
+    }
+  });
+
+  it('the three-layer closed form reaches one layer further', () => {
+    const { loss, w1, w2, w3 } = net(3);
+    expect(explainGradient(loss, w3!).closedForm).toBe('grad_w3 = h2_reluᵀ · grad_y_pred');
+    expect(explainGradient(loss, w2).closedForm).toBe('grad_w2 = h_reluᵀ · ((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0])');
+    expect(explainGradient(loss, w1).closedForm).toBe('grad_w1 = xᵀ · ((((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0]) · w2ᵀ) ⊙ [h ≥ 0])');
+  });
+
+  it('matches the hand-written backprop of the seed program, not only autograd', () => {
+    const { x, y, w1, w2, h, hRelu, yPred, loss } = net(2, [16, 30, 12, 4]);
+    const e = explainGradient(loss, w1);
+    // The seed program's manual lines, with tensor ops.
+    const manual = noGrad(() => {
+      const gradYPred = yPred.sub(y).mul(2);
+      const gradHRelu = gradYPred.mm(w2.t());
+      const gradH = gradHRelu.clone();
+      gradH.maskedFill_(h.lt(0), 0);
+      return { w1: x.t().mm(gradH), w2: hRelu.t().mm(gradYPred) };
+    });
+    expect(maxAbs(manual.w1, w1.grad!)).toBeLessThanOrEqual(1e-4 * e.maxAbsGrad!);
+    expect(maxAbs(manual.w2, w2.grad!)).toBeLessThanOrEqual(1e-4 * explainGradient(loss, w2).maxAbsGrad!);
+  });
+
+  it('a tensor used twice has two paths, and their gradients add', () => {
+    manualSeed(7);
+    const w = randn([3, 3]).named('w').requiresGrad_();
+    const x = randn([4, 3]).named('x');
+    const a = x.mm(w).named('a');
+    const b = a.tanh().mm(w).named('b');
+    const loss = b.sum().named('loss');
+    loss.backward();
+    const e = explainGradient(loss, w);
+    expect(e.paths).toHaveLength(2);
+    expect(e.closedForm).toContain(' + ');
+    expect(e.maxAbsDiff!).toBeLessThanOrEqual(1e-5 * e.maxAbsGrad!);
+  });
+
+  it('the async version reads the comparison back asynchronously', async () => {
+    const { loss, w2 } = net(2, [8, 10, 6, 3]);
+    const e = await explainGradientAsync(loss, w2);
+    expect(e.maxAbsDiff!).toBeLessThanOrEqual(1e-5 * e.maxAbsGrad!);
+  });
+
+  it('says how to compare when backward() has not run, and names the fix for a leaf off the graph', () => {
+    manualSeed(1);
+    const w = randn([2, 2]).named('w').requiresGrad_();
+    const loss = w.mul(3).sum().named('loss');
+    const e = explainGradient(loss, w);
+    expect(e.maxAbsDiff).toBeNull();
+    expect(String(e)).toContain('call loss.backward() before explainGradient');
+    const other = randn([2, 2]).named('v');
+    expect(() => explainGradient(loss, other)).toThrow(/not on a recorded path.*requiresGrad = true/);
+  });
+});
+
+describe('the derivative table', () => {
+  // Each op's rule, checked against the backward autograd runs for it, on
+  // inputs away from kinks (abs, max) so both sides are well defined.
+  const cases: [string, (a: Tensor, b: Tensor) => Tensor][] = [
+    ['add', (a, b) => a.add(b)],
+    ['add (broadcast)', (a, b) => a.add(b.sum(0, true))],
+    ['sub', (a, b) => a.sub(b).sub(2)],
+    ['mul', (a, b) => a.mul(b).mul(3)],
+    ['div', (a, b) => a.div(b.abs().add(1)).div(2)],
+    ['div (scalar over tensor)', (a) => a.abs().add(1).pow(-1).mul(2)],
+    ['pow', (a) => a.pow(3)],
+    ['pow (tensor exponent)', (a, b) => a.abs().add(1).pow(b)],
+    ['max/min', (a, b) => a.maximum(b).add(a.minimum(b.mul(2)))],
+    ['neg exp log sqrt', (a) => a.neg().exp().add(a.abs().add(1).log()).add(a.abs().add(1).sqrt())],
+    ['abs tanh sigmoid relu', (a) => a.abs().add(a.tanh()).add(a.sigmoid()).add(a.relu())],
+    ['clamp', (a) => a.clamp({ min: -0.5, max: 0.5 })],
+    ['mm / matmul / t', (a, b) => a.mm(b.t()).matmul(a)],
+    ['permute reshape expand clone', (a) => a.permute(1, 0).reshape(-1).reshape(3, 4).clone().sum(0, true).expand(2, 4)],
+    ['sum mean max', (a) => a.sum(1).add(a.mean(0).sum()).add(a.max(1))],
+    ['maskedFill where', (a, b) => a.maskedFill(b.gt(0), 0).add(b)],
+  ];
+  for (const [name, f] of cases) {
+    it(name, () => {
+      manualSeed(3);
+      const a = randn([4, 3]).named('a').requiresGrad_();
+      const b = randn([4, 3]).named('b').requiresGrad_();
+      const loss = f(a, b).mul(tensor(1.5)).sum().named('loss');
+      loss.backward();
+      for (const leaf of [a, b]) {
+        if (!leaf.grad) continue;
+        const e = explainGradient(loss, leaf);
+        expect(e.maxAbsDiff!, `${name}: ${e.closedForm}`).toBeLessThanOrEqual(1e-5 * Math.max(1, e.maxAbsGrad!));
+      }
+    });
+  }
+  it('covers every op the table lists', () => {
+    expect(EXPLAINED_OPS.length).toBeGreaterThanOrEqual(28);
+  });
+});
