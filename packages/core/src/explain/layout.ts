@@ -210,21 +210,51 @@ function placeX(layers: string[][], items: Map<string, Item>, up: Map<string, st
       it.x = x;
     });
   }
-  // Pull each item toward the mean of its neighbours, keeping order and spacing:
-  // a left-to-right and a right-to-left pass each keep the spacing, so their mean does too.
+  // Pull each item toward its neighbours, keeping order and spacing, by the
+  // least-squares fit under those constraints (pool-adjacent-violators). A plain
+  // chain (one way in, from a node with one way out) pulls hardest, so it runs straight.
   for (let iter = 0; iter < 24; iter++) {
     const order = iter % 2 === 0 ? layers.map((_, r) => r) : layers.map((_, r) => layers.length - 1 - r);
     for (const r of order) {
       const layer = layers[r]!.map((id) => items.get(id)!);
-      const want = layer.map((it) => {
-        const ns = [...(up.get(it.id) ?? []), ...(down.get(it.id) ?? [])].map((n) => items.get(n)!.x);
-        return ns.length ? ns.reduce((s, v) => s + v, 0) / ns.length : it.x;
-      });
-      const left = want.slice();
-      for (let i = 1; i < layer.length; i++) left[i] = Math.max(left[i]!, left[i - 1]! + sep(layer[i - 1]!, layer[i]!));
-      const right = want.slice();
-      for (let i = layer.length - 2; i >= 0; i--) right[i] = Math.min(right[i]!, right[i + 1]! - sep(layer[i]!, layer[i + 1]!));
-      layer.forEach((it, i) => (it.x = (left[i]! + right[i]!) / 2));
+      const want: number[] = [];
+      const weight: number[] = [];
+      for (const it of layer) {
+        const ups = up.get(it.id) ?? [];
+        const ns = [...ups, ...(down.get(it.id) ?? [])].map((n) => items.get(n)!.x);
+        const chain = ups.length === 1 && (down.get(ups[0]!) ?? []).length === 1;
+        want.push(chain ? items.get(ups[0]!)!.x : ns.length ? ns.reduce((s, v) => s + v, 0) / ns.length : it.x);
+        weight.push(chain ? 10 : it.edge >= 0 ? 0.5 : 1);
+      }
+      const xs = fitOrdered(want, weight, layer.map((it, i) => (i ? sep(layer[i - 1]!, it) : 0)));
+      layer.forEach((it, i) => (it.x = xs[i]!));
     }
   }
+}
+
+/**
+ * Positions closest (weighted least squares) to `want` with x[i] − x[i−1] ≥ gap[i]:
+ * shift out the gaps, fit a non-decreasing sequence by pooling adjacent
+ * violators, shift back.
+ */
+function fitOrdered(want: number[], weight: number[], gap: number[]): number[] {
+  const offset: number[] = [];
+  let acc = 0;
+  gap.forEach((g, i) => {
+    acc += i ? g : 0;
+    offset.push(acc);
+  });
+  const blocks: { value: number; weight: number; count: number }[] = [];
+  want.forEach((w, i) => {
+    blocks.push({ value: w - offset[i]!, weight: weight[i]!, count: 1 });
+    while (blocks.length > 1 && blocks[blocks.length - 2]!.value > blocks[blocks.length - 1]!.value) {
+      const b = blocks.pop()!;
+      const a = blocks.pop()!;
+      const wsum = a.weight + b.weight;
+      blocks.push({ value: (a.value * a.weight + b.value * b.weight) / wsum, weight: wsum, count: a.count + b.count });
+    }
+  });
+  const out: number[] = [];
+  for (const b of blocks) for (let k = 0; k < b.count; k++) out.push(b.value + offset[out.length]!);
+  return out;
 }
