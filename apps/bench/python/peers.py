@@ -1,0 +1,203 @@
+"""PyTorch and NumPy runs of the nn benchmark workloads (W1-W4, W5 autograd).
+
+Called by apps/bench (src/python.ts) as
+    python3 peers.py DATA_DIR JSON_SPEC
+where DATA_DIR holds the shared inputs as .npy files and JSON_SPEC lists the
+runs. Prints one JSON object on stdout. One thread each, float32, the loss
+read back every step as the original program does with .item().
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+
+def blas_info():
+    """Which BLAS library and core OpenBLAS picked, read from this process's mappings."""
+    libs = sorted({line.split()[-1] for line in open('/proc/self/maps') if 'blas' in line.split()[-1]})
+    info = {'libraries': libs}
+    for path in libs:
+        if 'libopenblas' in path:
+            import ctypes
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            info['openblas_core'] = lib.openblas_get_corename().decode()
+            info['openblas_config'] = lib.openblas_get_config().decode()
+            info['openblas_threads'] = lib.openblas_get_num_threads()
+    return info
+
+
+def load(data, name):
+    return np.load(os.path.join(data, name + '.npy'))
+
+
+def timed(fn, reps):
+    """Run fn reps times; returns (best s, median s, last result)."""
+    times, out = [], None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), statistics.median(times), out
+
+
+# ---------------------------------------------------------------- PyTorch
+
+def torch_two_layer(torch, x, y, w1, w2, lr, steps):
+    w1, w2 = w1.clone(), w2.clone()
+    losses = []
+    for _ in range(steps):
+        h = x.mm(w1)
+        h_relu = h.clamp(min=0)
+        y_pred = h_relu.mm(w2)
+        losses.append((y_pred - y).pow(2).sum().item())
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w2 = h_relu.t().mm(grad_y_pred)
+        grad_h_relu = grad_y_pred.mm(w2.t())
+        grad_h = grad_h_relu.clone()
+        grad_h[h < 0] = 0
+        grad_w1 = x.t().mm(grad_h)
+        w1 -= lr * grad_w1
+        w2 -= lr * grad_w2
+    return losses
+
+
+def torch_three_layer(torch, x, y, w1, w2, w3, lr, steps):
+    w1, w2, w3 = w1.clone(), w2.clone(), w3.clone()
+    losses = []
+    for _ in range(steps):
+        h1 = x.mm(w1)
+        h1_relu = h1.clamp(min=0)
+        h2 = h1_relu.mm(w2)
+        h2_relu = h2.clamp(min=0)
+        y_pred = h2_relu.mm(w3)
+        losses.append((y_pred - y).pow(2).sum().item())
+        grad_y_pred = 2.0 * (y_pred - y)
+        grad_w3 = h2_relu.t().mm(grad_y_pred)
+        grad_h2 = grad_y_pred.mm(w3.t())
+        grad_h2[h2 < 0] = 0
+        grad_w2 = h1_relu.t().mm(grad_h2)
+        grad_h1 = grad_h2.mm(w2.t())
+        grad_h1[h1 < 0] = 0
+        grad_w1 = x.t().mm(grad_h1)
+        w1 -= lr * grad_w1
+        w2 -= lr * grad_w2
+        w3 -= lr * grad_w3
+    return losses
+
+
+def torch_autograd(torch, x, y, w1, w2, lr, steps):
+    w1 = w1.clone().requires_grad_(True)
+    w2 = w2.clone().requires_grad_(True)
+    losses = []
+    for _ in range(steps):
+        loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            w1 -= lr * w1.grad
+            w2 -= lr * w2.grad
+            w1.grad = None
+            w2.grad = None
+    return losses
+
+
+# ---------------------------------------------------------------- NumPy
+
+def np_two_layer(x, y, w1, w2, lr, steps):
+    w1, w2 = w1.copy(), w2.copy()
+    lr = np.float32(lr)
+    losses = []
+    for _ in range(steps):
+        h = x.dot(w1)
+        h_relu = np.maximum(h, 0)
+        y_pred = h_relu.dot(w2)
+        losses.append(float(np.square(y_pred - y).sum()))
+        grad_y_pred = np.float32(2.0) * (y_pred - y)
+        grad_w2 = h_relu.T.dot(grad_y_pred)
+        grad_h_relu = grad_y_pred.dot(w2.T)
+        grad_h = grad_h_relu.copy()
+        grad_h[h < 0] = 0
+        grad_w1 = x.T.dot(grad_h)
+        w1 -= lr * grad_w1
+        w2 -= lr * grad_w2
+    return losses
+
+
+def np_three_layer(x, y, w1, w2, w3, lr, steps):
+    w1, w2, w3 = w1.copy(), w2.copy(), w3.copy()
+    lr = np.float32(lr)
+    losses = []
+    for _ in range(steps):
+        h1 = x.dot(w1)
+        h1_relu = np.maximum(h1, 0)
+        h2 = h1_relu.dot(w2)
+        h2_relu = np.maximum(h2, 0)
+        y_pred = h2_relu.dot(w3)
+        losses.append(float(np.square(y_pred - y).sum()))
+        grad_y_pred = np.float32(2.0) * (y_pred - y)
+        grad_w3 = h2_relu.T.dot(grad_y_pred)
+        grad_h2 = grad_y_pred.dot(w3.T)
+        grad_h2[h2 < 0] = 0
+        grad_w2 = h1_relu.T.dot(grad_h2)
+        grad_h1 = grad_h2.dot(w2.T)
+        grad_h1[h1 < 0] = 0
+        grad_w1 = x.T.dot(grad_h1)
+        w1 -= lr * grad_w1
+        w2 -= lr * grad_w2
+        w3 -= lr * grad_w3
+    return losses
+
+
+def main():
+    data, spec = sys.argv[1], json.loads(sys.argv[2])
+    out = {'python': sys.version.split()[0], 'numpy': np.__version__, 'runs': [], 'skipped': {}}
+    try:
+        import torch
+        torch.set_num_threads(1)
+        out['torch'] = torch.__version__
+    except Exception as e:  # noqa: BLE001 - any import failure means "skip PyTorch, say why"
+        torch = None
+        out['skipped']['pytorch'] = f'import torch failed: {e}'
+    for run in spec['runs']:
+        peer, w, reps = run['peer'], run['workload'], run['reps']
+        if peer == 'pytorch' and torch is None:
+            continue
+        # One warm-up run of a few steps, then the timed runs.
+        if w in ('W1', 'W2', 'W3', 'W5-autograd'):
+            names = ['x', 'y', 'w1', 'w2'] + (['w3'] if w == 'W2' else [])
+            prefix = {'W1': 'w1_', 'W5-autograd': 'w1_', 'W2': 'w2_', 'W3': 'w3_'}[w]
+            arrays = [load(data, prefix + n) for n in names]
+            steps, lr = run['steps'], run['lr']
+            if peer == 'pytorch':
+                ts = [torch.from_numpy(a) for a in arrays]
+                fn = {'W1': torch_two_layer, 'W3': torch_two_layer, 'W2': torch_three_layer, 'W5-autograd': torch_autograd}[w]
+                call = lambda s: fn(torch, *ts, lr, s)  # noqa: E731
+            else:
+                fn = {'W1': np_two_layer, 'W3': np_two_layer, 'W2': np_three_layer}[w]
+                call = lambda s: fn(*arrays, lr, s)  # noqa: E731
+            call(min(steps, 3))
+            best, median, losses = timed(lambda: call(steps), reps)
+            out['runs'].append({'peer': peer, 'workload': w, 'steps': steps, 'best': best, 'median': median, 'losses': losses})
+        elif w == 'W4':
+            a, b = load(data, 'w4_a'), load(data, 'w4_b')
+            if peer == 'pytorch':
+                ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+                call = lambda: ta.mm(tb)  # noqa: E731
+                check = lambda c: float(c.double().pow(2).sum())  # noqa: E731
+            else:
+                call = lambda: a.dot(b)  # noqa: E731
+                check = lambda c: float(np.square(c.astype(np.float64)).sum())  # noqa: E731
+            call()
+            best, median, c = timed(call, reps)
+            out['runs'].append({'peer': peer, 'workload': w, 'steps': 1, 'best': best, 'median': median, 'losses': [check(c)]})
+    out['blas'] = blas_info()
+    print(json.dumps(out))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,356 @@
+#!/usr/bin/env node
+// nn's benchmark: the workloads of docs/bench.md on nn (cpu with both kernel
+// sets, gpu when it can start), TensorFlow.js (wasm and cpu), PyTorch and
+// NumPy, one after another in one process tree, from the same seeded inputs.
+// Prints a table and writes results/latest.{json,md} (partial.* for --only/--quick).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { getBackend, memory, registerBackend, tensor, type Device } from '@nn/core';
+import { createCpuBackend } from '@nn/cpu';
+import { autogradLoop, layersLoop, matmulTimed, threeLayer, twoLayer, type LayersApi } from './nn.js';
+import { loadTf, tfMatmulTimed, tfThreeLayer, tfTwoLayer } from './tfjs.js';
+import { pythonUnavailable, runPython, writeNpy, type PythonJob, type PythonReport } from './python.js';
+import { loopData, loopFlops, loops, matmulData, W4_N, type LoopData, type LoopSpec } from './workloads.js';
+import { markdown, textTable, type Results, type Row } from './report.js';
+
+const ALL = ['W1', 'W2', 'W3', 'W4', 'W5'] as const;
+/** Relative difference allowed between final losses: float32 sums in different orders drift apart over hundreds of steps. */
+const LOSS_TOL = 1e-3;
+const SEED = 0;
+
+interface Args {
+  only: Set<string>;
+  quick: boolean;
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { only: new Set(ALL), quick: false, out: fileURLToPath(new URL('../results', import.meta.url)) };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') args.quick = true;
+    else if (a === '--only') {
+      const list = (argv[++i] ?? '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const bad = list.filter((w) => !(ALL as readonly string[]).includes(w));
+      if (bad.length || !list.length) throw new Error(`--only takes a comma-separated list of ${ALL.join(', ')}; got '${argv[i] ?? ''}'`);
+      args.only = new Set(list);
+    } else if (a === '--out') args.out = argv[++i]!;
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench -- [--only W1,W4] [--quick] [--out DIR]');
+      process.exit(0);
+    } else throw new Error(`unknown flag ${a}; try --help`);
+  }
+  return args;
+}
+
+function machine(): Results['machine'] {
+  let cpu = cpus()[0]?.model ?? 'unknown CPU';
+  try {
+    const m = /Model name:\s*(.+)/.exec(execFileSync('lscpu', { encoding: 'utf8' }));
+    if (m) cpu = m[1]!.trim();
+    const flags = readFileSync('/proc/cpuinfo', 'utf8');
+    cpu += /\bavx512f\b/.test(flags) ? ' (AVX-512)' : /\bavx2\b/.test(flags) ? ' (AVX2, no AVX-512)' : '';
+  } catch {
+    // lscpu or /proc missing: keep Node's model string
+  }
+  return { cpu, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.versions.node, os: `${type()} ${release()}` };
+}
+
+interface Timing {
+  best: number;
+  median: number;
+  reps: number;
+  losses: number[];
+}
+
+/** One short warm-up run (JIT, caches), then `reps` timed runs of `steps` steps. */
+function timeLoop(fn: (steps: number) => number[], steps: number, reps: number, warmSteps: number): Timing {
+  fn(Math.min(steps, warmSteps));
+  const times: number[] = [];
+  let losses: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    losses = fn(steps);
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return { best: times[0]!, median: times[Math.floor((times.length - 1) / 2)]!, reps, losses };
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const q = args.quick;
+  const want = (w: string): boolean => args.only.has(w);
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  // Steps of the full loops, and of the slow peers (plain-JS kernels), whose time is extrapolated.
+  const steps = { W1: q ? 100 : 500, W2: q ? 100 : 500, W3: q ? 5 : 50 };
+  const slowSteps = { W1: q ? 10 : 50, W2: q ? 10 : 50, W3: q ? 0 : 1 };
+  const reps = q ? 1 : 3;
+  const w4Reps = q ? 3 : 10;
+
+  const specs: Record<string, LoopSpec> = { W1: loops.W1, W2: loops.W2, W3: loops.W3, W5: loops.W1 };
+  const data: Record<string, LoopData> = {};
+  for (const w of ['W1', 'W2', 'W3'] as const) if (want(w) || (w === 'W1' && want('W5'))) data[w] = loopData(loops[w], SEED);
+  const w4 = want('W4') ? matmulData(SEED + 1) : null;
+
+  // ------------------------------------------------------------ nn
+  registerBackend(createCpuBackend());
+  registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+  const nnPeers: { device: Device; peer: string; slow: boolean }[] = [
+    { device: 'cpu', peer: 'nn cpu', slow: false },
+    { device: 'cpu-js', peer: 'nn cpu, js kernels', slow: true },
+  ];
+  let gpuSkip: string | null = null;
+  try {
+    const spec = '@nn/gpu';
+    const gpu = (await import(spec)) as { createGpuBackend(o: { device: string }): Promise<Parameters<typeof registerBackend>[0]> };
+    registerBackend(await gpu.createGpuBackend({ device: 'gpu' }));
+    nnPeers.push({ device: 'gpu', peer: 'nn gpu', slow: true });
+  } catch (e) {
+    gpuSkip = `cannot start @nn/gpu here: ${(e as Error).message.split('\n')[0]!.slice(0, 300)}`;
+    progress(`nn gpu skipped: ${gpuSkip}`);
+  }
+  const runtimeOf = (d: Device): string => {
+    const i = getBackend(d).info;
+    return `${i.name} ${i.runtime}${i.fallback ? ' (FALLBACK)' : ''}${i.note ? ` — ${i.note}` : ''}`;
+  };
+
+  type Measure = { workload: string; peer: string; runtime: string; t: Timing | null; stepsRun: number; stepsFull: number; flopsFull: number; skipped?: string };
+  const measured: Measure[] = [];
+  const addLoop = (workload: string, peer: string, runtime: string, spec: LoopSpec, stepsRun: number, run: () => Timing | null, skipped?: string): void => {
+    // The full workload of this run (fewer steps under --quick); slow peers run part of it.
+    const key = workload.startsWith('W5') ? 'W1' : workload;
+    const stepsFull = (steps as Record<string, number>)[key] ?? spec.steps;
+    if (skipped) {
+      measured.push({ workload, peer, runtime, t: null, stepsRun: 0, stepsFull, flopsFull: 0, skipped });
+      return;
+    }
+    progress(`${workload} ${peer} (${stepsRun} steps)...`);
+    const t = run();
+    measured.push({ workload, peer, runtime, t, stepsRun, stepsFull, flopsFull: loopFlops(spec) * stepsFull });
+  };
+
+  for (const p of nnPeers) {
+    const rt = runtimeOf(p.device);
+    for (const w of ['W1', 'W2', 'W3'] as const) {
+      if (!want(w)) continue;
+      const n = p.slow ? slowSteps[w] : steps[w];
+      const fn = w === 'W2' ? threeLayer : twoLayer;
+      if (n === 0) addLoop(w, p.peer, rt, loops[w], 0, () => null, 'too slow for --quick');
+      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : 5));
+    }
+    if (want('W5') && !p.slow) {
+      const n = steps.W1;
+      addLoop('W5 autograd', p.peer, rt, loops.W1, n, () => timeLoop((s) => autogradLoop(data.W1!, p.device, loops.W1.lr, s), n, reps, 5));
+      let layers: LayersApi | null = null;
+      let why = '';
+      try {
+        layers = (await import('@nn/layers')) as unknown as LayersApi;
+      } catch (e) {
+        why = `@nn/layers cannot load: ${(e as Error).message}`;
+      }
+      if (layers) addLoop('W5 layers', p.peer, rt, loops.W1, n, () => timeLoop((s) => layersLoop(layers!, data.W1!, p.device, loops.W1.lr, s), n, reps, 5));
+      else addLoop('W5 layers', p.peer, rt, loops.W1, n, () => null, why);
+    }
+    if (want('W4')) {
+      progress(`W4 ${p.peer}...`);
+      const a = tensor(w4!.a, { shape: [W4_N, W4_N], device: p.device });
+      const b = tensor(w4!.b, { shape: [W4_N, W4_N], device: p.device });
+      const syncRead = p.device === 'gpu';
+      const r = p.slow ? 1 : w4Reps;
+      matmulTimed(a, b, syncRead);
+      const times: number[] = [];
+      let check = 0;
+      for (let i = 0; i < r; i++) {
+        const m = matmulTimed(a, b, syncRead);
+        times.push(m.seconds);
+        check = m.check;
+      }
+      times.sort((x, y) => x - y);
+      a.dispose();
+      b.dispose();
+      measured.push({ workload: 'W4', peer: p.peer, runtime: rt, t: { best: times[0]!, median: times[Math.floor((r - 1) / 2)]!, reps: r, losses: [check] }, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
+    }
+  }
+  if (gpuSkip) measured.push({ workload: [...args.only].join(','), peer: 'nn gpu', runtime: '', t: null, stepsRun: 0, stepsFull: 0, flopsFull: 0, skipped: gpuSkip });
+
+  // Per-op overhead: the seed loop at tiny sizes, where kernels cost next to nothing.
+  const overhead: Results['overhead'] = [];
+  if (want('W1')) {
+    const tiny: LoopSpec = { sizes: [4, 8, 8, 2], lr: 1e-3, steps: 2000 };
+    const d = loopData(tiny, SEED);
+    for (const p of nnPeers.filter((x) => x.device !== 'gpu')) {
+      twoLayer(d, p.device, tiny.lr, 200);
+      const k0 = memory()[p.device]!.kernels;
+      const t0 = performance.now();
+      twoLayer(d, p.device, tiny.lr, tiny.steps);
+      const us = ((performance.now() - t0) * 1000) / tiny.steps;
+      const ops = Math.round((memory()[p.device]!.kernels - k0) / tiny.steps);
+      overhead.push({ peer: p.peer, stepMicros: us, opsPerStep: ops, opMicros: us / ops });
+    }
+  }
+
+  // ------------------------------------------------------------ TensorFlow.js
+  for (const backend of ['wasm', 'cpu'] as const) {
+    const peer = `TensorFlow.js ${backend}`;
+    const slow = backend === 'cpu';
+    let tf;
+    try {
+      tf = await loadTf(backend);
+    } catch (e) {
+      measured.push({ workload: [...args.only].join(','), peer, runtime: '', t: null, stepsRun: 0, stepsFull: 0, flopsFull: 0, skipped: (e as Error).message });
+      continue;
+    }
+    const rt = `tfjs-core 4.22 ${tf.runtime}${backend === 'wasm' ? '; transposed products as matMul(transpose(a), b), its fast form' : ''}`;
+    for (const w of ['W1', 'W2', 'W3'] as const) {
+      if (!want(w)) continue;
+      const n = slow ? slowSteps[w] : steps[w];
+      const fn = w === 'W2' ? tfThreeLayer : tfTwoLayer;
+      if (n === 0) addLoop(w, peer, rt, loops[w], 0, () => null, 'too slow for --quick');
+      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => fn(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : 5));
+    }
+    if (want('W4')) {
+      progress(`W4 ${peer}...`);
+      const r = slow ? 1 : w4Reps;
+      tfMatmulTimed(tf.tf, w4!.a, w4!.b, W4_N);
+      const times: number[] = [];
+      let check = 0;
+      for (let i = 0; i < r; i++) {
+        const m = tfMatmulTimed(tf.tf, w4!.a, w4!.b, W4_N);
+        times.push(m.seconds);
+        check = m.check;
+      }
+      times.sort((x, y) => x - y);
+      measured.push({ workload: 'W4', peer, runtime: rt, t: { best: times[0]!, median: times[Math.floor((r - 1) / 2)]!, reps: r, losses: [check] }, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
+    }
+  }
+
+  // ------------------------------------------------------------ PyTorch and NumPy
+  const noPython = pythonUnavailable();
+  if (noPython) {
+    progress(`PyTorch and NumPy skipped: ${noPython}`);
+    for (const peer of ['PyTorch', 'NumPy']) measured.push({ workload: [...args.only].join(','), peer, runtime: '', t: null, stepsRun: 0, stepsFull: 0, flopsFull: 0, skipped: noPython });
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'nn-bench-'));
+    try {
+      const jobs: PythonJob[] = [];
+      for (const [w, prefix] of [['W1', 'w1_'], ['W2', 'w2_'], ['W3', 'w3_']] as const) {
+        const d = data[w];
+        if (!d) continue;
+        writeNpy(dir, `${prefix}x`, d.x, d.shapes.x);
+        writeNpy(dir, `${prefix}y`, d.y, d.shapes.y);
+        d.w.forEach((a, i) => writeNpy(dir, `${prefix}w${i + 1}`, a, d.shapes.w[i]!));
+        if (want(w)) for (const peer of ['pytorch', 'numpy'] as const) jobs.push({ peer, workload: w, steps: steps[w], lr: loops[w].lr, reps: w === 'W3' ? 1 : reps });
+      }
+      if (want('W5')) jobs.push({ peer: 'pytorch', workload: 'W5-autograd', steps: steps.W1, lr: loops.W1.lr, reps });
+      if (w4) {
+        writeNpy(dir, 'w4_a', w4.a, [W4_N, W4_N]);
+        writeNpy(dir, 'w4_b', w4.b, [W4_N, W4_N]);
+        for (const peer of ['pytorch', 'numpy'] as const) jobs.push({ peer, workload: 'W4', reps: w4Reps });
+      }
+      progress('PyTorch and NumPy...');
+      const rep: PythonReport = runPython(dir, jobs);
+      const blas = rep.blas.openblas_core
+        ? `OpenBLAS (${rep.blas.openblas_config?.split(' ').slice(0, 2).join(' ')}, core ${rep.blas.openblas_core}), 1 thread`
+        : `BLAS: ${rep.blas.libraries.join(', ') || 'unknown'}`;
+      for (const [key, peer] of [['pytorch', 'PyTorch'], ['numpy', 'NumPy']] as const) {
+        if (rep.skipped[key]) measured.push({ workload: [...args.only].join(','), peer, runtime: '', t: null, stepsRun: 0, stepsFull: 0, flopsFull: 0, skipped: rep.skipped[key] });
+        const rt = key === 'pytorch' ? `torch ${rep.torch}, ${blas}` : `numpy ${rep.numpy}, ${blas}`;
+        for (const r of rep.runs.filter((x) => x.peer === key)) {
+          const workload = r.workload === 'W5-autograd' ? 'W5 autograd' : r.workload;
+          const spec = specs[r.workload.slice(0, 2)]!;
+          const t: Timing = { best: r.best, median: r.median, reps: jobs.find((j) => j.peer === key && j.workload === r.workload)!.reps, losses: r.losses };
+          measured.push({ workload, peer, runtime: rt, t, stepsRun: r.steps, stepsFull: r.steps, flopsFull: r.workload === 'W4' ? 2 * W4_N ** 3 : loopFlops(spec) * r.steps });
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  // ------------------------------------------------------------ table
+  const order = ['W1', 'W2', 'W3', 'W4', 'W5 autograd', 'W5 layers'];
+  const byKey = new Map(measured.map((m) => [`${m.workload}|${m.peer}`, m]));
+  const refOf = (w: string): Measure | undefined => byKey.get(`${w}|nn cpu`);
+  for (const m of measured) {
+    if (!m.t) {
+      rows.push({ workload: m.workload, peer: m.peer, runtime: m.runtime, seconds: null, median: null, reps: 0, stepsRun: 0, stepsFull: m.stepsFull, gflops: null, ratio: null, loss: null, lossDiff: null, lossOk: null, skipped: m.skipped ?? 'not run' });
+      continue;
+    }
+    const scale = m.stepsFull / m.stepsRun;
+    const seconds = m.t.best * scale;
+    const ref = refOf(m.workload);
+    const refSeconds = ref?.t ? ref.t.best * (ref.stepsFull / ref.stepsRun) : null;
+    const loss = m.t.losses[m.t.losses.length - 1] ?? null;
+    // The loss the reference (nn cpu) had after the same number of steps; W5 starts from W1's inputs.
+    const refLosses = (ref?.t ?? refOf('W1')?.t)?.losses;
+    const isRef = m.peer === 'nn cpu' && (m.workload === 'W1' || !m.workload.startsWith('W5'));
+    const refLoss = isRef ? null : m.workload.startsWith('W5') ? refOf('W1')?.t?.losses[m.stepsRun - 1] : refLosses?.[m.workload === 'W4' ? 0 : m.stepsRun - 1];
+    const lossDiff = loss !== null && refLoss != null ? Math.abs(loss - refLoss) / Math.max(Math.abs(refLoss), 1e-30) : null;
+    rows.push({
+      workload: m.workload,
+      peer: m.peer,
+      runtime: m.runtime,
+      seconds,
+      median: m.t.median * scale,
+      reps: m.t.reps,
+      stepsRun: m.stepsRun,
+      stepsFull: m.stepsFull,
+      gflops: m.flopsFull / seconds / 1e9,
+      ratio: refSeconds ? seconds / refSeconds : null,
+      loss,
+      lossDiff,
+      lossOk: lossDiff === null ? null : lossDiff <= LOSS_TOL,
+    });
+  }
+  rows.sort((a, b) => (order.indexOf(a.workload) + 1 || 99) - (order.indexOf(b.workload) + 1 || 99));
+
+  notes.push('Times are of the whole workload: every step runs the forward pass, reads the loss back to JavaScript/Python (as the seed program\'s `.item()`), computes the gradients and updates the weights. GFLOP/s counts matrix-product flops only.');
+  notes.push('`*`: fewer steps ran and the time is scaled to the full workload (steps run / full: ' +
+    rows.filter((r) => r.stepsRun && r.stepsRun < r.stepsFull).map((r) => `${r.workload} ${r.peer} ${r.stepsRun}/${r.stepsFull}`).join(', ') + ').');
+  notes.push(`Best and median of the timed repetitions after one warm-up run; W4 is one ${W4_N}×${W4_N} product (best and median of ${w4Reps} on the fast peers, 1 on the slow ones).`);
+  notes.push(`Final loss check: each peer's loss after its last step against nn cpu's loss after as many steps, from the same inputs (relative tolerance ${LOSS_TOL}); for W4 the squared Frobenius norm of the product.`);
+  const w1 = rows.find((r) => r.workload === 'W1' && r.peer === 'nn cpu');
+  for (const v of ['W5 autograd', 'W5 layers']) {
+    const r = rows.find((x) => x.workload === v && x.peer === 'nn cpu');
+    if (r?.seconds && w1?.seconds) notes.push(`${v} costs ${(r.seconds / w1.seconds).toFixed(2)}x the manual W1 loop on nn cpu (target ≤ 1.2x).`);
+  }
+
+  const results: Results = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+    machine: machine(),
+    quick: q,
+    lossTolerance: LOSS_TOL,
+    rows,
+    notes,
+    overhead,
+  };
+  console.log(textTable(results));
+  if (overhead.length) for (const o of overhead) console.log(`per-op overhead, ${o.peer}: ${o.opMicros.toFixed(2)} µs/op (${o.opsPerStep} ops, ${o.stepMicros.toFixed(1)} µs per tiny step)`);
+  for (const n of notes) console.log(`- ${n}`);
+  mkdirSync(args.out, { recursive: true });
+  const base = args.quick || args.only.size < ALL.length ? 'partial' : 'latest';
+  writeFileSync(join(args.out, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(args.out, `${base}.md`), markdown(results));
+  console.log(`wrote ${join(args.out, base)}.{json,md}`);
+  const bad = rows.filter((r) => r.lossOk === false);
+  for (const b of [...nnPeers.map((p) => p.device)]) getBackend(b).dispose?.();
+  if (bad.length) {
+    console.error(`final losses differ beyond ${LOSS_TOL}: ${bad.map((r) => `${r.workload} ${r.peer}`).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,148 @@
+import { matmulT, noGrad, scope, tensor, type Device, type Tensor } from '@nn/core';
+import type { LoopData } from './workloads.js';
+
+// The workloads written with nn, line for line as the seed program.
+
+function load(d: LoopData, device: Device): { x: Tensor; y: Tensor; w: Tensor[] } {
+  return {
+    x: tensor(d.x, { shape: d.shapes.x, device }),
+    y: tensor(d.y, { shape: d.shapes.y, device }),
+    w: d.w.map((w, i) => tensor(w, { shape: d.shapes.w[i]!, device })),
+  };
+}
+
+function free(ts: Tensor[]): void {
+  for (const t of ts) t.dispose();
+}
+
+/** W1/W3: the two-layer net with hand-written gradients; returns the loss of every step. */
+export function twoLayer(d: LoopData, device: Device, lr: number, steps: number): number[] {
+  const { x, y, w } = load(d, device);
+  const [w1, w2] = w as [Tensor, Tensor];
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    scope(() => {
+      const h = x.mm(w1);
+      const hRelu = h.clamp({ min: 0 });
+      const yPred = hRelu.mm(w2);
+      losses.push(yPred.sub(y).pow(2).sum().item());
+      const gradYPred = yPred.sub(y).mul(2.0);
+      const gradW2 = hRelu.t().mm(gradYPred);
+      const gradHRelu = gradYPred.mm(w2.t());
+      const gradH = gradHRelu.clone();
+      gradH.maskedFill_(h.lt(0), 0);
+      const gradW1 = x.t().mm(gradH);
+      w1.sub_(gradW1.mul(lr));
+      w2.sub_(gradW2.mul(lr));
+    });
+  }
+  free([x, y, w1, w2]);
+  return losses;
+}
+
+/** W2: the three-layer net with hand-written gradients. */
+export function threeLayer(d: LoopData, device: Device, lr: number, steps: number): number[] {
+  const { x, y, w } = load(d, device);
+  const [w1, w2, w3] = w as [Tensor, Tensor, Tensor];
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    scope(() => {
+      const h1 = x.mm(w1);
+      const h1Relu = h1.clamp({ min: 0 });
+      const h2 = h1Relu.mm(w2);
+      const h2Relu = h2.clamp({ min: 0 });
+      const yPred = h2Relu.mm(w3);
+      losses.push(yPred.sub(y).pow(2).sum().item());
+      const gradYPred = yPred.sub(y).mul(2.0);
+      const gradW3 = h2Relu.t().mm(gradYPred);
+      const gradH2 = gradYPred.mm(w3.t());
+      gradH2.maskedFill_(h2.lt(0), 0);
+      const gradW2 = h1Relu.t().mm(gradH2);
+      const gradH1 = gradH2.mm(w2.t());
+      gradH1.maskedFill_(h1.lt(0), 0);
+      const gradW1 = x.t().mm(gradH1);
+      w1.sub_(gradW1.mul(lr));
+      w2.sub_(gradW2.mul(lr));
+      w3.sub_(gradW3.mul(lr));
+    });
+  }
+  free([x, y, w1, w2, w3]);
+  return losses;
+}
+
+/** W5a: the seed net with autograd computing the gradients. */
+export function autogradLoop(d: LoopData, device: Device, lr: number, steps: number): number[] {
+  const { x, y, w } = load(d, device);
+  const [w1, w2] = w as [Tensor, Tensor];
+  w1.requiresGrad = true;
+  w2.requiresGrad = true;
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    scope(() => {
+      const loss = x.mm(w1).clamp({ min: 0 }).mm(w2).sub(y).pow(2).sum();
+      losses.push(loss.item());
+      loss.backward();
+      noGrad(() => {
+        w1.sub_(w1.grad!.mul(lr));
+        w2.sub_(w2.grad!.mul(lr));
+      });
+      w1.zeroGrad();
+      w2.zeroGrad();
+    });
+  }
+  free([x, y, w1, w2]);
+  return losses;
+}
+
+/** The parts of @nn/layers the layers loop uses (imported dynamically: the package may be absent). */
+export interface LayersApi {
+  Sequential: new (...m: unknown[]) => { forward(x: Tensor): Tensor; parameters(): Iterable<Tensor> };
+  Linear: new (i: number, o: number, opts: { bias: boolean; device?: Device }) => { weight: Tensor };
+  ReLU: new () => unknown;
+  MSELoss: new (opts: { reduction: 'sum' }) => { forward(a: Tensor, b: Tensor): Tensor };
+  SGD: new (p: Iterable<Tensor>, opts: { lr: number }) => { step(): void; zeroGrad(): void };
+}
+
+/** W5b: the seed net as Sequential(Linear, ReLU, Linear) without bias, MSELoss(sum) and SGD. */
+export function layersLoop(L: LayersApi, d: LoopData, device: Device, lr: number, steps: number): number[] {
+  const { x, y, w } = load(d, device);
+  const [w1, w2] = w as [Tensor, Tensor];
+  const [din, h] = d.shapes.w[0]!;
+  const dout = d.shapes.w[1]![1]!;
+  const l1 = new L.Linear(din!, h!, { bias: false, device });
+  const l2 = new L.Linear(h!, dout, { bias: false, device });
+  // Linear stores its weight [out, in]: start from the same weights as the manual loop.
+  noGrad(() => {
+    l1.weight.copy_(w1.t());
+    l2.weight.copy_(w2.t());
+  });
+  const model = new L.Sequential(l1, new L.ReLU(), l2);
+  const lossFn = new L.MSELoss({ reduction: 'sum' });
+  const opt = new L.SGD(model.parameters(), { lr });
+  const losses: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    scope(() => {
+      const loss = lossFn.forward(model.forward(x), y);
+      losses.push(loss.item());
+      opt.zeroGrad();
+      loss.backward();
+      opt.step();
+    });
+  }
+  free([x, y, w1, w2, ...model.parameters()]);
+  return losses;
+}
+
+/** W4: one product, timed until the result is complete (a readback where the device runs asynchronously). */
+export function matmulTimed(a: Tensor, b: Tensor, syncRead: boolean): { seconds: number; check: number } {
+  const t0 = performance.now();
+  const c = matmulT(a, b, false, false);
+  // The cpu backend computes synchronously; a GPU needs the readback to finish.
+  const v = syncRead ? c.dataSync() : null;
+  const seconds = (performance.now() - t0) / 1000;
+  const data = v ?? c.dataSync();
+  c.dispose();
+  let s = 0;
+  for (let i = 0; i < data.length; i++) s += data[i]! * data[i]!;
+  return { seconds, check: s };
+}
