@@ -183,13 +183,13 @@ function prepare(output: Tensor, leaf: Tensor): Prepared {
         seen.add(key);
         const fwd = (uses.get(v) ?? []).map((u) => `${u.op} → ${nameOf(u)}`);
         const f = forwardFormula(o.out);
-        const made = o.out.name ? `${o.out.name} = ${f ? r(f) : o.out.op}` : f ? r(f) : o.out.op;
+        const made = o.out.name ? `${o.out.op} (${o.out.name} = ${f ? r(f) : o.out.op})` : `${o.out.op} in ${f ? r(f) : o.out.op}`;
         const target = o === e.ops[e.ops.length - 1] ? gradLabel(e.to) : `the gradient on the way to ${nameOf(e.to)}`;
         const times = fwd.length === 1 ? 'once' : `${fwd.length} times`;
         savedReads.push({
           tensor: nameOf(v),
           forwardUses: fwd,
-          readBy: `${nameOf(v)} is used ${times} in the forward pass (by ${fwd.join(', ')}); the backward of ${o.out.op} (${made}) reads it again to form ${target}`,
+          readBy: `${nameOf(v)} is used ${times} in the forward pass (by ${fwd.join(', ')}); the backward of ${made} reads it again to form ${target}`,
         });
       }
     }
@@ -261,7 +261,8 @@ export function formatExplanation(x: GradientExplanation): string {
     const rel = x.maxAbsGrad ? x.maxAbsDiff / x.maxAbsGrad : 0;
     lines.push(
       `Check: the formula above, evaluated with tensor ops on '${x.device}', differs from autograd's ${x.leaf}.grad by at most ` +
-        `${x.maxAbsDiff.toExponential(2)} (largest |grad| ${x.maxAbsGrad!.toExponential(2)}, relative ${rel.toExponential(2)}).`,
+        `${x.maxAbsDiff.toExponential(2)} (largest |grad| ${x.maxAbsGrad!.toExponential(2)}, relative ${rel.toExponential(2)})` +
+        (x.maxAbsDiff === 0 ? ' — bit for bit: the formula runs the same float32 products in the same order as autograd.' : '.'),
     );
   }
   return lines.join('\n');
