@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="chromium xvfb xauth libgl1-mesa-dri build-essential python3 pkg-config libx11-dev libxi-dev libxext-dev graphviz python3-numpy"
+APT_PACKAGES="chromium xvfb xauth libgl1-mesa-dri build-essential python3 pkg-config libx11-dev libxi-dev libxext-dev graphviz python3-numpy libvulkan1"
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=""

@@ -33,8 +33,8 @@ describe('conformance on gpu (webgl2, Chromium)', () => {
 });
 
 describe('seed loop on gpu (webgl2, Chromium)', () => {
-  it('200 steps: no readback but the loss, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
-    await expectResidentSeedLoop(200);
+  it('100 steps: no readback but the loss, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
+    await expectResidentSeedLoop(100);
     expect(gpu.kernelClass()).toBe('WebGL2Kernel');
-  });
+  }, 600_000);
 });

@@ -56,8 +56,8 @@ describe('conformance on gpu (webgpu, Chromium)', () => {
 });
 
 describe('seed loop on gpu (webgpu, Chromium)', () => {
-  it('200 steps: no readback but the loss, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
-    await expectResidentSeedLoop(200);
+  it('100 steps: no readback but the loss, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
+    await expectResidentSeedLoop(100);
     expect(gpu.kernelClass()).toBe('WebGPUKernel');
-  });
+  }, 600_000);
 });
