@@ -3,6 +3,7 @@
 # System packages: chromium (GPU tests on SwiftShader), xvfb + Mesa (headless-gl),
 # the toolchain headless-gl builds from source with, graphviz (checks our DOT output),
 # python3-numpy (checks .npy interop with NumPy itself).
+# libvulkan1: the Vulkan loader for Dawn (npm `webgpu`, the gpu-dawn suite), run on Chromium's SwiftShader ICD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
