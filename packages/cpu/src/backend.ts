@@ -4,7 +4,7 @@ import type { CpuHandle } from './handle.js';
 import * as k from './kernels.js';
 import * as loops from './loops.js';
 import { HeapAllocator, type Allocator, type Storage } from './storage.js';
-import { WasmArena } from './wasm/arena.js';
+import { WASM_OPS, WasmArena } from './wasm/arena.js';
 import { GemmThreads, type Slot } from './wasm/threads.js';
 
 /** Which matmul kernels run: WebAssembly SIMD, or plain TypeScript (where WebAssembly is not allowed). */
@@ -29,6 +29,12 @@ export interface CpuBackendOptions {
   /** Products smaller than this many multiply-adds stay on one thread (default 2^20). */
   minParallelMacs?: number;
 }
+
+// Below this many elements the plain loop beats the call into WebAssembly.
+const MIN_WASM_ELEMENTS = 16;
+
+// x op s with the scalar on the left, as the same op with the operands swapped.
+const SWAPPED: Partial<Record<BinaryOp, string>> = { add: 'add', mul: 'mul', max: 'max', min: 'min', eq: 'eq', sub: 'rsub', div: 'rdiv', lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
 
 /** A cpu buffer; when `transposed`, the block holds this 2-D tensor's transpose (a lazy `t()`). */
 class CpuBuffer implements CpuHandle {
@@ -114,7 +120,7 @@ export class CpuBackend implements Backend {
       floatBits: 32,
       syncRead: true,
       fallback: false,
-      note: `WebAssembly SIMD gemm (AssemblyScript, 4×8 f32x4 micro-kernel, packed panels) on ${threads}; elementwise ops in TypeScript`,
+      note: `WebAssembly SIMD gemm (AssemblyScript, 4×8 f32x4 micro-kernel, packed panels) on ${threads}; SIMD loops for the common elementwise ops, TypeScript for the rest`,
     };
   }
 
@@ -176,10 +182,22 @@ export class CpuBackend implements Backend {
     return this.alloc.alloc(n);
   }
 
+  // The WebAssembly SIMD loops take byte addresses: the storage of a live, row-major handle.
+  private ptrOf(h: Handle): number {
+    const b = this.buffer(h);
+    if (b.transposed) this.materialize(b);
+    return b.store.ptr;
+  }
+
   unary(op: UnaryOp, x: Handle): Handle {
     const xd = this.data(x);
-    const s = this.fresh(xd.length);
-    loops.unaryInto(op, xd, s.data);
+    const n = xd.length;
+    const s = this.fresh(n);
+    if (this.arena && n >= MIN_WASM_ELEMENTS && (op === 'relu' || op === 'neg')) {
+      const e = this.arena.exports;
+      if (op === 'relu') e.relu(this.ptrOf(x), s.ptr, n);
+      else e.scalarOp(WASM_OPS.mul!, this.ptrOf(x), -1, s.ptr, n);
+    } else loops.unaryInto(op, xd, s.data);
     return this.wrap(s, x.shape);
   }
 
@@ -187,14 +205,33 @@ export class CpuBackend implements Backend {
     const shape = broadcastShapes(op, a.shape, b.shape);
     const ad = this.data(a);
     const bd = this.data(b);
-    const s = this.fresh(sizeOf(shape));
-    loops.binaryInto(op, ad, a.shape, bd, b.shape, shape, s.data);
+    const n = sizeOf(shape);
+    const s = this.fresh(n);
+    const code = WASM_OPS[op];
+    if (this.arena && code !== undefined && n >= MIN_WASM_ELEMENTS && ad.length === n && bd.length === n) {
+      this.arena.exports.binaryOp(code, this.ptrOf(a), this.ptrOf(b), s.ptr, n);
+    } else loops.binaryInto(op, ad, a.shape, bd, b.shape, shape, s.data);
     return this.wrap(s, shape);
   }
 
   scalar(op: BinaryOp, x: Handle, v: number, reversed: boolean): Handle {
     const xd = this.data(x);
-    const s = this.fresh(xd.length);
+    const n = xd.length;
+    const s = this.fresh(n);
+    if (this.arena && n >= MIN_WASM_ELEMENTS) {
+      const e = this.arena.exports;
+      const code = WASM_OPS[(reversed ? SWAPPED[op] : op) ?? ''];
+      // The scalar enters as float32, as PyTorch casts a Python scalar to the tensor's dtype.
+      if (op === 'pow' && v === 2 && !reversed) {
+        const p = this.ptrOf(x);
+        e.binaryOp(WASM_OPS.mul!, p, p, s.ptr, n);
+        return this.wrap(s, x.shape);
+      }
+      if (code !== undefined) {
+        e.scalarOp(code, this.ptrOf(x), v, s.ptr, n);
+        return this.wrap(s, x.shape);
+      }
+    }
     loops.scalarInto(op, xd, v, reversed, s.data);
     return this.wrap(s, x.shape);
   }
@@ -266,8 +303,12 @@ export class CpuBackend implements Backend {
     const md = this.data(mask);
     const ad = this.data(a);
     const bd = this.data(b);
-    const s = this.fresh(sizeOf(shape));
-    loops.whereInto(md, mask.shape, ad, a.shape, bd, b.shape, shape, s.data);
+    const n = sizeOf(shape);
+    const s = this.fresh(n);
+    // maskedFill: a one-element fill value and a full-size input.
+    if (this.arena && n >= MIN_WASM_ELEMENTS && md.length === n && bd.length === n && (ad.length === n || ad.length === 1)) {
+      this.arena.exports.select(this.ptrOf(mask), this.ptrOf(a), ad.length === n ? 1 : 0, this.ptrOf(b), 1, s.ptr, n);
+    } else loops.whereInto(md, mask.shape, ad, a.shape, bd, b.shape, shape, s.data);
     return this.wrap(s, shape);
   }
 

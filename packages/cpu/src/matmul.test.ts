@@ -106,7 +106,7 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
 });
 
 describe('packaging', () => {
-  it('the embedded wasm module is the build of assembly/gemm.ts', () => {
+  it('the embedded wasm module is the build of asm/gemm.ts', () => {
     const script = fileURLToPath(new URL('../scripts/build-wasm.mjs', import.meta.url));
     expect(execFileSync(process.execPath, [script, '--check'], { encoding: 'utf8' })).toMatch(/up to date/);
   });

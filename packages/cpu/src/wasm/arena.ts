@@ -2,13 +2,24 @@ import type { Allocator, Storage } from '../storage.js';
 import { sizeClass } from '../storage.js';
 import { PRIVATE_MEMORY_WASM, SHARED_MEMORY_WASM } from './binary.generated.js';
 
-/** The exports of assembly/gemm.ts. */
+/** The exports of asm/gemm.ts and asm/elementwise.ts. */
 export interface GemmExports {
+  /** out[i] = op(x[i], s); op codes in WASM_OPS. */
+  scalarOp(op: number, x: number, s: number, out: number, n: number): void;
+  /** out[i] = op(a[i], b[i]). */
+  binaryOp(op: number, a: number, b: number, out: number, n: number): void;
+  /** out[i] = mask[i] != 0 ? a[i·aStride] : b[i·bStride]. */
+  select(mask: number, a: number, aStride: number, b: number, bStride: number, out: number, n: number): void;
+  /** out[i] = max(x[i], 0). */
+  relu(x: number, out: number, n: number): void;
   /** Scratch bytes one gemm call needs. */
   workBytes(): number;
   /** C = op(A)·op(B) (or += when accumulate) over byte addresses and element strides. */
   gemm(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, work: number, accumulate: number): void;
 }
+
+/** Op codes of asm/elementwise.ts; `rsub`/`rdiv` put the scalar on the left. */
+export const WASM_OPS: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, lt: 6, gt: 7, le: 8, ge: 9, eq: 10, rsub: 11, rdiv: 12 };
 
 const PAGE = 65536;
 /** Bytes at address 0 kept for thread control words (see threads.ts). */

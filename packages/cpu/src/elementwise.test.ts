@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import type { BinaryOp, UnaryOp } from '@nn/core';
+import { createCpuBackend } from './index.js';
+
+// The WebAssembly SIMD elementwise loops against the TypeScript ones, on
+// sizes with ragged tails and on values that trip SIMD code: NaN, ±0, ±Inf.
+
+const special = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 2, 0.5, -2.5, 3e38, -1e-39];
+function values(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 16807) % 2147483647;
+    a[i] = i % 5 === 0 ? special[(s >> 3) % special.length]! : (s / 2147483647 - 0.5) * 8;
+  }
+  return a;
+}
+
+const wasm = createCpuBackend({ kernels: 'wasm', threads: 1 });
+const js = createCpuBackend({ kernels: 'js' });
+const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'gt', 'le', 'ge', 'eq', 'pow'];
+const sizes = [16, 17, 31, 100, 1027];
+
+function same(x: Float32Array, y: Float32Array, what: string): void {
+  expect(x.length, what).toBe(y.length);
+  for (let i = 0; i < x.length; i++) {
+    const [a, b] = [x[i]!, y[i]!];
+    if (Number.isNaN(a) || Number.isNaN(b)) expect(Number.isNaN(a) && Number.isNaN(b), `${what} at ${i}: ${a} vs ${b}`).toBe(true);
+    // ±0 may differ in sign (SIMD max/min order zeros); values must not.
+    else if (a !== b) expect(Math.abs(a - b), `${what} at ${i}: ${a} vs ${b}`).toBeLessThanOrEqual(Math.abs(b) * 1.2e-7);
+  }
+}
+
+function on(be: typeof wasm, f: (h: (d: Float32Array, shape: number[]) => ReturnType<typeof be.fromArray>) => ReturnType<typeof be.fromArray>): Float32Array {
+  const made: ReturnType<typeof be.fromArray>[] = [];
+  const up = (d: Float32Array, shape: number[]): ReturnType<typeof be.fromArray> => {
+    const h = be.fromArray(d, shape);
+    made.push(h);
+    return h;
+  };
+  const out = f(up);
+  const r = be.readSync(out);
+  be.free(out);
+  for (const h of made) be.free(h);
+  return r;
+}
+
+describe('elementwise: wasm SIMD loops agree with the TypeScript loops', () => {
+  for (const n of sizes) {
+    it(`binary ops, same shape, n=${n}`, () => {
+      const a = values(n, 7 + n);
+      const b = values(n, 11 + n);
+      for (const op of binaryOps) same(on(wasm, (u) => wasm.binary(op, u(a, [n]), u(b, [n]))), on(js, (u) => js.binary(op, u(a, [n]), u(b, [n]))), `${op} n=${n}`);
+    });
+
+    it(`scalar ops both ways, n=${n}`, () => {
+      const a = values(n, 3 + n);
+      for (const op of binaryOps)
+        for (const s of [2, 0, -1.5, 1e-6, NaN])
+          for (const rev of [false, true]) same(on(wasm, (u) => wasm.scalar(op, u(a, [n]), s, rev)), on(js, (u) => js.scalar(op, u(a, [n]), s, rev)), `${op} ${s} ${rev ? 'reversed' : ''} n=${n}`);
+    });
+
+    it(`relu, neg and where (maskedFill form), n=${n}`, () => {
+      const a = values(n, 5 + n);
+      const m = values(n, 9 + n).map((v, i) => (i % 3 === 0 ? 0 : v));
+      for (const op of ['relu', 'neg', 'exp'] as UnaryOp[]) same(on(wasm, (u) => wasm.unary(op, u(a, [n]))), on(js, (u) => js.unary(op, u(a, [n]))), `${op} n=${n}`);
+      const fill = new Float32Array([-7]);
+      same(on(wasm, (u) => wasm.where(u(m, [n]), u(fill, []), u(a, [n]))), on(js, (u) => js.where(u(m, [n]), u(fill, []), u(a, [n]))), `where scalar n=${n}`);
+      same(on(wasm, (u) => wasm.where(u(m, [n]), u(a, [n]), u(a.map((v) => v * 2), [n]))), on(js, (u) => js.where(u(m, [n]), u(a, [n]), u(a.map((v) => v * 2), [n]))), `where n=${n}`);
+    });
+  }
+});
