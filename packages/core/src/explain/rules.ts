@@ -1,4 +1,4 @@
-import { fmtShape, reducedShape, sizeOf, type Shape } from '../shape.js';
+import { reducedShape, sizeOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import * as E from './expr.js';
 import type { Expr } from './expr.js';
