@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * nn's example: the PyTorch seed program (two-layer net, hand-written backprop)
+ * and its three-layer extension, in manual, autograd and @nn/layers styles.
+ * Run `node apps/example/dist/main.js --help`.
+ */
+import { NNError } from '@nn/core';
+import { helpText, parseArgs, toOptions, UsageError } from './args.js';
+import { detectDataNet } from './data.js';
+import { setupDevice } from './device.js';
+import { runNet, type RunResult } from './run.js';
+
+/** Run the example with `argv` (without node and the script); resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const raw = parseArgs(argv);
+    if (raw.help) {
+      process.stdout.write(helpText() + '\n');
+      return 0;
+    }
+    const dataNet = typeof raw.data === 'string' ? detectDataNet(raw.data) : undefined;
+    const opts = toOptions(raw, dataNet);
+    const info = await setupDevice(opts);
+    // Said once the inputs have loaded, so that a bad --data file gives a one-line error.
+    const announce = (): void => {
+      if (opts.json) return;
+      const fallback = info.fallback ? ` — a FALLBACK${info.note ? `: ${info.note}` : ''}` : '';
+      process.stderr.write(`nn-example: device ${opts.device} runs ${info.name} (${info.runtime})${fallback}\n`);
+    };
+    const printer = opts.json ? null : { line: (text: string) => process.stdout.write(text + '\n') };
+    const results: RunResult[] = [];
+    for (const net of opts.nets) {
+      if (printer && results.length > 0) printer.line('');
+      results.push(await runNet(net, opts, info, printer, results.length === 0 ? announce : undefined));
+    }
+    if (opts.json) {
+      // One object: the run itself, or { runs: [...] } when both nets ran.
+      const body = results.length === 1 ? results[0] : { runs: results };
+      process.stdout.write(JSON.stringify(body) + '\n');
+    }
+    const failed = results.filter((r) => !r.gradCheck.ok);
+    for (const r of failed) {
+      process.stderr.write(`nn-example: the ${r.net}-layer net's manual gradients differ from autograd's by ${r.gradCheck.maxAbsDiff}, beyond the float32 tolerance\n`);
+    }
+    return failed.length ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nn-example: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof NNError) {
+      process.stderr.write(`nn-example: ${e.name}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,111 @@
+import { scope, type BackendInfo, type Tensor } from '@nn/core';
+import type { Options } from './args.js';
+import { checkGradients, type GradCheck } from './check.js';
+import { DEFAULT_LR, loadData, randomData, SIZES, N } from './data.js';
+import { autogradStep, loss2, loss3 } from './nets/autograd.js';
+import { layersStep, makeLayersNet } from './nets/layers.js';
+import { manualStep2, manualStep3 } from './nets/manual.js';
+import { Progress } from './progress.js';
+
+/** What one run reports (the --json object). */
+export interface RunResult {
+  device: string;
+  /** What really ran: the backend's package, its runtime, and whether that is a fallback. */
+  backend: { name: string; runtime: string; fallback: boolean; note?: string };
+  net: 2 | 3;
+  style: Options['style'];
+  steps: number;
+  lr: number;
+  /** Seed of the random start, or null when the start came from --data. */
+  seed: number | null;
+  data: string | null;
+  /** Manual gradients against autograd's, at the starting weights. */
+  gradCheck: GradCheck;
+  /** [t, loss] at every logged step (t % logEvery == logEvery - 1). */
+  losses: [number, number][];
+  /** Wall time of the training loop. */
+  elapsedMs: number;
+}
+
+/** Where a run writes its text (nothing in --json mode). */
+export interface Printer {
+  line(text: string): void;
+}
+
+function describeNet(net: 2 | 3): string {
+  return `${net === 2 ? 'two' : 'three'}-layer net ${N}×${SIZES[net].join(' → ')}`;
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+}
+
+/** Pick the step function of `style`; every one returns the loss of the step. */
+function makeStep(style: Options['style'], x: Tensor, y: Tensor, ws: Tensor[], lr: number): () => Tensor {
+  const [w1, w2, w3] = ws as [Tensor, Tensor, Tensor | undefined];
+  switch (style) {
+    case 'manual':
+      return w3 ? () => manualStep3(x, y, w1, w2, w3, lr) : () => manualStep2(x, y, w1, w2, lr);
+    case 'autograd':
+      for (const w of ws) w.requiresGrad = true;
+      return w3 ? () => autogradStep(loss3(x, y, w1, w2, w3), ws, lr) : () => autogradStep(loss2(x, y, w1, w2), ws, lr);
+    case 'layers': {
+      const net = makeLayersNet(ws, lr);
+      return () => layersStep(net, x, y);
+    }
+  }
+}
+
+/** Train one net: check gradients at the start, then run the loop, one `scope()` per step so memory stays flat. */
+export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: Printer | null, onLoaded?: () => void): Promise<RunResult> {
+  const lr = opts.lr ?? DEFAULT_LR[net];
+  const { x, y, ws } = opts.data ? loadData(opts.data, net) : randomData(net, opts.seed);
+  onLoaded?.();
+  const styleName = { manual: 'manual backprop', autograd: 'autograd', layers: '@nn/layers + SGD' }[opts.style];
+  out?.line(`# ${describeNet(net)}, ${styleName}, lr ${lr.toExponential()}, ${opts.steps} step${opts.steps === 1 ? '' : 's'} on ${opts.device}${opts.data ? `, from ${opts.data}` : `, seed ${opts.seed}`}`);
+
+  const gradCheck = await checkGradients(x, y, ws);
+  const detail = gradCheck.weights.map((w) => `${w.name} ${fmt(w.maxAbsDiff)} (tolerance ${fmt(w.tolerance)})`).join(', ');
+  out?.line(`# gradient check, manual vs autograd: max |difference| ${fmt(gradCheck.maxAbsDiff)}: ${detail}: ${gradCheck.ok ? 'ok' : 'FAILED'}`);
+
+  const step = makeStep(opts.style, x, y, ws, lr);
+  const progress = new Progress(opts.steps, process.stderr.isTTY === true);
+  const losses: [number, number][] = [];
+  const start = performance.now();
+  let last: number | undefined;
+  for (let t = 0; t < opts.steps; t++) {
+    const loss = scope(step);
+    if (t % opts.logEvery === opts.logEvery - 1) {
+      // Reading the loss is the only sync point with the device; the seed program
+      // reads it every step (.item()), nn only where it prints.
+      last = (await loss.data())[0]!;
+      losses.push([t, last]);
+      if (out) {
+        progress.done();
+        out.line(`${t} ${last}`);
+      }
+    }
+    loss.dispose();
+    progress.tick(t, last);
+  }
+  const elapsedMs = performance.now() - start;
+  progress.done();
+
+  for (const t of [x, y, ...ws]) {
+    t.zeroGrad();
+    t.dispose();
+  }
+  return {
+    device: opts.device,
+    backend: { name: info.name, runtime: info.runtime, fallback: info.fallback, ...(info.note ? { note: info.note } : {}) },
+    net,
+    style: opts.style,
+    steps: opts.steps,
+    lr,
+    seed: opts.data ? null : opts.seed,
+    data: opts.data ?? null,
+    gradCheck,
+    losses,
+    elapsedMs: Math.round(elapsedMs),
+  };
+}
