@@ -42,6 +42,16 @@ function operands(t: Tensor): Operands {
   return { a: E.value(node.inputs[0]!), b: E.value(node.inputs[1]!), ia: 0, ib: 1 };
 }
 
+/**
+ * Products made by matmulT carry their transposes as attrs, whatever name the
+ * caller gave them (`mm`, `matmul`, @nn/layers' `Linear`): all follow one rule.
+ */
+function opOf(t: Tensor): string {
+  const node = t._node!;
+  if (node.inputs.length === 2 && typeof node.attrs['transA'] === 'boolean' && typeof node.attrs['transB'] === 'boolean') return 'mm';
+  return node.op;
+}
+
 function isBinary(t: Tensor): boolean {
   const node = t._node!;
   return node.inputs.length === 2 || typeof node.attrs['scalar'] === 'number';
@@ -54,13 +64,13 @@ export function forwardFormula(t: Tensor): Expr | undefined {
   const ins = node.inputs.map(E.value);
   const x = ins[0]!;
   const attrs = node.attrs;
-  switch (node.op) {
+  switch (opOf(t)) {
     case 'add':
     case 'sub':
     case 'mul':
     case 'div': {
       const { a, b } = operands(t);
-      return ({ add: E.add, sub: E.sub, mul: E.mul, div: E.div } as const)[node.op](a, b);
+      return ({ add: E.add, sub: E.sub, mul: E.mul, div: E.div } as const)[node.op as 'add' | 'sub' | 'mul' | 'div'](a, b);
     }
     case 'pow': {
       const { a, b } = operands(t);
@@ -115,7 +125,7 @@ export function localDerivative(out: Tensor, k: number): LocalDerivative | undef
   const x = E.value(input);
   const y = E.value(out);
   const attrs = node.attrs;
-  switch (node.op) {
+  switch (opOf(out)) {
     case 'add':
       return factor(E.one(out.shape), shape);
     case 'sub': {
