@@ -1,11 +1,13 @@
 import { scope, type BackendInfo, type Tensor } from '@nn/core';
 import type { Options } from './args.js';
 import { checkGradients, type GradCheck } from './check.js';
+import { explainNet, type ExplainedWeight } from './explain-cli.js';
 import { DEFAULT_LR, loadData, randomData, SIZES, N } from './data.js';
 import { autogradStep, loss2, loss3 } from './nets/autograd.js';
 import { layersStep, makeLayersNet } from './nets/layers.js';
 import { manualStep2, manualStep3 } from './nets/manual.js';
 import { Progress } from './progress.js';
+import { pyFloat } from './format.js';
 
 /** What one run reports (the --json object). */
 export interface RunResult {
@@ -25,6 +27,10 @@ export interface RunResult {
   losses: [number, number][];
   /** Wall time of the training loop. */
   elapsedMs: number;
+  /** With --explain: each weight's explained formula and its difference from autograd, at the starting weights. */
+  explain?: ExplainedWeight[];
+  /** With --plot: [t, loss] at every step. */
+  curve?: [number, number][];
 }
 
 /** Where a run writes its text (nothing in --json mode). */
@@ -67,14 +73,20 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   const gradCheck = await checkGradients(x, y, ws);
   const detail = gradCheck.weights.map((w) => `${w.name} ${fmt(w.maxAbsDiff)} (tolerance ${fmt(w.tolerance)})`).join(', ');
   out?.line(`# gradient check, manual vs autograd: max |difference| ${fmt(gradCheck.maxAbsDiff)}: ${detail}: ${gradCheck.ok ? 'ok' : 'FAILED'}`);
+  // --explain/--graph work on copies of the starting weights; in --json mode their text goes to stderr.
+  const explain = opts.explain || opts.graph
+    ? await explainNet(net, x, y, ws, { explain: opts.explain, graphFile: opts.graph, bothNets: opts.nets.length > 1 }, (l) => (out ? out.line(l) : process.stderr.write(l + '\n')))
+    : undefined;
 
   const step = makeStep(opts.style, x, y, ws, lr);
   const progress = new Progress(opts.steps, process.stderr.isTTY === true);
   const losses: [number, number][] = [];
+  const curve: [number, number][] = [];
   const start = performance.now();
   let last: number | undefined;
   for (let t = 0; t < opts.steps; t++) {
     const loss = scope(step);
+    if (opts.plot) curve.push([t, (await loss.data())[0]!]);
     if (t % opts.logEvery === opts.logEvery - 1) {
       // Reading the loss is the only sync point with the device; the seed program
       // reads it every step (.item()), nn only where it prints.
@@ -82,7 +94,7 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
       losses.push([t, last]);
       if (out) {
         progress.done();
-        out.line(`${t} ${last}`);
+        out.line(`${t} ${pyFloat(last)}`);
       }
     }
     loss.dispose();
@@ -107,5 +119,7 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
     gradCheck,
     losses,
     elapsedMs: Math.round(elapsedMs),
+    ...(opts.explain && explain ? { explain } : {}),
+    ...(opts.plot ? { curve } : {}),
   };
 }

@@ -151,3 +151,22 @@ describe('Module', () => {
     expect(() => model.forward(tensor([[1, 2, 3]]))).toThrow(/'cpu'.*'cpu2'|'cpu2'.*'cpu'/);
   });
 });
+
+describe('a custom Module (as in docs/layers.md)', () => {
+  class TwoLayerNet extends Module {
+    private readonly linear1 = this.registerModule('linear1', new Linear(6, 4)) as Linear;
+    private readonly linear2 = this.registerModule('linear2', new Linear(4, 2)) as Linear;
+    forward(x: Tensor): Tensor {
+      return this.linear2.forward(this.linear1.forward(x).clamp({ min: 0 }));
+    }
+  }
+
+  it('registers its children and trains through them', () => {
+    manualSeed(9);
+    const net = new TwoLayerNet();
+    expect(net.namedParameters().map(([n]) => n)).toEqual(['linear1.weight', 'linear1.bias', 'linear2.weight', 'linear2.bias']);
+    const x = randn([5, 6]);
+    expect(net.forward(x).shape).toEqual([5, 2]);
+    expect(checkParamGrads(net, () => net.forward(x).pow(2).sum())).toBeLessThan(1e-2);
+  });
+});
