@@ -2,6 +2,7 @@
  * The command line, table-driven: every flag is one row of FLAGS (name, kind,
  * help). To add a flag, add a row here and a field to `Options` + `toOptions`.
  */
+import { checkOutputName } from './explain-cli.js';
 
 /** A mistake the user can fix (bad flag, missing file...): main prints it on one line and exits 2. */
 export class UsageError extends Error {
@@ -41,6 +42,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'seed', kind: 'int', min: 0, metavar: 'S', help: 'seed of the random x, y and weights (default 0)' },
   { name: 'log-every', kind: 'int', min: 1, metavar: 'K', help: 'print the loss when t % K == K - 1 (default 100)' },
   { name: 'data', kind: 'string', metavar: 'DIR', help: 'start from DIR/x.npy y.npy w1.npy w2.npy [w3.npy] instead of random values' },
+  { name: 'explain', kind: 'boolean', help: 'before training, print each chain-rule path from the loss to every weight, the manual formula and its difference from autograd' },
+  { name: 'graph', kind: 'string', metavar: 'FILE', help: 'write the forward and backward graphs: FILE.svg|.dot|.mmd gives FILE-forward.EXT and FILE-backward.EXT (FILE-two-layer-forward.EXT... when both nets run)' },
+  { name: 'plot', kind: 'string', metavar: 'FILE', help: 'write the loss at every step as an SVG chart (FILE.svg), one line per net' },
   { name: 'json', kind: 'boolean', help: 'print one JSON object on stdout instead of text' },
   { name: 'help', kind: 'boolean', help: 'show this help' },
 ];
@@ -161,6 +165,10 @@ export interface Options {
   seed: number;
   logEvery: number;
   data: string | undefined;
+  /** --explain, --graph FILE, --plot FILE (see explain-cli.ts). */
+  explain: boolean;
+  graph: string | undefined;
+  plot: string | undefined;
   json: boolean;
   help: boolean;
 }
@@ -173,6 +181,10 @@ export function toOptions(raw: RawArgs, dataNet?: 2 | 3): Options {
   }
   if (raw['gpu-mode'] !== undefined && raw.device !== 'gpu') throw new UsageError('--gpu-mode only makes sense with --device gpu');
   if (raw['allow-fallback'] !== undefined && raw.device !== 'gpu') throw new UsageError('--allow-fallback only makes sense with --device gpu');
+  for (const flag of ['graph', 'plot'] as const) {
+    const bad = typeof raw[flag] === 'string' ? checkOutputName(flag, raw[flag]) : null;
+    if (bad) throw new UsageError(bad);
+  }
   return {
     nets: net !== undefined ? [net] : dataNet !== undefined ? [dataNet] : [2, 3],
     style: (raw.style as Options['style']) ?? 'manual',
@@ -184,6 +196,9 @@ export function toOptions(raw: RawArgs, dataNet?: 2 | 3): Options {
     seed: (raw.seed as number) ?? 0,
     logEvery: (raw['log-every'] as number) ?? 100,
     data: raw.data as string | undefined,
+    explain: (raw.explain as boolean) ?? false,
+    graph: raw.graph as string | undefined,
+    plot: raw.plot as string | undefined,
     json: (raw.json as boolean) ?? false,
     help: (raw.help as boolean) ?? false,
   };

@@ -9,6 +9,7 @@ import { helpText, parseArgs, toOptions, UsageError } from './args.js';
 import { detectDataNet } from './data.js';
 import { setupDevice } from './device.js';
 import { runNet, type RunResult } from './run.js';
+import { writeLossPlot } from './explain-cli.js';
 
 /** Run the example with `argv` (without node and the script); resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -33,6 +34,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (printer && results.length > 0) printer.line('');
       results.push(await runNet(net, opts, info, printer, results.length === 0 ? announce : undefined));
     }
+    if (opts.plot) {
+      writeLossPlot(opts.plot, results.map((r) => ({ net: r.net, style: r.style, device: r.device, lr: r.lr, losses: r.curve ?? r.losses })));
+      const note = `# wrote the loss plot to ${opts.plot}`;
+      if (printer) printer.line(note);
+      else process.stderr.write(note + '\n');
+    }
     if (opts.json) {
       // One object: the run itself, or { runs: [...] } when both nets ran.
       const body = results.length === 1 ? results[0] : { runs: results };
@@ -42,7 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const r of failed) {
       process.stderr.write(`nn-example: the ${r.net}-layer net's manual gradients differ from autograd's by ${r.gradCheck.maxAbsDiff}, beyond the float32 tolerance\n`);
     }
-    return failed.length ? 1 : 0;
+    const unexplained = results.flatMap((r) => (r.explain ?? []).filter((e) => !e.ok).map((e) => ({ net: r.net, ...e })));
+    for (const e of unexplained) {
+      process.stderr.write(`nn-example: the explained formula for the ${e.net}-layer net's ${e.name} differs from autograd by ${e.maxAbsDiff}, beyond the float32 tolerance\n`);
+    }
+    return failed.length || unexplained.length ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`nn-example: ${e.message}\n`);
