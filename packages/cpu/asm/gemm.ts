@@ -28,6 +28,20 @@ export function workBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4;
 }
 
+/** Store the 4×4 transpose of rows r0..r3 as four vectors `stride` bytes apart. */
+// @ts-ignore: decorator
+@inline
+function storeTransposed(dst: usize, stride: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 /** Copy an mc×kc block of op(A) into strips of MR rows, p-major inside a strip, zero-padded. */
 function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
@@ -36,7 +50,14 @@ function packA(a: usize, rs: i32, cs: i32, mc: i32, kc: i32, dst: usize): void {
       // Row-major A: MR row pointers walk forward together.
       const r0 = a + (<usize>(i0 * rs) << 2);
       const step = <usize>rs << 2;
-      for (let p = 0; p < kc; p++) {
+      let p = 0;
+      // Four p at a time: load 4 values of each row, transpose in registers.
+      for (; p + 4 <= kc; p += 4) {
+        const q = r0 + (<usize>p << 2);
+        storeTransposed(dst, MR << 2, v128.load(q), v128.load(q + step), v128.load(q + 2 * step), v128.load(q + 3 * step));
+        dst += MR << 4;
+      }
+      for (; p < kc; p++) {
         const q = r0 + (<usize>p << 2);
         store<f32>(dst, load<f32>(q));
         store<f32>(dst, load<f32>(q + step), 4);
@@ -77,6 +98,22 @@ function packB(b: usize, rs: i32, cs: i32, kc: i32, nc: i32, dst: usize): void {
         v128.store(dst, v128.load(src));
         v128.store(dst, v128.load(src, 16), 16);
         src += step;
+        dst += NR << 2;
+      }
+    } else if (nr == NR && rs == 1) {
+      // Transposed B (n×k row-major): 8 rows, each contiguous in p; transpose 4×4 blocks.
+      const step = <usize>cs << 2;
+      const c0 = b + (<usize>(j0 * cs) << 2);
+      const c4 = c0 + 4 * step;
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = <usize>p << 2;
+        storeTransposed(dst, NR << 2, v128.load(c0 + o), v128.load(c0 + step + o), v128.load(c0 + 2 * step + o), v128.load(c0 + 3 * step + o));
+        storeTransposed(dst + 16, NR << 2, v128.load(c4 + o), v128.load(c4 + step + o), v128.load(c4 + 2 * step + o), v128.load(c4 + 3 * step + o));
+        dst += NR << 4;
+      }
+      for (; p < kc; p++) {
+        for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), load<f32>(c0 + (<usize>j) * step + (<usize>p << 2)));
         dst += NR << 2;
       }
     } else {

@@ -28,6 +28,8 @@ export interface CpuBackendOptions {
   threads?: number;
   /** Products smaller than this many multiply-adds stay on one thread (default 2^20). */
   minParallelMacs?: number;
+  /** Products smaller than this many multiply-adds run the plain loop, which beats packing for the SIMD gemm (default 4096). */
+  minGemmMacs?: number;
 }
 
 // Below this many elements the plain loop beats the call into WebAssembly.
@@ -78,6 +80,7 @@ export class CpuBackend implements Backend {
   private readonly arena: WasmArena | null = null;
   private readonly threads: GemmThreads | null = null;
   private readonly minParallelMacs: number;
+  private readonly minGemmMacs: number;
   private mainWork = -1;
   private live = new Set<CpuBuffer>();
   private bytes = 0;
@@ -86,6 +89,7 @@ export class CpuBackend implements Backend {
   constructor(opts: CpuBackendOptions = {}) {
     this.device = (opts.device ?? 'cpu') as 'cpu';
     this.minParallelMacs = opts.minParallelMacs ?? 2 ** 20;
+    this.minGemmMacs = opts.minGemmMacs ?? 4096;
     const want = opts.kernels ?? 'auto';
     let why = 'plain TypeScript loops on Float32Array (asked for)';
     if (want !== 'js') {
@@ -246,7 +250,8 @@ export class CpuBackend implements Backend {
     const ta = ab.transposed ? !transA : transA;
     const tb = bb.transposed ? !transB : transB;
     const s = this.fresh(m * n);
-    if (this.arena) this.gemm(m, n, kk, ab.store, ta, bb.store, tb, s);
+    // Tiny products cost more to pack than to multiply: the plain loop does them.
+    if (this.arena && m * n * kk >= this.minGemmMacs) this.gemm(m, n, kk, ab.store, ta, bb.store, tb, s);
     else loops.matmulInto(ab.store.data, bb.store.data, m, n, kk, ta, tb, s.data);
     return this.wrap(s, [m, n]);
   }

@@ -29,8 +29,8 @@ const shapes: [number, number, number][] = [
   [64, 100, 1000], [131, 9, 257], [257, 263, 5], [1000, 3, 2], [2, 1000, 3], [129, 130, 300],
 ];
 
-const wasm = createCpuBackend({ kernels: 'wasm', threads: 1 });
-const threaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1 });
+const wasm = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0 });
+const threaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0 });
 const js = createCpuBackend({ kernels: 'js' });
 afterAll(() => threaded.dispose());
 

@@ -56,7 +56,9 @@ export class WasmArena implements Allocator {
   /** True when the memory is a SharedArrayBuffer (worker threads can use it). */
   readonly shared: boolean;
   private top = CONTROL_BYTES;
-  private free = new Map<number, number[]>();
+  // Freed blocks by size class, kept whole so that their views can be reused.
+  private free = new Map<number, Storage[]>();
+  private buffer: ArrayBuffer | SharedArrayBuffer;
   private pooled = 0;
   // Only for a private memory: blocks whose views must follow a growth.
   private live = new Set<Storage>();
@@ -69,6 +71,7 @@ export class WasmArena implements Allocator {
       : new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as GemmExports;
+    this.buffer = this.memory.buffer;
   }
 
   /** Reserve raw bytes for good (scratch of a gemm thread); 64-byte aligned. */
@@ -92,7 +95,12 @@ export class WasmArena implements Allocator {
         );
       }
       this.memory.grow(grow);
-      if (!this.shared) for (const s of this.live) s.data = new Float32Array(this.memory.buffer, s.ptr, s.data.length);
+      this.buffer = this.memory.buffer;
+      // A private memory detaches its old views on growth: re-point live and pooled blocks.
+      if (!this.shared) {
+        for (const s of this.live) s.data = new Float32Array(this.buffer, s.ptr, s.data.length);
+        for (const list of this.free.values()) for (const s of list) s.data = new Float32Array(this.buffer, s.ptr, s.data.length);
+      }
     }
     this.top = end;
     return ptr;
@@ -100,11 +108,16 @@ export class WasmArena implements Allocator {
 
   alloc(n: number): Storage {
     const capacity = sizeClass(n);
-    const list = this.free.get(capacity);
-    let ptr = list?.pop();
-    if (ptr === undefined) ptr = this.bump(capacity * 4);
-    else this.pooled -= capacity * 4;
-    const s: Storage = { data: new Float32Array(this.memory.buffer, ptr, n), ptr, capacity, refs: 1 };
+    let s = this.free.get(capacity)?.pop();
+    if (s) {
+      this.pooled -= capacity * 4;
+      s.refs = 1;
+      // Same size as before (the usual case in a training loop): keep the view.
+      if (s.data.length !== n) s.data = new Float32Array(this.buffer, s.ptr, n);
+    } else {
+      const ptr = this.bump(capacity * 4);
+      s = { data: new Float32Array(this.buffer, ptr, n), ptr, capacity, refs: 1 };
+    }
     if (!this.shared) this.live.add(s);
     return s;
   }
@@ -114,7 +127,7 @@ export class WasmArena implements Allocator {
     if (!this.shared) this.live.delete(s);
     let list = this.free.get(s.capacity);
     if (!list) this.free.set(s.capacity, (list = []));
-    list.push(s.ptr);
+    list.push(s);
     this.pooled += s.capacity * 4;
   }
 
