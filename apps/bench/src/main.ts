@@ -103,9 +103,13 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------ nn
   registerBackend(createCpuBackend());
+  registerBackend(createCpuBackend({ device: 'cpu-1t', threads: 1 }));
   registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
-  const nnPeers: { device: Device; peer: string; slow: boolean }[] = [
-    { device: 'cpu', peer: 'nn cpu', slow: false },
+  // nn cpu uses both cores for large products; 'one thread' compares like with like
+  // against the single-threaded peers.
+  const nnPeers: { device: Device; peer: string; slow: boolean; w5?: boolean }[] = [
+    { device: 'cpu', peer: 'nn cpu', slow: false, w5: true },
+    { device: 'cpu-1t', peer: 'nn cpu, one thread', slow: false },
     { device: 'cpu-js', peer: 'nn cpu, js kernels', slow: true },
   ];
   let gpuSkip: string | null = null;
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
       if (n === 0) addLoop(w, p.peer, rt, loops[w], 0, () => null, 'too slow for --quick');
       else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : 5));
     }
-    if (want('W5') && !p.slow) {
+    if (want('W5') && p.w5) {
       const n = steps.W1;
       addLoop('W5 autograd', p.peer, rt, loops.W1, n, () => timeLoop((s) => autogradLoop(data.W1!, p.device, loops.W1.lr, s), n, reps, 5));
       let layers: LayersApi | null = null;
@@ -342,12 +346,31 @@ async function main(): Promise<void> {
   writeFileSync(join(args.out, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(args.out, `${base}.md`), markdown(results));
   console.log(`wrote ${join(args.out, base)}.{json,md}`);
+  if (base === 'latest') refreshDocs(markdown(results));
   const bad = rows.filter((r) => r.lossOk === false);
   for (const b of [...nnPeers.map((p) => p.device)]) getBackend(b).dispose?.();
   if (bad.length) {
     console.error(`final losses differ beyond ${LOSS_TOL}: ${bad.map((r) => `${r.workload} ${r.peer}`).join(', ')}`);
     process.exitCode = 1;
   }
+}
+
+/** Put the latest table into docs/bench.md between its bench:start/bench:end markers. */
+function refreshDocs(table: string): void {
+  const file = fileURLToPath(new URL('../../../docs/bench.md', import.meta.url));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return;
+  writeFileSync(file, `${text.slice(0, i + start.length)}\n${table}${text.slice(j)}`);
+  console.log(`updated ${file}`);
 }
 
 main().catch((e: unknown) => {

@@ -1,0 +1,10 @@
+import { registerBackend } from '@nn/core';
+import { createCpuBackend } from '@nn/cpu';
+import { twoLayer } from './dist/nn.js';
+import { loopData } from './dist/workloads.js';
+registerBackend(createCpuBackend({ threads: 1, kernels: process.argv[2] ?? 'auto' }));
+const tiny = { sizes: [4, 8, 8, 2], lr: 1e-3, steps: 2000 };
+const d = loopData(tiny, 0);
+twoLayer(d, 'cpu', 1e-3, 500);
+const c = process.cpuUsage(); const t = performance.now(); twoLayer(d, 'cpu', 1e-3, 5000); const u = process.cpuUsage(c);
+console.log(((performance.now() - t) * 1000 / 5000).toFixed(1), 'us/step wall', ((u.user + u.system) / 5000).toFixed(1), 'us/step cpu');
