@@ -1,6 +1,7 @@
 import { createCpuBackend } from '@nn/cpu';
 import { registerBackend, setDefaultDevice, type Backend, type BackendInfo } from '@nn/core';
 import { UsageError, type Options } from './args.js';
+import { provideNavigatorGpu } from './webgpu-node.js';
 
 /** The contract of @nn/gpu, declared here because the example loads it only when asked (it is optional). */
 interface GpuModule {
@@ -37,6 +38,7 @@ export async function setupDevice(opts: Pick<Options, 'device' | 'gpuMode' | 'al
   if (typeof mod.createGpuBackend !== 'function') {
     throw new UsageError(`--device gpu: ${specifier} does not export createGpuBackend(); ${INSTALL_HINT}`);
   }
+  if (opts.gpuMode === 'webgpu') await provideNavigatorGpu();
   let backend: Backend;
   try {
     backend = await mod.createGpuBackend({ mode: opts.gpuMode, allowFallback: opts.allowFallback });

@@ -192,6 +192,23 @@ describe('--device gpu', () => {
     expect(allowed.code, allowed.stderr).toBe(0);
   }, 60_000);
 
+  it('with the real @nn/gpu on headless-gl: trains the seed loop, says so, and agrees with cpu', async () => {
+    // headless-gl needs a display: `npm test` runs under xvfb-run; alone, this test starts one.
+    const wrapper = process.env.DISPLAY ? [] : ['xvfb-run', '-a'];
+    const args = ['--net', '2', '--steps', '100', '--log-every', '50', '--json'];
+    const [gpu, cpu] = await Promise.all([cli(['--device', 'gpu', ...args], {}, wrapper), cli(args)]);
+    expect(gpu.code, gpu.stderr).toBe(0);
+    const g = JSON.parse(gpu.stdout) as Run;
+    const c = JSON.parse(cpu.stdout) as Run;
+    expect(g.backend).toMatchObject({ name: '@nn/gpu', runtime: 'headlessgl', fallback: false });
+    expect(g.gradCheck.ok).toBe(true);
+    // Different kernels (shaders vs wasm) sum in different orders: 1e-3 relative, as for float64 vs float32.
+    g.losses.forEach(([t, l], i) => {
+      expect(t).toBe(c.losses[i]![0]);
+      expect(Math.abs(l - c.losses[i]![1])).toBeLessThanOrEqual(1e-3 * c.losses[i]![1]);
+    });
+  }, 180_000);
+
   it('a wrong kernel makes the gradient check fail: exit 1, and the check names the weight', async () => {
     const r = await cli(['--device', 'gpu', '--net', '2', '--steps', '1'], { NN_EXAMPLE_GPU_MODULE: fake('fake-gpu.mjs'), FAKE_GPU_BUG: 'transB' });
     expect(r.code).toBe(1);
