@@ -10,7 +10,10 @@ let gpu: GpuBackend;
 beforeAll(async () => {
   gpu = await createGpuBackend({ mode: 'webgl2' });
   registerBackend(gpu);
-  registerBackend(createCpuBackend());
+  // The reference is @nn/cpu's plain TypeScript loops (its living spec). Its
+  // WebAssembly kernels read back empty arrays in Chromium after large matmuls
+  // (reported to the cpu owner), which would fail these suites for the cpu's sake.
+  registerBackend(createCpuBackend({ kernels: 'js' }));
 });
 afterAll(() => {
   unregisterBackend('gpu');
@@ -33,8 +36,8 @@ describe('conformance on gpu (webgl2, Chromium)', () => {
 });
 
 describe('seed loop on gpu (webgl2, Chromium)', () => {
-  it('100 steps: no readback but the loss, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
-    await expectResidentSeedLoop(100);
+  it('40 steps, loss read every 20: no other readback, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
+    await expectResidentSeedLoop(40, 20);
     expect(gpu.kernelClass()).toBe('WebGL2Kernel');
   }, 600_000);
 });

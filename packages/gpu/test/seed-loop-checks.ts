@@ -8,9 +8,9 @@ import { runSeedLoop } from './seed-loop.js';
  * read back except the loss every 100th step, the live-buffer count is flat,
  * and the losses match cpu's within float32 tolerance.
  */
-export async function expectResidentSeedLoop(steps: number): Promise<void> {
-  const gpu = await runSeedLoop('gpu', steps);
-  const cpu = await runSeedLoop('cpu', steps);
+export async function expectResidentSeedLoop(steps: number, readEvery = 100): Promise<void> {
+  const gpu = await runSeedLoop('gpu', steps, readEvery);
+  const cpu = await runSeedLoop('cpu', steps, readEvery);
   const report = { firstStep: gpu.firstStep, later: gpu.later, kernelsPerStep: gpu.kernelsPerStep[1], gpuMs: Math.round(gpu.ms), cpuMs: Math.round(cpu.ms), losses: gpu.losses, cpuLosses: cpu.losses };
   console.log(`[seed loop gpu] ${JSON.stringify(report)}`);
   expect(gpu.firstStep.readbacks, 'readbacks in step 1 (loss not read)').toBe(0);
@@ -21,9 +21,17 @@ export async function expectResidentSeedLoop(steps: number): Promise<void> {
   const flat = new Set(gpu.buffersPerStep.slice(1));
   expect([...flat], 'live buffers after every step').toEqual([gpu.buffersPerStep[1]]);
   expect(gpu.buffersPerStep[0], 'live buffers after step 1').toBe(gpu.buffersPerStep[1]);
-  expect(gpu.losses.length).toBe(Math.floor(steps / 100));
-  // float32 sums over 64·10 squared residuals in another order: agree to ~1e-4 relative
-  // at first; the weights drift apart by rounding as training goes, so allow 1e-3.
-  gpu.losses.forEach((l, i) => expect(Math.abs(l - cpu.losses[i]!) / Math.abs(cpu.losses[i]!), `loss at step ${100 * i + 99}: gpu ${l}, cpu ${cpu.losses[i]}`).toBeLessThan(1e-3));
+  expect(gpu.losses.length).toBe(Math.floor(steps / readEvery));
+  // Tolerance: loss = Σ r² over N = 640 residuals r = y_pred − y. The devices sum
+  // in other orders, so y_pred differs by δ ≲ 1e-5 (float32 eps 6e-8 × |terms| ~ 10
+  // × √k terms, k ≤ 1000), giving |Δloss| ≈ 2·Σ r·δ ≤ 2·√(N·loss)·δ; and the weights
+  // drift apart by rounding as training goes, bounded by 1e-3 relative here. While
+  // the loss is large the relative part dominates; once training has converged
+  // (loss ~ 4e-3 at step 299) the residuals are tiny and the absolute part does.
+  gpu.losses.forEach((l, i) => {
+    const want = cpu.losses[i]!;
+    const tol = 1e-3 * Math.abs(want) + 2 * Math.sqrt(640 * Math.abs(want)) * 1e-5;
+    expect(Math.abs(l - want), `loss at step ${readEvery * (i + 1) - 1}: gpu ${l}, cpu ${want} (tolerance ${tol})`).toBeLessThanOrEqual(tol);
+  });
   expect(memory().gpu!.buffers, 'gpu buffers left after disposing the net').toBeLessThanOrEqual(gpu.buffersPerStep[0]! );
 }

@@ -68,10 +68,11 @@ export interface SeedRun {
 }
 
 /**
- * Run `steps` steps, reading the loss when t % 100 == 99 (as the seed program
- * prints it) with `await loss.data()`, which works on every backend.
+ * Run `steps` steps, reading the loss when t % readEvery == readEvery - 1 (the
+ * seed program prints it every 100) with `await loss.data()`, which works on
+ * every backend.
  */
-export async function runSeedLoop(device: Device, steps: number): Promise<SeedRun> {
+export async function runSeedLoop(device: Device, steps: number, readEvery = 100): Promise<SeedRun> {
   const net = seedNet(device);
   const losses: number[] = [];
   const buffersPerStep: number[] = [];
@@ -83,7 +84,7 @@ export async function runSeedLoop(device: Device, steps: number): Promise<SeedRu
   let afterFirst = start;
   for (let t = 0; t < steps; t++) {
     const before = memory()[device]!;
-    const read = t % 100 === 99;
+    const read = t % readEvery === readEvery - 1;
     const loss = seedStep(net, read);
     if (loss) {
       losses.push((await loss.data())[0]!);

@@ -1,0 +1,172 @@
+// Measure @nn/gpu on whatever real GPU path this machine has: matmul GFLOP/s
+// and the seed program's loop time, with the gpu.js kernel class that ran.
+//   node device-check.mjs --mode webgpu|headlessgl [--out DIR] [--sizes 512,1024,2048] [--steps 500]
+// webgpu runs on Dawn (npm `webgpu`) over the machine's Vulkan driver.
+import { writeFileSync, mkdirSync } from 'node:fs';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const mode = args.mode ?? 'webgpu';
+const out = args.out ?? process.env.OUT ?? '.';
+const sizes = (args.sizes ?? '256,512,1024,2048').split(',').map(Number);
+const steps = Number(args.steps ?? 500);
+const budgetMs = Number(args.budget ?? 1500);
+const say = (...m) => console.log(`[device-check ${mode}]`, ...m);
+const result = { mode, node: process.version, started: new Date().toISOString(), steps: [] };
+const save = () => {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}/device-check-${mode}.json`, JSON.stringify(result, null, 2));
+};
+const step = async (name, fn) => {
+  const t0 = performance.now();
+  try {
+    const r = await fn();
+    result.steps.push({ name, ok: true, ms: Math.round(performance.now() - t0) });
+    return r;
+  } catch (e) {
+    say(`${name} FAILED: ${e?.stack ?? e}`);
+    result.steps.push({ name, ok: false, error: String(e?.message ?? e) });
+    save();
+    throw e;
+  }
+};
+
+try {
+  if (mode === 'webgpu') {
+    await step('dawn', async () => {
+      const webgpu = await import('webgpu');
+      Object.assign(globalThis, webgpu.globals);
+      const gpu = webgpu.create([]);
+      globalThis.navigator = { gpu };
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      if (!adapter) throw new Error(`Dawn found no WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? ''}, VK_DRIVER_FILES=${process.env.VK_DRIVER_FILES ?? ''})`);
+      const info = adapter.info ?? {};
+      result.adapter = { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+      say('adapter', JSON.stringify(result.adapter));
+    });
+  }
+
+  const core = await import('@nn/core');
+  const { createGpuBackend } = await import('@nn/gpu');
+  const gpu = await step('createGpuBackend', () => createGpuBackend({ mode }));
+  core.registerBackend(gpu);
+  result.info = gpu.info;
+  result.kernelClass = gpu.kernelClass();
+  say('runtime', gpu.info.runtime, '| kernel class', result.kernelClass, '| fallback', gpu.info.fallback, '|', gpu.info.note);
+
+  const sync = gpu.info.syncRead;
+  const read = async (t) => (sync ? t.dataSync() : await t.data());
+
+  // ---- matmul GFLOP/s: n×n·n×n, launches back to back, one readback at the end.
+  result.matmul = [];
+  for (const n of sizes) {
+    await step(`matmul ${n}`, async () => {
+      core.manualSeed(n);
+      const a = core.randn([n, n], { device: 'gpu' });
+      const b = core.randn([n, n], { device: 'gpu' });
+      let c = a.mm(b);
+      const t0 = performance.now();
+      const first = await read(c);
+      const firstMs = performance.now() - t0; // compile + one run + readback
+      // correctness on a few entries against float64 on the host
+      const ha = await read(a);
+      const hb = await read(b);
+      let maxErr = 0;
+      for (let s = 0; s < 8; s++) {
+        const i = (s * 7919) % n;
+        const j = (s * 104729) % n;
+        let want = 0;
+        for (let p = 0; p < n; p++) want += ha[i * n + p] * hb[p * n + j];
+        maxErr = Math.max(maxErr, Math.abs(first[i * n + j] - want) / Math.sqrt(n));
+      }
+      c.dispose();
+      // time: double the repetitions until the run takes budgetMs
+      let reps = 1;
+      let ms = 0;
+      for (;;) {
+        const t1 = performance.now();
+        for (let r = 0; r < reps; r++) {
+          c?.dispose();
+          c = a.mm(b);
+        }
+        await read(c);
+        ms = performance.now() - t1;
+        if (ms >= budgetMs || reps >= 4096) break;
+        reps *= 2;
+      }
+      const t2 = performance.now();
+      await read(c);
+      const readMs = performance.now() - t2;
+      const gflops = (2 * n ** 3 * reps) / ((ms - readMs) / 1000) / 1e9;
+      const row = { n, reps, ms: +ms.toFixed(1), readbackMs: +readMs.toFixed(2), gflops: +gflops.toFixed(1), firstCallMs: +firstMs.toFixed(1), maxErrOverSqrtK: maxErr };
+      result.matmul.push(row);
+      say(`matmul ${n}×${n}·${n}×${n}: ${row.gflops} GFLOP/s (${reps} reps in ${row.ms} ms, readback ${row.readbackMs} ms, first call ${row.firstCallMs} ms, max err/sqrt(k) ${maxErr.toExponential(2)})`);
+      for (const t of [a, b, c]) t.dispose();
+      save();
+    });
+  }
+
+  // ---- the seed program: two-layer net, manual backprop, loss read when t % 100 == 99.
+  await step('seed loop', async () => {
+    core.manualSeed(0);
+    const x = core.randn([64, 1000], { device: 'gpu' });
+    const y = core.randn([64, 10], { device: 'gpu' });
+    const w1 = core.randn([1000, 100], { device: 'gpu' });
+    const w2 = core.randn([100, 10], { device: 'gpu' });
+    const lr = 1e-6;
+    const m0 = core.memory().gpu;
+    const losses = [];
+    let firstStepMs = 0;
+    const t0 = performance.now();
+    for (let t = 0; t < steps; t++) {
+      const ts = performance.now();
+      const loss = core.scope(() => {
+        const h = x.mm(w1);
+        const hRelu = h.clamp({ min: 0 });
+        const yPred = hRelu.mm(w2);
+        const l = yPred.sub(y).pow(2).sum();
+        const gradYPred = yPred.sub(y).mul(2);
+        const gradW2 = hRelu.t().mm(gradYPred);
+        const gradH = gradYPred.mm(w2.t()).clone();
+        gradH.maskedFill_(h.lt(0), 0);
+        const gradW1 = x.t().mm(gradH);
+        w1.sub_(gradW1.mul(lr));
+        w2.sub_(gradW2.mul(lr));
+        return t % 100 === 99 ? l : null;
+      });
+      if (loss) {
+        const v = (await read(loss))[0];
+        losses.push([t, v]);
+        say(`${t} ${v}`);
+        loss.dispose();
+      }
+      if (t === 0) {
+        await read(w2);
+        firstStepMs = performance.now() - ts;
+      }
+    }
+    await read(w2); // wait for the device to finish
+    const ms = performance.now() - t0;
+    const m1 = core.memory().gpu;
+    result.seedLoop = {
+      steps,
+      ms: +ms.toFixed(1),
+      msPerStepAfterFirst: +((ms - firstStepMs) / (steps - 1)).toFixed(3),
+      firstStepMs: +firstStepMs.toFixed(1),
+      losses,
+      counters: Object.fromEntries(Object.keys(m1).map((k) => [k, m1[k] - m0[k]])),
+    };
+    say(`seed loop: ${steps} steps in ${ms.toFixed(0)} ms (${result.seedLoop.msPerStepAfterFirst} ms/step after the first, first ${firstStepMs.toFixed(0)} ms); counters ${JSON.stringify(result.seedLoop.counters)}`);
+  });
+  result.kernelClassAtEnd = gpu.kernelClass();
+  say('kernel class at the end:', result.kernelClassAtEnd);
+  result.ok = true;
+} catch (e) {
+  result.ok = false;
+  result.error = String(e?.message ?? e);
+}
+result.finished = new Date().toISOString();
+save();
+say(result.ok ? 'done' : `FAILED: ${result.error}`, `→ ${out}/device-check-${mode}.json`);
+process.exit(result.ok ? 0 : 1);

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# One short run (under 5 minutes) on a borrowed GPU machine: what is there, then
+# @nn/gpu's matmul GFLOP/s and the seed loop's time on every real-GPU path found
+# (Dawn/WebGPU on the machine's Vulkan driver; headless-gl where a display or
+# Xvfb exists), with the gpu.js kernel class that ran, and a PyTorch float32
+# baseline beside it. Results go to $OUT (device-check-*.json, device-check.log).
+#
+# Prepare here first: npm run build && bash packages/gpu/scripts/device-check-prepare.sh
+# then run from the repo root there, carrying .devcheck:
+#   bash packages/gpu/scripts/device-check.sh
+# Every step prints what it found; a missing piece is reported and the next step runs.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+OUT="${OUT:-/tmp/device-check-out}"
+mkdir -p "$OUT"
+B="$PWD/.devcheck"
+LOG="$OUT/device-check.log"
+SIZES="${SIZES:-256,512,1024,2048}"
+STEPS="${STEPS:-500}"
+say() { echo "[device-check] $*" | tee -a "$LOG"; }
+run() { # run NAME TIMEOUT CMD...: time-boxed, output into the log, never aborts the script
+  local name=$1 limit=$2; shift 2
+  say "--- $name (limit ${limit}s): $*"
+  local t0=$SECONDS
+  timeout "$limit" "$@" 2>&1 | tee -a "$LOG"
+  local rc=${PIPESTATUS[0]}
+  say "--- $name: exit $rc after $((SECONDS - t0))s"
+  return 0
+}
+
+say "start $(date -u +%FT%TZ) in $PWD, OUT=$OUT"
+say "machine: $(uname -srm); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"); $(nproc) cores"
+if command -v nvidia-smi >/dev/null; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | sed 's/^/[device-check] gpu: /' | tee -a "$LOG"
+else
+  say "gpu: no nvidia-smi"
+fi
+[ -d "$B" ] || say "no .devcheck bundle here: run packages/gpu/scripts/device-check-prepare.sh where npm works and carry .devcheck"
+
+# ---- Node
+NODE=""
+if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
+  NODE="$(command -v node)"; say "node: system $($NODE --version)"
+elif [ -f "$B/node.xz" ]; then
+  xz -dc "$B/node.xz" > /tmp/node-devcheck && chmod +x /tmp/node-devcheck && NODE=/tmp/node-devcheck
+  say "node: system has $(command -v node >/dev/null && node --version || echo none); using the carried $($NODE --version 2>&1)"
+else
+  say "node: none here and no carried .devcheck/node.xz"
+fi
+
+D="$B/node_modules/webgpu/dist/linux-x64"
+if [ -f "$D/dawn.node.xz" ] && [ ! -f "$D/dawn.node" ]; then xz -dc "$D/dawn.node.xz" > "$D/dawn.node" && say "dawn: unpacked the carried dawn.node ($(du -h "$D/dawn.node" | cut -f1))"; fi
+
+# ---- Vulkan (Dawn's path to the GPU)
+if ldconfig -p | grep -q 'libvulkan.so.1'; then
+  say "vulkan loader: $(ldconfig -p | grep 'libvulkan.so.1' | head -1 | sed 's/.*=> //')"
+elif ls "$B"/debs/libvulkan1_*.deb >/dev/null 2>&1; then
+  for f in "$B"/debs/libvulkan1_*.deb; do dpkg -x "$f" /; done; ldconfig
+  say "vulkan loader: unpacked the carried $(basename "$B"/debs/libvulkan1_*.deb): $(ldconfig -p | grep -c 'libvulkan.so.1') found"
+else
+  say "vulkan loader: none, and no carried .deb"
+fi
+ICD=""
+for f in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.x86_64.json; do
+  [ -f "$f" ] && { ICD=$f; break; }
+done
+if [ -n "$ICD" ]; then
+  say "vulkan ICD: $ICD ($(grep -o '"library_path"[^,]*' "$ICD"))"
+  export VK_DRIVER_FILES="$ICD" VK_ICD_FILENAMES="$ICD"
+else
+  say "vulkan ICD: no NVIDIA ICD json found; ls of the usual places:"; ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/nvidia/share/vulkan/icd.d 2>&1 | tee -a "$LOG"
+fi
+for f in /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json /usr/share/glvnd/egl_vendor.d/10_nvidia.json; do
+  [ -f "$f" ] && { export __EGL_VENDOR_LIBRARY_FILENAMES="$f"; say "EGL vendor: $f"; break; }
+done
+say "chromium: $(command -v chromium chromium-browser google-chrome 2>/dev/null | head -1 || true)$(command -v chromium chromium-browser google-chrome >/dev/null 2>&1 || echo 'none (the browser WebGL2/WebGPU paths cannot be measured here)')"
+say "display: DISPLAY=${DISPLAY:-unset}; xvfb-run: $(command -v xvfb-run || echo none)"
+
+# ---- @nn/gpu on WebGPU (Dawn over Vulkan)
+if [ -n "$NODE" ] && [ -d "$B/node_modules" ]; then
+  ( cd "$B" && run "webgpu (Dawn)" 150 "$NODE" device-check.mjs --mode webgpu --out "$OUT" --sizes "$SIZES" --steps "$STEPS" )
+  # ---- @nn/gpu on headless-gl, where there is a display
+  if [ -n "${DISPLAY:-}" ]; then
+    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" device-check.mjs --mode headlessgl --out "$OUT" --sizes "$SIZES" --steps "$STEPS" )
+  elif command -v xvfb-run >/dev/null; then
+    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" device-check.mjs --mode headlessgl --out "$OUT" --sizes "$SIZES" --steps "$STEPS" )
+  else
+    say "headlessgl: not measured (no DISPLAY and no xvfb-run on this machine)"
+  fi
+else
+  say "@nn/gpu: not measured (no Node or no .devcheck bundle)"
+fi
+
+# ---- PyTorch float32 on the same GPU, for scale
+if command -v python3 >/dev/null; then
+  run "torch float32 baseline" 60 python3 packages/gpu/scripts/device-check-torch.py "$SIZES"
+else
+  say "torch: no python3"
+fi
+say "summary:"
+for f in "$OUT"/device-check-*.json; do
+  [ -f "$f" ] && say "$(basename "$f"): $(tr -d '\n ' < "$f" | grep -o '"kernelClass":"[^"]*"\|"gflops":[0-9.]*\|"msPerStep[A-Za-z]*":[0-9.]*\|"ok":[a-z]*' | tr '\n' ' ')"
+done
+say "end $(date -u +%FT%TZ)"
