@@ -29,6 +29,10 @@ export function toDot(g: Graph): string {
     const attrs = e.label ? ` [label=${str(` ${e.label} `)}${g.view === 'backward' ? ', penwidth=1.6' : ''}]` : '';
     out.push(`  ${e.from} -> ${e.to}${attrs};`);
   }
+  // A saved forward value read again by a derivative: dashed, to the gradient it helps form.
+  for (const e of g.edges) {
+    for (const id of e.reads) out.push(`  ${id} -> ${e.to} [style=dashed, color="#6b7280", fontcolor="#6b7280", constraint=false, label=" saved, read again "];`);
+  }
   out.push('}');
   return out.join('\n') + '\n';
 }

@@ -61,6 +61,11 @@ describe('graph()', () => {
     );
     const byName = new Map(g.nodes.map((n) => [n.name, n]));
     expect(byName.get('w2')!.grad).toBe('grad_w2 = h_reluᵀ · grad_y_pred');
+    // The learner's question: h_relu is read again by the derivative that forms grad_w2 (and w2 by the one to h_relu).
+    const edge = (from: string, to: string) => g.edges.find((e) => e.from === byName.get(from)!.id && e.to === byName.get(to)!.id)!;
+    expect(edge('y_pred', 'w2').reads).toEqual([byName.get('h_relu')!.id]);
+    expect(edge('y_pred', 'h_relu').reads).toEqual([byName.get('w2')!.id]);
+    expect(edge('h', 'w1').reads).toEqual([]);
     expect(byName.get('h')!.grad).toBe('grad_h = grad_h_relu ⊙ [h ≥ 0]');
   });
 
@@ -123,7 +128,7 @@ describe('renderers', () => {
         const g = graph(net(layers).loss, { view });
         const m = checkMermaid(toMermaid(g));
         expect(m.nodes.sort()).toEqual(g.nodes.map((n) => n.id).sort());
-        expect(m.edges).toBe(g.edges.length);
+        expect(m.edges).toBe(g.edges.length + g.edges.reduce((n, e) => n + e.reads.length, 0));
       });
     }
   }
@@ -173,7 +178,7 @@ function checkMermaid(text: string): { nodes: string[]; edges: number } {
   const ID = '[A-Za-z][A-Za-z0-9_]*';
   const STR = '"[^"]*"';
   const nodeRe = new RegExp(`^  (${ID})(\\[${STR}\\]|\\(\\[${STR}\\]\\)|\\[\\[${STR}\\]\\])$`);
-  const edgeRe = new RegExp(`^  (${ID}) (-->|==>)(\\|${STR}\\|)? (${ID})$`);
+  const edgeRe = new RegExp(`^  (${ID}) (-->|==>|-\\.->)(\\|${STR}\\|)? (${ID})$`);
   const classDefRe = /^ {2}classDef [A-Za-z]\w* [a-z-]+:[#\w.]+(,[a-z-]+:[#\w.]+)*$/;
   const classRe = new RegExp(`^  class (${ID}(?:,${ID})*) [A-Za-z]\\w*$`);
   const nodes: string[] = [];

@@ -40,6 +40,12 @@ export interface GraphEdge {
   to: string;
   /** Forward: empty; backward: the local derivative, `dy_pred/dh_relu = · w2ᵀ`. */
   label: string;
+  /**
+   * Backward only: ids of drawn tensors whose saved forward values this
+   * derivative reads (`dy_pred/dw2 = h_reluᵀ ·` reads h_relu) — the values
+   * used once forward and again backward. Empty in the forward view.
+   */
+  reads: string[];
 }
 
 /** The recorded computation behind a tensor, as plain data for the renderers. */
@@ -102,7 +108,7 @@ function forwardGraph(output: Tensor): Graph {
   const edges: GraphEdge[] = [];
   for (const t of order) {
     // Forward edges carry no label: the node's formula already says how its inputs combine.
-    for (const inp of t._node?.inputs ?? []) edges.push({ from: nodeId(inp), to: nodeId(t), label: '' });
+    for (const inp of t._node?.inputs ?? []) edges.push({ from: nodeId(inp), to: nodeId(t), label: '', reads: [] });
   }
   return { view: 'forward', nodes, edges, output: nodeId(output) };
 }
@@ -127,10 +133,13 @@ function backwardGraph(output: Tensor, allOps: boolean): Graph {
 
   // Each edge follows the gradient from a shown tensor down through hidden
   // ones to the next shown tensor, composing the local derivatives on the way.
+  const drawn = new Set(kept);
   const edges: GraphEdge[] = foldedEdges(output, shown).map((e) => ({
     from: nodeId(e.from),
     to: nodeId(e.to),
     label: `d${dName(e.from)}/d${dName(e.to)} = ${describeLocal(e.result, e.G, ro)}`,
+    // The edge's own end is implied (a mask of h on the way to h); other drawn tensors are worth an arrow.
+    reads: [...new Set(e.ops.flatMap((o) => o.reads))].filter((t) => drawn.has(t) && t !== e.to && t !== e.from).map(nodeId),
   }));
   return { view: 'backward', nodes, edges, output: nodeId(output) };
 }

@@ -22,6 +22,8 @@ export function toMermaid(g: Graph): string {
   }
   const arrow = g.view === 'backward' ? '==>' : '-->';
   for (const e of g.edges) out.push(e.label ? `  ${e.from} ${arrow}|${quote(e.label)}| ${e.to}` : `  ${e.from} ${arrow} ${e.to}`);
+  // A saved forward value read again by a derivative: dotted, to the gradient it helps form.
+  for (const e of g.edges) for (const id of e.reads) out.push(`  ${id} -.->|"saved, read again"| ${e.to}`);
   out.push('  classDef weight fill:#fde9d0,stroke:#d9822b,color:#222');
   out.push('  classDef input fill:#eef0f3,stroke:#8a94a6,color:#222');
   out.push('  classDef op fill:#e8f1fb,stroke:#4a7ebb,color:#222');

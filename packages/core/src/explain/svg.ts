@@ -44,7 +44,9 @@ export function toSvg(g: Graph): string {
   }));
   const titleH = 44;
   const legendH = 34;
-  const layout = layeredLayout(nodesIn, edgesIn, { nodeGap: 28, rankGap: 46, margin: 24 });
+  // Dashed 'saved value' links need room between a label and the row below it.
+  const roomy = g.edges.some((e) => e.reads.length > 0);
+  const layout = layeredLayout(nodesIn, edgesIn, { nodeGap: 28, rankGap: roomy ? 64 : 46, margin: 24 });
   const title = titleOf(g);
   const width = Math.ceil(Math.max(layout.width, textWidth(title, 15) * 0.95 + 48, 560));
   const dx = (width - layout.width) / 2;
@@ -65,6 +67,12 @@ export function toSvg(g: Graph): string {
   for (const e of layout.edges) {
     out.push(`<path d="${curve(e.points)}" fill="none" stroke="${edgeColor}" stroke-width="${g.view === 'backward' ? 1.8 : 1.4}" marker-end="url(#arrow)"/>`);
   }
+  // Dashed connectors: a saved forward value read again by this derivative.
+  g.edges.forEach((e, i) => {
+    const box = layout.edges[i]!.label;
+    if (!box) return;
+    for (const id of e.reads) out.push(savedLink(layout.nodes.get(id)!, box));
+  });
   g.edges.forEach((e, i) => {
     const box = layout.edges[i]!.label;
     if (!box || !e.label) return;
@@ -95,6 +103,20 @@ function curve(pts: [number, number][]): string {
     d += ` C${fmt(x0)},${fmt(my)} ${fmt(x1)},${fmt(my)} ${fmt(x1)},${fmt(y1)}`;
   }
   return d;
+}
+
+const SAVED = '#6b7280';
+
+// From the top of the value's box to the bottom of the label that reads it.
+function savedLink(from: Box, label: Box): string {
+  const left = from.x < label.x;
+  const x0 = from.x + (left ? from.w / 4 : -from.w / 4);
+  const y0 = from.y - from.h / 2;
+  const x1 = label.x + (left ? -label.w / 4 : label.w / 4);
+  const y1 = label.y + label.h / 2;
+  const k = Math.max(8, (y0 - y1) * 0.6);
+  const d = `M${fmt(x0)},${fmt(y0)} C${fmt(x0)},${fmt(y0 - k)} ${fmt(x1)},${fmt(y1 + k)} ${fmt(x1)},${fmt(y1)}`;
+  return `<path class="saved" d="${d}" fill="none" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/><circle cx="${fmt(x1)}" cy="${fmt(y1)}" r="2.6" fill="${SAVED}"/>`;
 }
 
 function labelBox(b: Box, text: string, color: string): string {
@@ -137,7 +159,9 @@ function legend(g: Graph, width: number, y: number): string {
     ['output', { fill: '#e3f4e1', stroke: '#3c8d40' }],
   ];
   const size = 11;
+  const saved = g.edges.some((e) => e.reads.length > 0) ? 'saved forward value read again' : null;
   const widths = items.map(([t]) => 18 + textWidth(t, size) + 18);
+  if (saved) widths.push(30 + textWidth(saved, size) + 18);
   let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
   const parts: string[] = ['<g class="legend">'];
   items.forEach(([t, p], i) => {
@@ -145,6 +169,10 @@ function legend(g: Graph, width: number, y: number): string {
     parts.push(`<text x="${fmt(x + 18)}" y="${fmt(y + 10)}" font-size="${size}" fill="#444">${escapeXml(t)}</text>`);
     x += widths[i]!;
   });
+  if (saved) {
+    parts.push(`<path d="M${fmt(x)},${fmt(y + 6)} L${fmt(x + 22)},${fmt(y + 6)}" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/>`);
+    parts.push(`<text x="${fmt(x + 30)}" y="${fmt(y + 10)}" font-size="${size}" fill="#444">${escapeXml(saved)}</text>`);
+  }
   parts.push('</g>');
   return parts.join('');
 }
