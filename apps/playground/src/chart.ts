@@ -26,9 +26,11 @@ export class LossChart {
   /** Start a new line; older runs stay for comparison (the oldest go beyond eight). */
   startRun(label: string): Run {
     const id = this.nextId++;
-    const run: Run = { id, label, color: COLORS[(id - 1) % COLORS.length]!, points: [] };
+    if (this.runs.length >= COLORS.length) this.runs.shift();
+    // The first colour no run on the chart uses, so that every line stays distinguishable.
+    const color = COLORS.find((c) => !this.runs.some((r) => r.color === c)) ?? COLORS[(id - 1) % COLORS.length]!;
+    const run: Run = { id, label, color, points: [] };
     this.runs.push(run);
-    if (this.runs.length > COLORS.length) this.runs.shift();
     this.redraw();
     return run;
   }
@@ -145,6 +147,29 @@ export class LossChart {
       }),
     );
   }
+}
+
+/**
+ * Fill a table body with a run's points, at most `rows` of them (evenly
+ * thinned, first and last always kept): the chart's numbers for people who
+ * cannot see the chart, and for the end-to-end tests.
+ */
+export function fillLossTable(body: HTMLElement, run: Run | null, rows = 200): void {
+  const pts = run?.points ?? [];
+  const stride = Math.max(1, Math.ceil(pts.length / rows));
+  const shown = pts.filter((_, i) => i % stride === 0 || i === pts.length - 1);
+  body.replaceChildren(
+    ...shown.map((p) => {
+      const tr = document.createElement('tr');
+      const a = document.createElement('td');
+      const b = document.createElement('td');
+      a.textContent = String(p.step);
+      b.textContent = fmtLoss(p.loss);
+      b.dataset.value = String(p.loss);
+      tr.append(a, b);
+      return tr;
+    }),
+  );
 }
 
 /** A loss in a few significant digits. */

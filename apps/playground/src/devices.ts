@@ -4,8 +4,10 @@ import type { DeviceChoice } from './config.js';
 
 /** What the page tells the user about the device that really runs. */
 export interface DeviceReport {
-  /** The nn device name the tensors use. */
-  device: 'cpu' | 'gpu';
+  /** The nn device name the tensors use (`cpu`, `gpu`, `gpu-webgpu`). */
+  device: string;
+  /** Whether that device is the cpu backend or a gpu.js one. */
+  kind: 'cpu' | 'gpu';
   /** backend.info.runtime: what really executes the kernels. */
   runtime: string;
   /** backend.info.note, when the backend gives one. */
@@ -15,6 +17,13 @@ export interface DeviceReport {
   /** True when reads are asynchronous only (WebGPU): the page uses `await t.data()`. */
   asyncRead: boolean;
 }
+
+/**
+ * Device names of the two gpu modes. They differ because core caches small
+ * constants per device name, so two backends must not take turns under one
+ * name; WebGL2, the synchronous default, keeps the name `gpu`.
+ */
+const GPU_DEVICE = { webgl2: 'gpu', webgpu: 'gpu-webgpu' } as const;
 
 // One gpu.js backend per mode, made once: compiling kernels is slow, switching back is not.
 const gpuBackends = new Map<'webgl2' | 'webgpu', Promise<Backend>>();
@@ -46,18 +55,17 @@ export async function useDevice(choice: DeviceChoice): Promise<DeviceReport> {
       } catch (e) {
         throw new Error(`the GPU backend (@nn/gpu) is not available in this build: ${(e as Error).message}`);
       }
-      return mod.createGpuBackend({ mode: choice, allowFallback: true });
+      return mod.createGpuBackend({ mode: choice, allowFallback: true, device: GPU_DEVICE[choice] });
     })();
     gpuBackends.set(choice, pending);
     pending.catch(() => gpuBackends.delete(choice));
   }
   const backend = await pending;
-  // Both gpu modes register as device 'gpu'; the tensors of the previous one are freed before a switch.
   registerBackend(backend);
-  return report('gpu', backend, choice);
+  return report(GPU_DEVICE[choice], backend, choice);
 }
 
-function report(device: 'cpu' | 'gpu', b: Backend, asked: DeviceChoice): DeviceReport {
+function report(device: string, b: Backend, asked: DeviceChoice): DeviceReport {
   const runtime = b.info.runtime;
   let warning: string | null = null;
   if (asked !== 'cpu' && runtime !== asked) {
@@ -65,5 +73,5 @@ function report(device: 'cpu' | 'gpu', b: Backend, asked: DeviceChoice): DeviceR
   } else if (b.info.fallback) {
     warning = `gpu.js runs a fallback: ${b.info.note ?? runtime}`;
   }
-  return { device, runtime, note: b.info.note ?? '', warning, asyncRead: !b.readSync };
+  return { device, kind: asked === 'cpu' ? 'cpu' : 'gpu', runtime, note: b.info.note ?? '', warning, asyncRead: !b.readSync };
 }

@@ -1,6 +1,6 @@
 import { scope } from '@nn/core';
 import { explainApi, type Explanation } from './explain-api.js';
-import type { Trainer } from './nets/index.js';
+import type { ExplainTarget, Trainer } from './nets/index.js';
 
 /** Put an SVG string into `host` as real SVG (parsed, never run as HTML). */
 function showSvg(host: HTMLElement, svg: string, label: string): void {
@@ -85,20 +85,42 @@ export class ExplainPanel {
     this.select.disabled = false;
     this.availability.textContent = 'Explaining the current weights…';
     this.availability.className = 'muted';
-    const target = trainer.explain();
-    try {
-      showSvg(this.forward, api.toSvg(api.graph(target.loss, { view: 'forward' })), 'Forward graph: how the data flows from x and the weights to the loss');
-      showSvg(this.backward, api.toSvg(api.graph(target.loss, { view: 'backward' })), 'Backward graph: how the gradient flows from the loss to each weight, each edge labelled with its local derivative');
+    delete this.availability.dataset.ok;
+    const i = Math.max(0, trainer.weights.findIndex((w) => w.name === this.select.value));
+    // Everything the panel shows, computed before anything is drawn.
+    const compute = async (target: ExplainTarget): Promise<{ fwd: string; bwd: string; ex: Explanation }> => {
+      const fwd = api.toSvg(api.graph(target.loss, { view: 'forward' }));
+      const bwd = api.toSvg(api.graph(target.loss, { view: 'backward' }));
       scope(() => target.loss.backward());
-      const i = Math.max(0, trainer.weights.findIndex((w) => w.name === this.select.value));
-      const ex = await api.explainGradientAsync(target.loss, target.weights[i]!);
-      this.showExplanation(ex);
-      this.availability.textContent = '';
+      return { fwd, bwd, ex: await api.explainGradientAsync(target.loss, target.weights[i]!) };
+    };
+    let target: ExplainTarget | null = null;
+    let note = '';
+    try {
+      let shown: { fwd: string; bwd: string; ex: Explanation };
+      try {
+        target = trainer.explain();
+        shown = await compute(target);
+      } catch (e) {
+        if (!trainer.explainEquivalent) throw e;
+        target?.dispose();
+        const eq = trainer.explainEquivalent();
+        target = eq;
+        note = eq.note;
+        shown = await compute(eq);
+      }
+      showSvg(this.forward, shown.fwd, 'Forward graph: how the data flows from x and the weights to the loss');
+      showSvg(this.backward, shown.bwd, 'Backward graph: how the gradient flows from the loss to each weight, each edge labelled with its local derivative');
+      this.showExplanation(shown.ex);
+      this.availability.textContent = note;
+      this.availability.className = note ? 'notice' : 'muted';
+      this.availability.dataset.ok = '1';
     } catch (e) {
       this.availability.textContent = `The explanation failed: ${(e as Error).message}`;
       this.availability.className = 'error';
+      this.availability.dataset.ok = '0';
     } finally {
-      target.dispose();
+      target?.dispose();
     }
   }
 

@@ -1,5 +1,5 @@
 import { memory, type Tensor } from '@nn/core';
-import { fmtLoss, LossChart, type Run } from './chart.js';
+import { fillLossTable, fmtLoss, LossChart, type Run } from './chart.js';
 import { defaultLr, fmtLr, LABELS, type DeviceChoice, type NetKind, type Style } from './config.js';
 import { browserOffers, useDevice, type DeviceReport } from './devices.js';
 import { ExplainPanel } from './explain-panel.js';
@@ -35,6 +35,7 @@ const buttons = {
   reset: $<HTMLButtonElement>('reset'),
   clear: $<HTMLButtonElement>('clear'),
 };
+const lossValues = $<HTMLDetailsElement>('loss-values');
 const chart = new LossChart($<HTMLCanvasElement>('chart'), $('legend'));
 const heatmaps = new HeatmapPanel($('heatmaps'));
 const explain = new ExplainPanel($('explain'));
@@ -49,6 +50,7 @@ let firstLoss: number | null = null;
 let state: State = 'loading';
 let stopRequested = false;
 let busy: Promise<void> = Promise.resolve();
+let pending = 0;
 
 /** Read and check the form; a problem comes back as a sentence. */
 function readSettings(): Settings | string {
@@ -65,6 +67,8 @@ const keyOf = (s: Settings): string => `${s.net}|${s.style}|${s.device}|${s.lr}|
 
 function setState(s: State): void {
   state = s;
+  // The table is rebuilt when a run settles, not on every step of training.
+  if (s !== 'training' && s !== 'loading' && lossValues.open) fillLossTable($('loss-table'), run);
   const el = $('state');
   el.textContent = s;
   el.dataset.state = s;
@@ -79,15 +83,24 @@ function setState(s: State): void {
 
 function message(text: string): void {
   $('message').textContent = text;
+  delete $('message').dataset.kind;
 }
 
 /** Queue an action after the running one, so clicks never interleave. Errors land on the page. */
 function serial(fn: () => Promise<void>): Promise<void> {
-  const next = busy.then(fn).catch((e: unknown) => {
-    setState('error');
-    message(`Error: ${(e as Error).message ?? String(e)}`);
-    console.warn(e);
-  });
+  // data-busy on <body> tells scripts (and the end-to-end tests) when the page has settled.
+  pending++;
+  document.body.dataset.busy = '1';
+  const next = busy
+    .then(fn)
+    .catch((e: unknown) => {
+      setState('error');
+      message(`Error: ${(e as Error).message ?? String(e)}`);
+      console.warn(e);
+    })
+    .finally(() => {
+      if (--pending === 0) document.body.dataset.busy = '0';
+    });
   busy = next;
   return next;
 }
@@ -109,7 +122,7 @@ async function rebuild(s: Settings): Promise<void> {
   builtKey = keyOf(s);
   t = 0;
   firstLoss = null;
-  run = chart.startRun(`${LABELS.net[s.net].split(' ')[0]}, ${s.style}, ${report.device === 'cpu' ? 'cpu' : `gpu ${report.runtime}`}, lr ${fmtLr(s.lr)}, seed ${s.seed}`);
+  run = chart.startRun(`${LABELS.net[s.net].split(' ')[0]}, ${s.style}, ${report.kind === 'cpu' ? 'cpu' : `gpu ${report.runtime}`}, lr ${fmtLr(s.lr)}, seed ${s.seed}`);
   showStep(null);
   $('first-loss').textContent = '—';
   $('sps').textContent = '—';
@@ -122,9 +135,9 @@ async function rebuild(s: Settings): Promise<void> {
 
 function showBackend(r: DeviceReport): void {
   const b = $('backend');
-  b.textContent = r.device === 'cpu' ? `cpu (${r.runtime})` : `gpu — gpu.js ${r.runtime}`;
+  b.textContent = r.kind === 'cpu' ? `cpu (${r.runtime})` : `${r.device} — gpu.js ${r.runtime}`;
   b.dataset.runtime = r.runtime;
-  b.dataset.device = r.device;
+  b.dataset.device = r.kind;
   $('backend-note').textContent = r.note + (r.asyncRead ? ' Reads back with await t.data().' : '');
   const w = $('device-warning');
   w.hidden = r.warning === null;
@@ -136,9 +149,14 @@ function showStep(loss: number | null): void {
   const l = $('loss');
   l.textContent = loss === null ? '—' : fmtLoss(loss);
   l.dataset.value = loss === null ? '' : String(loss);
-  if (report && trainer) {
+  if (report) {
     const m = memory()[report.device];
-    if (m) $('step-count').title = `${m.buffers} live buffers on ${report.device}`;
+    const el = $('traffic');
+    if (m) {
+      el.textContent = `${m.buffers} live buffers, ${m.kernels} kernel runs, ${m.compiles} compiles, ${m.readbacks} readbacks`;
+      el.dataset.readbacks = String(m.readbacks);
+      el.dataset.compiles = String(m.compiles);
+    }
   }
 }
 
@@ -152,10 +170,11 @@ function record(loss: number, s: Settings): boolean {
   chart.add(run!, t, loss);
   showStep(loss);
   if (Number.isFinite(loss)) return true;
-  const what = Number.isNaN(loss) ? 'NaN (not a number)' : 'infinite';
+  const what = Number.isNaN(loss) ? 'NaN (not a number)' : `${loss > 0 ? '+' : '-'}Inf`;
   message(
-    `The loss became ${what} by step ${t}: a learning rate of ${fmtLr(s.lr)} is too large for this net, so the updates overshoot ` +
-      `and the numbers overflow float32. Training stopped. Lower the learning rate (this net trains at ${fmtLr(defaultLr(s.net, s.style))}) and press Reset.`,
+    `Diverged — the loss is NaN/Inf: it became ${what} by step ${t}. A learning rate of ${fmtLr(s.lr)} is too large for this net: ` +
+      `each update overshoots, the weights grow until float32 overflows. Training stopped. ` +
+      `Lower the learning rate (this net trains at ${fmtLr(defaultLr(s.net, s.style))}) and press Reset.`,
   );
   $('message').dataset.kind = 'diverged';
   return false;
@@ -171,7 +190,7 @@ const nextTask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  */
 async function trainLoop(s: Settings, target: number): Promise<void> {
   const tr = trainer!;
-  const gpu = report!.device === 'gpu';
+  const gpu = report!.kind === 'gpu';
   stopRequested = false;
   setState('training');
   let k = 1;
@@ -263,9 +282,15 @@ function step(): void {
   });
 }
 
+let resetQueued = false;
+
 function reset(): void {
   stopRequested = true;
+  // Several changes in a row (net, then style, then device) make one new run, not three.
+  if (resetQueued) return;
+  resetQueued = true;
   void serial(async () => {
+    resetQueued = false;
     const s = readSettings();
     if (typeof s === 'string') {
       message(s);
@@ -286,6 +311,9 @@ buttons.pause.addEventListener('click', () => {
 });
 buttons.step.addEventListener('click', step);
 buttons.reset.addEventListener('click', reset);
+lossValues.addEventListener('toggle', () => {
+  if (lossValues.open) fillLossTable($('loss-table'), run);
+});
 buttons.clear.addEventListener('click', () => chart.clear(run ?? undefined));
 for (const c of [form.net, form.style]) {
   c.addEventListener('change', () => {

@@ -15,19 +15,20 @@ export function graphTensors(root: Tensor): Set<Tensor> {
 }
 
 /**
- * An ExplainTarget for a graph: disposing it frees every tensor of the graph
- * except `owned` (the trainer's x, y and weights, which outlive it). The
- * intermediates must live until then: the explanation reads h, h_relu, ...
+ * An ExplainTarget for a graph: disposing it frees the tensors the recorded
+ * ops made (the explanation reads h, h_relu, ... until then) and `copies`
+ * (leaves made for it). Other leaves — the trainer's x, y and weights, and
+ * core's cached constants — are never touched.
  */
-export function explainTarget(loss: Tensor, weights: readonly Tensor[], owned: readonly Tensor[]): ExplainTarget {
+export function explainTarget(loss: Tensor, weights: readonly Tensor[], copies: readonly Tensor[]): ExplainTarget {
   return {
     loss,
     weights,
     dispose: () => {
-      const keepSet = new Set(owned);
-      const all = [...graphTensors(loss)].filter((t) => !keepSet.has(t));
+      const made = [...graphTensors(loss)].filter((t) => !t.isLeaf);
       for (const w of weights) w.zeroGrad();
-      dispose(all);
+      for (const c of copies) c.zeroGrad();
+      dispose([...made, ...copies]);
     },
   };
 }
@@ -53,5 +54,5 @@ export function functionalExplain(x: Tensor, y: Tensor, weights: readonly Tensor
     }
   });
   const loss = a.sub(y).pow(2).sum().named('loss');
-  return explainTarget(loss, ws, [x, y]);
+  return explainTarget(loss, ws, ws);
 }

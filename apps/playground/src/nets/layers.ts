@@ -53,7 +53,7 @@ export function layersTrainer(net: NetKind, seed: number, device: Device, lr: nu
       for (const p of params) p.grad = null;
       const y_pred = model.forward(x).named('y_pred');
       const loss = loss_fn.forward(y_pred, y).named('loss');
-      const target = explainTarget(loss, named.map(([, p]) => p), [x, y, ...params]);
+      const target = explainTarget(loss, named.map(([, p]) => p), []);
       return {
         ...target,
         dispose: () => {
@@ -63,6 +63,33 @@ export function layersTrainer(net: NetKind, seed: number, device: Device, lr: nu
             p.grad = saved[i] ?? null;
           });
         },
+      };
+    },
+    explainEquivalent() {
+      // Linear computes x·Wᵀ + b; write that out on detached copies, named as the model names them.
+      const copies = new Map(model.namedParameters().map(([n, p]) => [p, p.detach().requiresGrad_(true).named(n)]));
+      const linears = model.layers.filter((m): m is Linear => m instanceof Linear);
+      const three = linears.length === 3;
+      let a = x;
+      let k = 0;
+      for (const m of model.layers) {
+        if (m instanceof Linear) {
+          k++;
+          const W = copies.get(m.weight)!;
+          const b = m.bias ? copies.get(m.bias)! : null;
+          const z = a.mm(W.t());
+          a = (b ? z.add(b) : z).named(k === linears.length ? 'y_pred' : three ? `h${k}` : 'h');
+        } else if (m instanceof ReLU) {
+          a = a.relu().named(`${a.name}_relu`);
+        } else {
+          a = m.forward(a);
+        }
+      }
+      const loss = a.sub(y).pow(2).sum().named('loss');
+      const target = explainTarget(loss, named.map(([, p]) => copies.get(p)!), [...copies.values()]);
+      return {
+        ...target,
+        note: 'Explained through the equivalent tensor code h = x·Wᵀ + b (what nn.Linear computes), because these explain tools have no rule for the fused Linear op.',
       };
     },
     dispose() {

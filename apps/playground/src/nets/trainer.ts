@@ -28,6 +28,12 @@ export interface Trainer {
   step(): Tensor;
   /** Run the forward pass once more with autograd recording on, with the current weights, for the graphs. */
   explain(): ExplainTarget;
+  /**
+   * The same forward written with plain tensor ops, for explain tools that do
+   * not know an op of explain()'s graph (nn.Linear's fused product); the note
+   * says what was rewritten.
+   */
+  explainEquivalent?(): ExplainTarget & { note: string };
   /** Free every tensor the trainer holds. */
   dispose(): void;
 }

@@ -1,0 +1,280 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+// End-to-end: build the page, serve it on 127.0.0.1, and drive Debian's
+// Chromium with real WebGL2 and WebGPU (SwiftShader) through the page's own
+// controls, as a user would.
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--enable-unsafe-webgpu',
+];
+/**
+ * Steps per gpu run. One step of the 64·1000·100·10 net takes about 0.5 s on
+ * WebGL2 and 0.75 s on WebGPU under SwiftShader on 2 cores, so 200 steps on
+ * both gpu paths and both nets (~8 minutes) do not fit the suite's budget; the
+ * gpu runs are shorter by default and are checked against the cpu run of the
+ * same net, style and seed at the same step. PLAYGROUND_GPU_STEPS=200 runs the
+ * full length.
+ */
+const GPU_STEPS = Number(process.env.PLAYGROUND_GPU_STEPS ?? 25);
+/** Float32 sums in another order (wasm gemm vs shader loops): seen 1.4e-4 relative after 200 steps. */
+const CPU_GPU_RTOL = 2e-3;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const shots = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
+const outDir = join(tmpdir(), `nn-playground-e2e-${process.pid}`);
+
+let server: PreviewServer;
+let browser: Browser;
+let page: Page;
+let url = '';
+const consoleErrors: string[] = [];
+/** Loss per step of the cpu runs, by `net/style`, to check the gpu runs against. */
+const cpuLosses = new Map<string, Map<number, number>>();
+
+type Net = 'two' | 'three';
+type Style = 'manual' | 'autograd' | 'layers';
+type Device = 'cpu' | 'webgl2' | 'webgpu';
+
+/** Wait until every queued action of the page has finished. */
+async function settled(timeout = 240_000): Promise<void> {
+  await page.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout, polling: 100 });
+}
+
+async function text(sel: string): Promise<string> {
+  return ((await page.textContent(sel)) ?? '').trim();
+}
+
+async function data(sel: string, key: string): Promise<string | undefined> {
+  return page.$eval(sel, (e, k) => (e as HTMLElement).dataset[k], key);
+}
+
+/** Pick settings through the controls (each change starts a new run) and wait for the page. */
+async function configure(o: { net: Net; style: Style; device: Device; steps: number; lr?: string; seed?: number }): Promise<void> {
+  await page.selectOption('#net', o.net);
+  await page.selectOption('#style', o.style);
+  await page.selectOption('#device', o.device);
+  await page.fill('#steps', String(o.steps));
+  if (o.seed !== undefined) {
+    await page.fill('#seed', String(o.seed));
+    await page.dispatchEvent('#seed', 'change');
+  }
+  if (o.lr !== undefined) {
+    await page.fill('#lr', o.lr);
+    await page.dispatchEvent('#lr', 'change');
+  }
+  await settled();
+  // A fresh run for exactly these settings, whatever ran before (a changed setting has made one already).
+  if ((await text('#step-count')) !== '0' || (await data('#state', 'state')) !== 'ready') {
+    await page.click('#reset');
+    await settled();
+  }
+  expect(await data('#state', 'state')).toBe('ready');
+  expect(await text('#step-count')).toBe('0');
+}
+
+/** The current run's (step, loss) table. */
+async function lossTable(): Promise<Map<number, number>> {
+  const open = await page.$eval('#loss-values', (d) => (d as HTMLDetailsElement).open);
+  if (!open) await page.click('#loss-values summary');
+  const rows = await page.$$eval('#loss-table tr', (trs) => trs.map((tr) => [Number(tr.children[0]!.textContent), Number((tr.children[1] as HTMLElement).dataset.value)] as [number, number]));
+  if (!open) await page.click('#loss-values summary');
+  return new Map(rows);
+}
+
+/** Distinct colours in each heatmap canvas of a kind (value or grad). */
+async function heatmapColours(kind: 'value' | 'grad'): Promise<number[]> {
+  return page.$$eval(`canvas.heatmap-${kind}`, (cs) =>
+    (cs as HTMLCanvasElement[]).map((c) => {
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < px.length; i += 4) seen.add((px[i]! << 16) | (px[i + 1]! << 8) | px[i + 2]!);
+      return seen.size;
+    }),
+  );
+}
+
+/** Train `steps` steps with the chosen settings and check what the page shows. */
+async function trainAndCheck(o: { net: Net; style: Style; device: Device; steps: number }): Promise<{ first: number; last: number; seconds: number }> {
+  await configure(o);
+  const t0 = performance.now();
+  await page.click('#train');
+  await settled();
+  const seconds = (performance.now() - t0) / 1000;
+  expect(await text('#message')).toBe('');
+  expect(await data('#state', 'state')).toBe('done');
+  expect(await text('#step-count')).toBe(String(o.steps));
+
+  // The loss shown falls.
+  const first = Number(await data('#first-loss', 'value'));
+  const last = Number(await data('#loss', 'value'));
+  expect(Number.isFinite(first) && Number.isFinite(last)).toBe(true);
+  expect(last).toBeLessThan(first);
+  if (o.steps >= 200) expect(last).toBeLessThan(first / 10);
+
+  // The backend shown is the one asked for, with no fallback notice.
+  expect(await data('#backend', 'device')).toBe(o.device === 'cpu' ? 'cpu' : 'gpu');
+  if (o.device !== 'cpu') {
+    expect(await data('#backend', 'runtime')).toBe(o.device);
+    expect(await page.isHidden('#device-warning')).toBe(true);
+  }
+  expect(Number(await text('#sps'))).toBeGreaterThan(0);
+
+  // Heatmaps of every weight and gradient are drawn, with structure (not one flat colour).
+  const nWeights = o.net === 'two' ? 2 : 3;
+  for (const kind of ['value', 'grad'] as const) {
+    const colours = await heatmapColours(kind);
+    expect(colours).toHaveLength(nWeights);
+    for (const c of colours) expect(c).toBeGreaterThan(8);
+  }
+
+  // Graphs and the chain rule for the current net.
+  await checkExplain(o.net, o.style);
+
+  // Same numbers as the cpu: the loss at the last step of the gpu run.
+  const table = await lossTable();
+  expect(table.get(o.steps)).toBe(last);
+  const key = `${o.net}/${o.style}`;
+  if (o.device === 'cpu') cpuLosses.set(key, table);
+  else {
+    const ref = cpuLosses.get(key)?.get(o.steps);
+    expect(ref, `a cpu run of ${key} reaching step ${o.steps} ran first`).toBeDefined();
+    expect(Math.abs(last - ref!) / Math.abs(ref!)).toBeLessThan(CPU_GPU_RTOL);
+  }
+  return { first, last, seconds };
+}
+
+async function checkExplain(net: Net, style: Style = 'manual'): Promise<void> {
+  expect(await data('#explain-status', 'ok'), await text('#explain-status')).toBe('1');
+  const fwd = await text('#graph-forward svg');
+  const bwd = await text('#graph-backward svg');
+  const weights = style === 'layers' ? ['0.weight', '2.weight', '4.weight'] : ['w1', 'w2', 'w3'];
+  const names = ['x', ...weights.slice(0, net === 'two' ? 2 : 3), 'loss'];
+  for (const n of names) {
+    expect(fwd).toContain(n);
+    expect(bwd).toContain(n);
+  }
+  expect(bwd).toContain('dL/dy_pred');
+  const closed = await text('#closed-form');
+  expect(closed).toMatch(/^grad_\S*w/);
+  // The closed form the manual code uses agrees with autograd.
+  const rel = Number(await data('#explain-diff', 'relative'));
+  expect(rel).toBeLessThan(1e-3);
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`the playground's end-to-end tests need Debian's Chromium at ${CHROMIUM} (apt-get install chromium; scripts/setup.sh installs it)`);
+  }
+  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  url = server.resolvedUrls!.local[0]!;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
+  await page.goto(url);
+  await settled();
+  mkdirSync(shots, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('playground (Chromium, SwiftShader)', () => {
+  test('opens on the two-layer net on cpu, with graphs, heatmaps and labelled controls', async () => {
+    expect(await data('#state', 'state')).toBe('ready');
+    expect(await data('#backend', 'device')).toBe('cpu');
+    await checkExplain('two');
+    expect((await heatmapColours('value')).every((c) => c > 8)).toBe(true);
+    // Every control has a label a screen reader can announce.
+    const unlabeled = await page.$$eval('select, input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
+    expect(unlabeled).toEqual([]);
+  });
+
+  test('Step advances exactly one step, from the keyboard too', async () => {
+    await configure({ net: 'two', style: 'manual', device: 'cpu', steps: 500 });
+    await page.click('#step');
+    await settled();
+    expect(await text('#step-count')).toBe('1');
+    const loss1 = Number(await data('#loss', 'value'));
+    await page.focus('#step');
+    await page.keyboard.press('Enter');
+    await settled();
+    expect(await text('#step-count')).toBe('2');
+    expect(await data('#state', 'state')).toBe('paused');
+    expect(Number(await data('#loss', 'value'))).toBeLessThan(loss1);
+    // After a step the gradients exist and are drawn.
+    expect((await heatmapColours('grad')).every((c) => c > 8)).toBe(true);
+  });
+
+  test('cpu: 200 steps of each net (manual, autograd, layers)', async () => {
+    const runs = [
+      await trainAndCheck({ net: 'two', style: 'manual', device: 'cpu', steps: 200 }),
+      await trainAndCheck({ net: 'three', style: 'autograd', device: 'cpu', steps: 200 }),
+      await trainAndCheck({ net: 'three', style: 'layers', device: 'cpu', steps: 200 }),
+    ];
+    console.log(`cpu runs: ${runs.map((r) => `${r.first.toPrecision(4)} → ${r.last.toPrecision(4)} in ${r.seconds.toFixed(1)} s`).join('; ')}`);
+    await page.screenshot({ path: join(shots, 'playground-cpu.png'), fullPage: true });
+  }, 240_000);
+
+  test(`gpu WebGL2: ${GPU_STEPS} steps of each net, same losses as cpu`, async () => {
+    const runs = [
+      await trainAndCheck({ net: 'two', style: 'manual', device: 'webgl2', steps: GPU_STEPS }),
+      await trainAndCheck({ net: 'three', style: 'layers', device: 'webgl2', steps: GPU_STEPS }),
+    ];
+    console.log(`webgl2 runs: ${runs.map((r) => `${r.first.toPrecision(4)} → ${r.last.toPrecision(4)} in ${r.seconds.toFixed(1)} s`).join('; ')}`);
+    await page.screenshot({ path: join(shots, 'playground-webgl2.png'), fullPage: true });
+  }, 600_000);
+
+  test(`gpu WebGPU: ${GPU_STEPS} steps of each net, same losses as cpu`, async () => {
+    const runs = [
+      await trainAndCheck({ net: 'two', style: 'manual', device: 'webgpu', steps: GPU_STEPS }),
+      await trainAndCheck({ net: 'three', style: 'autograd', device: 'webgpu', steps: GPU_STEPS }),
+    ];
+    console.log(`webgpu runs: ${runs.map((r) => `${r.first.toPrecision(4)} → ${r.last.toPrecision(4)} in ${r.seconds.toFixed(1)} s`).join('; ')}`);
+    await page.screenshot({ path: join(shots, 'playground-webgpu.png'), fullPage: true });
+  }, 600_000);
+
+  test('a diverging run (learning rate 1) says NaN/Inf in words and stops', async () => {
+    for (const device of ['cpu', 'webgl2'] as const) {
+      await configure({ net: 'two', style: 'manual', device, steps: 200, lr: '1' });
+      await page.click('#train');
+      await settled();
+      expect(await data('#state', 'state')).toBe('diverged');
+      expect(await data('#message', 'kind')).toBe('diverged');
+      expect(await text('#message')).toMatch(/NaN\/Inf.*learning rate of 1 is too large.*Training stopped/);
+      const stoppedAt = Number(await text('#step-count'));
+      expect(stoppedAt).toBeLessThan(200);
+      // It stays stopped: no step runs afterwards, and Train/Step wait for a Reset.
+      await page.waitForTimeout(300);
+      expect(Number(await text('#step-count'))).toBe(stoppedAt);
+      expect(await page.isDisabled('#train')).toBe(true);
+      expect(await page.isDisabled('#step')).toBe(true);
+      if (device === 'cpu') await page.screenshot({ path: join(shots, 'playground-diverged.png'), fullPage: false });
+    }
+  }, 240_000);
+
+  test('the browser console has no error', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
