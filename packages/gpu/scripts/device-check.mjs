@@ -99,7 +99,7 @@ try {
       await read(c);
       const readMs = performance.now() - t2;
       const gflops = (2 * n ** 3 * reps) / ((ms - readMs) / 1000) / 1e9;
-      const row = { n, reps, ms: +ms.toFixed(1), readbackMs: +readMs.toFixed(2), gflops: +gflops.toFixed(1), firstCallMs: +firstMs.toFixed(1), maxErrOverSqrtK: maxErr };
+      const row = { n, reps, ms: +ms.toFixed(1), readbackMs: +readMs.toFixed(2), gflops: Number(gflops.toPrecision(4)), firstCallMs: +firstMs.toFixed(1), maxErrOverSqrtK: maxErr };
       result.matmul.push(row);
       say(`matmul ${n}×${n}·${n}×${n}: ${row.gflops} GFLOP/s (${reps} reps in ${row.ms} ms, readback ${row.readbackMs} ms, first call ${row.firstCallMs} ms, max err/sqrt(k) ${maxErr.toExponential(2)})`);
       for (const t of [a, b, c]) t.dispose();
