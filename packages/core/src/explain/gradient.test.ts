@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createCpuBackend } from '@nn/cpu';
 import { registerBackend, manualSeed, randn, noGrad, tensor, where, matmulT, type Tensor } from '../index.js';
-import { explainGradient, explainGradientAsync } from './index.js';
+import { explainGradient, explainGradientAsync, graph, ExplainError } from './index.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXPLAINED_OPS } from './rules.js';
@@ -145,6 +145,22 @@ describe('explainGradient on the seed net', () => {
     expect(String(e)).toContain('call loss.backward() before explainGradient');
     const other = randn([2, 2]).named('v');
     expect(() => explainGradient(loss, other)).toThrow(/not on a recorded path.*requiresGrad = true/);
+  });
+});
+
+describe('an op the table does not know', () => {
+  it('explainGradient refuses it and names where the rule goes; the graph still draws it', () => {
+    manualSeed(2);
+    const a = randn([2, 2]).named('a').requiresGrad_();
+    const z = a.mul(2);
+    // Stand-in for a new op added to ops/ without a rule in rules.ts.
+    z._node = { ...z._node!, op: 'mystery' };
+    const loss = z.sum().named('loss');
+    expect(() => explainGradient(loss, a)).toThrow(ExplainError);
+    expect(() => explainGradient(loss, a)).toThrow(/no derivative rule for op 'mystery'.*explain\/rules\.ts/);
+    const g = graph(loss, { view: 'backward' });
+    expect(g.nodes.map((n) => n.name).sort()).toEqual(['a', 'loss', 'mystery']);
+    expect(g.edges.map((e) => e.label)).toContain('dmystery/da = G ↦ ∂mystery(G)');
   });
 });
 

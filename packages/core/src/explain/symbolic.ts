@@ -1,11 +1,14 @@
+import { StateError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import * as E from './expr.js';
 import type { Expr, RenderOptions } from './expr.js';
 import { forwardFormula, localDerivative } from './rules.js';
 
-/** Raised when a graph holds an op the explain table does not know. */
-export class ExplainError extends Error {
-  override name = 'ExplainError';
+/** Raised when a graph holds an op the explain table does not know (an NNError, so callers catch it with the rest). */
+export class ExplainError extends StateError {
+  constructor(message: string) {
+    super('explainGradient', message);
+  }
 }
 
 /**
@@ -83,7 +86,7 @@ export function symbolicBackward(
       }
       if (!rule) {
         throw new ExplainError(
-          `explain: no derivative rule for op '${node.op}' (input ${k} of ${t.describe()}); ` +
+          `no derivative rule for op '${node.op}' (input ${k} of ${t.describe()}); ` +
             `add it to packages/core/src/explain/rules.ts, next to the op's backward in ops/`,
         );
       }
@@ -203,14 +206,17 @@ export function foldedEdges(output: Tensor, shown: (t: Tensor) => boolean): Fold
 /**
  * Which tensors the backward picture and the explanation name: the output,
  * leaves, named tensors, tensors used twice (their gradients add up), and
- * any tensor below an op the rule table lacks; the rest are folded into edges.
+ * an op the rule table lacks with its inputs; the rest are folded into edges.
  */
 export function drawnIn(output: Tensor, allOps: boolean): (t: Tensor) => boolean {
   const users = consumers(output, false);
   const unknown = new Set<Tensor>();
   for (const t of reachable(output, false)) {
     t._node?.inputs.forEach((inp, k) => {
-      if (inp.requiresGrad && !localDerivative(t, k)) unknown.add(inp);
+      if (inp.requiresGrad && !localDerivative(t, k)) {
+        unknown.add(t);
+        unknown.add(inp);
+      }
     });
   }
   return (t) => allOps || t === output || t.isLeaf || t.name !== undefined || unknown.has(t) || (users.get(t)?.length ?? 0) > 1;
