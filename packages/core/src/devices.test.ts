@@ -46,3 +46,13 @@ describe('gradcheck', () => {
     expect(r.maxAbsError).toBeLessThan(1e-2);
   });
 });
+
+describe('re-registering a backend', () => {
+  it('replacing the cpu backend keeps maskedFill working (cached constants follow the backend)', () => {
+    const first = tensor([1, -1]);
+    expect(Array.from(first.maskedFill(first.lt(0), 0).dataSync())).toEqual([1, 0]);
+    registerBackend(createCpuBackend());
+    const second = tensor([2, -2]);
+    expect(Array.from(second.maskedFill(second.lt(0), 0).dataSync())).toEqual([2, 0]);
+  });
+});
