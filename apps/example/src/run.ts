@@ -46,18 +46,19 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
 }
 
-/** Pick the step function of `style`; every one returns the loss of the step. */
-function makeStep(style: Options['style'], x: Tensor, y: Tensor, ws: Tensor[], lr: number): () => Tensor {
+/** The step function of `style` (each returns the loss of its step), and what frees the style's own state. */
+function makeStep(style: Options['style'], x: Tensor, y: Tensor, ws: Tensor[], lr: number): { step: () => Tensor; dispose: () => void } {
   const [w1, w2, w3] = ws as [Tensor, Tensor, Tensor | undefined];
+  const nothing = (): void => {};
   switch (style) {
     case 'manual':
-      return w3 ? () => manualStep3(x, y, w1, w2, w3, lr) : () => manualStep2(x, y, w1, w2, lr);
+      return { step: w3 ? () => manualStep3(x, y, w1, w2, w3, lr) : () => manualStep2(x, y, w1, w2, lr), dispose: nothing };
     case 'autograd':
       for (const w of ws) w.requiresGrad = true;
-      return w3 ? () => autogradStep(loss3(x, y, w1, w2, w3), ws, lr) : () => autogradStep(loss2(x, y, w1, w2), ws, lr);
+      return { step: w3 ? () => autogradStep(loss3(x, y, w1, w2, w3), ws, lr) : () => autogradStep(loss2(x, y, w1, w2), ws, lr), dispose: nothing };
     case 'layers': {
       const net = makeLayersNet(ws, lr);
-      return () => layersStep(net, x, y);
+      return { step: () => layersStep(net, x, y), dispose: () => net.model.dispose() };
     }
   }
 }
@@ -78,7 +79,7 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
     ? await explainNet(net, x, y, ws, { explain: opts.explain, graphFile: opts.graph, bothNets: opts.nets.length > 1 }, (l) => (out ? out.line(l) : process.stderr.write(l + '\n')))
     : undefined;
 
-  const step = makeStep(opts.style, x, y, ws, lr);
+  const { step, dispose } = makeStep(opts.style, x, y, ws, lr);
   const progress = new Progress(opts.steps, process.stderr.isTTY === true);
   const losses: [number, number][] = [];
   const curve: [number, number][] = [];
@@ -103,6 +104,7 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   const elapsedMs = performance.now() - start;
   progress.done();
 
+  dispose();
   for (const t of [x, y, ...ws]) {
     t.zeroGrad();
     t.dispose();

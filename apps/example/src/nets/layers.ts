@@ -2,7 +2,7 @@
  * The same nets with @nn/layers: Linear layers without bias, ReLU, a summed
  * MSELoss and SGD, as `torch.nn.Sequential` + `torch.optim.SGD`.
  */
-import { noGrad, type Tensor } from '@nn/core';
+import { noGrad, scope, type Tensor } from '@nn/core';
 import { Linear, MSELoss, ReLU, SGD, Sequential, type Module } from '@nn/layers';
 
 /** A model, its loss and its optimiser. */
@@ -20,7 +20,7 @@ export function makeLayersNet(ws: readonly Tensor[], learningRate: number): Laye
   const modules: Module[] = [];
   ws.forEach((w, i) => {
     const linear = new Linear(w.shape[0]!, w.shape[1]!, { bias: false, device: w.device });
-    noGrad(() => linear.weight.copy_(w.t()));
+    scope(() => noGrad(() => void linear.weight.copy_(w.t()))); // scope frees the wᵀ temporary
     modules.push(linear);
     if (i < ws.length - 1) modules.push(new ReLU());
   });
