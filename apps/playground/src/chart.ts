@@ -35,6 +35,11 @@ export class LossChart {
     return run;
   }
 
+  /** The runs on the chart, oldest first. */
+  all(): readonly Run[] {
+    return this.runs;
+  }
+
   /** Drop a run (a reset before any step leaves nothing worth comparing). */
   removeRun(run: Run): void {
     this.runs = this.runs.filter((r) => r !== run);
@@ -103,8 +108,11 @@ export class LossChart {
       ctx.stroke();
       ctx.fillText(`1e${d}`, 8, y + 4);
     }
-    for (let i = 0; i <= 4; i++) {
-      const s = Math.round((maxStep * i) / 4);
+    // Round tick steps (1, 2 or 5 times a power of ten), about five of them.
+    const raw = maxStep / 5;
+    const pow = 10 ** Math.floor(Math.log10(raw));
+    const tick = Math.max(1, [1, 2, 5, 10].map((f) => f * pow).find((v) => v >= raw) ?? raw);
+    for (let s = 0; s <= maxStep; s += tick) {
       ctx.fillText(String(s), X(s) - 6, H - m.b + 16);
     }
     ctx.fillText('step', W / 2, H - 6);

@@ -1,43 +1,24 @@
-import * as core from '@nn/core';
-import type { Tensor } from '@nn/core';
+import { explainGradientAsync, graph, lossPlotSvg, toSvg } from '@nn/core';
 
-/** A graph picture as data (the slice of core's `Graph` the page uses). */
-export interface GraphData {
-  nodes: { id: string; name: string }[];
-  edges: { from: string; to: string; label: string }[];
-}
-
-/** The slice of core's `GradientExplanation` the page shows. */
-export interface Explanation {
-  leaf: string;
-  shape: number[];
-  paths: { from: string; to: string; local: string; shape: number[]; reads: string[] }[][];
-  program: { name: string; formula: string; shape: number[] }[];
-  closedForm: string;
-  where: string[];
-  savedReads: { tensor: string; forwardUses: string[]; readBy: string }[];
-  device: string;
-  maxAbsDiff: number | null;
-  maxAbsGrad: number | null;
-}
-
-/** The explain tools of @nn/core the page needs. */
+/** The explain tools of @nn/core the page uses, in one place (the panel can be pointed at another set in a test). */
 export interface ExplainApi {
-  graph(output: Tensor, opts?: { view?: 'forward' | 'backward' }): GraphData;
-  toSvg(g: GraphData): string;
-  explainGradientAsync(output: Tensor, leaf: Tensor): Promise<Explanation>;
+  graph: typeof graph;
+  toSvg: typeof toSvg;
+  explainGradientAsync: typeof explainGradientAsync;
+  lossPlotSvg: typeof lossPlotSvg;
 }
 
-const NEEDED = ['graph', 'toSvg', 'explainGradientAsync'] as const;
+export type { GradientExplanation as Explanation } from '@nn/core';
+
+const NEEDED = ['graph', 'toSvg', 'explainGradientAsync', 'lossPlotSvg'] as const;
 
 /**
  * The explain tools when this build of @nn/core has them, else the names that
- * are missing. Looked up by name (not imported by name) so that the page
- * still builds, and says so in words, against a core without them.
+ * are missing, so that the page says so in words rather than failing to start.
  */
 export function explainApi(): { api: ExplainApi; missing: [] } | { api: null; missing: string[] } {
-  const ns = core as unknown as Record<string, unknown>;
-  const missing = NEEDED.filter((n) => typeof ns[n] !== 'function');
+  const api: Record<(typeof NEEDED)[number], unknown> = { graph, toSvg, explainGradientAsync, lossPlotSvg };
+  const missing = NEEDED.filter((n) => typeof api[n] !== 'function');
   if (missing.length) return { api: null, missing: [...missing] };
-  return { api: ns as unknown as ExplainApi, missing: [] };
+  return { api: api as unknown as ExplainApi, missing: [] };
 }

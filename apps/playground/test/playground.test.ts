@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,9 +88,11 @@ async function configure(o: { net: Net; style: Style; device: Device; steps: num
 }
 
 /** The current run's (step, loss) table. */
-async function lossTable(): Promise<Map<number, number>> {
+async function lossTable(lastStep: number): Promise<Map<number, number>> {
   const open = await page.$eval('#loss-values', (d) => (d as HTMLDetailsElement).open);
   if (!open) await page.click('#loss-values summary');
+  // The table fills on the details' toggle event, which comes after the click.
+  await page.waitForFunction((n) => document.querySelector('#loss-table tr:last-child td')?.textContent === String(n), lastStep, { timeout: 10_000 });
   const rows = await page.$$eval('#loss-table tr', (trs) => trs.map((tr) => [Number(tr.children[0]!.textContent), Number((tr.children[1] as HTMLElement).dataset.value)] as [number, number]));
   if (!open) await page.click('#loss-values summary');
   return new Map(rows);
@@ -146,7 +148,7 @@ async function trainAndCheck(o: { net: Net; style: Style; device: Device; steps:
   await checkExplain(o.net, o.style);
 
   // Same numbers as the cpu: the loss at the last step of the gpu run.
-  const table = await lossTable();
+  const table = await lossTable(o.steps);
   expect(table.get(o.steps)).toBe(last);
   const key = `${o.net}/${o.style}`;
   if (o.device === 'cpu') cpuLosses.set(key, table);
@@ -209,6 +211,8 @@ describe('playground (Chromium, SwiftShader)', () => {
     // Every control has a label a screen reader can announce.
     const unlabeled = await page.$$eval('select, input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
     expect(unlabeled).toEqual([]);
+    // Served cross-origin isolated (COOP/COEP), so @nn/cpu gets SharedArrayBuffer memory.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   });
 
   test('Step advances exactly one step, from the keyboard too', async () => {
@@ -227,12 +231,38 @@ describe('playground (Chromium, SwiftShader)', () => {
     expect((await heatmapColours('grad')).every((c) => c > 8)).toBe(true);
   });
 
+  test('training keeps the page responsive, and Pause stops it between steps', async () => {
+    await configure({ net: 'two', style: 'autograd', device: 'cpu', steps: 100000 });
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.querySelector('#step-count')!.textContent) >= 20, undefined, { timeout: 60_000 });
+    expect(await data('#state', 'state')).toBe('training');
+    // A frame gets painted within a few tenths of a second while it trains.
+    const frameMs = await page.evaluate(() => {
+      const t0 = performance.now();
+      return new Promise<number>((r) => requestAnimationFrame(() => r(performance.now() - t0)));
+    });
+    expect(frameMs).toBeLessThan(400);
+    await page.click('#pause');
+    await settled();
+    expect(await data('#state', 'state')).toBe('paused');
+    const at = Number(await text('#step-count'));
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(100000);
+    await page.waitForTimeout(300);
+    expect(Number(await text('#step-count'))).toBe(at);
+  });
+
   test('cpu: 200 steps of each net (manual, autograd, layers)', async () => {
     const runs = [
       await trainAndCheck({ net: 'two', style: 'manual', device: 'cpu', steps: 200 }),
       await trainAndCheck({ net: 'three', style: 'autograd', device: 'cpu', steps: 200 }),
       await trainAndCheck({ net: 'three', style: 'layers', device: 'cpu', steps: 200 }),
     ];
+    // The chart saves as an SVG file drawn by core's lossPlotSvg, one line per run.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-svg')]);
+    const svg = readFileSync((await download.path())!, 'utf8');
+    expect(svg).toMatch(/<svg[\s\S]*<\/svg>\s*$/);
+    expect(svg).toContain('three-layer, layers, cpu');
     console.log(`cpu runs: ${runs.map((r) => `${r.first.toPrecision(4)} → ${r.last.toPrecision(4)} in ${r.seconds.toFixed(1)} s`).join('; ')}`);
     await page.screenshot({ path: join(shots, 'playground-cpu.png'), fullPage: true });
   }, 240_000);
