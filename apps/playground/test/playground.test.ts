@@ -304,6 +304,33 @@ describe('playground (Chromium, SwiftShader)', () => {
     }
   }, 240_000);
 
+  test('without WebGPU in the browser, asking for it says so and names what runs instead', async () => {
+    // The same Chromium without --enable-unsafe-webgpu offers no WebGPU adapter.
+    const plain = await chromium.launch({ executablePath: CHROMIUM, args: ARGS.filter((a) => a !== '--enable-unsafe-webgpu') });
+    try {
+      const p = await plain.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      p.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      await p.goto(url);
+      await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 60_000 });
+      await p.selectOption('#device', 'webgpu');
+      await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 120_000, polling: 100 });
+      expect(await p.$eval('#state', (e) => (e as HTMLElement).dataset.state)).toBe('ready');
+      const runtime = await p.$eval('#backend', (e) => (e as HTMLElement).dataset.runtime);
+      expect(runtime).not.toBe('webgpu');
+      expect(await p.isVisible('#device-warning')).toBe(true);
+      const warning = (await p.textContent('#device-warning')) ?? '';
+      expect(warning).toContain('WebGPU is not available in this browser');
+      expect(warning).toContain(`gpu.js runs ${runtime} instead`);
+      await p.screenshot({ path: join(shots, 'playground-fallback.png'), clip: { x: 0, y: 0, width: 1280, height: 560 } });
+      expect(errors).toEqual([]);
+    } finally {
+      await plain.close();
+    }
+  }, 180_000);
+
   test('the browser console has no error', () => {
     expect(consoleErrors).toEqual([]);
   });
