@@ -236,12 +236,12 @@ describe('playground (Chromium, SwiftShader)', () => {
     await page.click('#train');
     await page.waitForFunction(() => Number(document.querySelector('#step-count')!.textContent) >= 20, undefined, { timeout: 60_000 });
     expect(await data('#state', 'state')).toBe('training');
-    // A frame gets painted within a few tenths of a second while it trains.
+    // A frame gets painted within a second while it trains (a frozen page would take minutes: 100000 steps).
     const frameMs = await page.evaluate(() => {
       const t0 = performance.now();
       return new Promise<number>((r) => requestAnimationFrame(() => r(performance.now() - t0)));
     });
-    expect(frameMs).toBeLessThan(400);
+    expect(frameMs).toBeLessThan(1000);
     await page.click('#pause');
     await settled();
     expect(await data('#state', 'state')).toBe('paused');
