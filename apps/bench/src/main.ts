@@ -17,8 +17,16 @@ import { loopData, loopFlops, loops, matmulData, W4_N, type LoopData, type LoopS
 import { markdown, textTable, type Results, type Row } from './report.js';
 
 const ALL = ['W1', 'W2', 'W3', 'W4', 'W5'] as const;
-/** Relative difference allowed between final losses: float32 sums in different orders drift apart over hundreds of steps. */
+/**
+ * Final-loss check. The loss is ‖y_pred − y‖², and by the end of W1 y_pred
+ * matches y to ~2e-4 per element, so the loss is a difference of nearly equal
+ * float32 numbers: rounding y_pred (~6e-8·|y|) moves it by ~1e-3 relative,
+ * and 500 steps of sums in other orders amplify that. So the check compares
+ * residual norms √loss: equal within LOSS_TOL relative, or within
+ * RESIDUAL_TOL·‖y‖ absolute (float32's resolution of y_pred, with a margin).
+ */
 const LOSS_TOL = 1e-3;
+const RESIDUAL_TOL = 1e-5;
 const SEED = 0;
 
 interface Args {
@@ -78,6 +86,12 @@ function timeLoop(fn: (steps: number) => number[], steps: number, reps: number, 
   }
   times.sort((a, b) => a - b);
   return { best: times[0]!, median: times[Math.floor((times.length - 1) / 2)]!, reps, losses };
+}
+
+function norm(a: Float32Array | undefined): number {
+  let s = 0;
+  if (a) for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
+  return Math.sqrt(s);
 }
 
 function progress(msg: string): void {
@@ -194,10 +208,14 @@ async function main(): Promise<void> {
     for (const p of nnPeers.filter((x) => x.device !== 'gpu')) {
       twoLayer(d, p.device, tiny.lr, 200);
       const k0 = memory()[p.device]!.kernels;
-      const t0 = performance.now();
-      twoLayer(d, p.device, tiny.lr, tiny.steps);
-      const us = ((performance.now() - t0) * 1000) / tiny.steps;
-      const ops = Math.round((memory()[p.device]!.kernels - k0) / tiny.steps);
+      let us = Infinity;
+      // Best of five: a short run is easily disturbed by other processes.
+      for (let r = 0; r < 5; r++) {
+        const t0 = performance.now();
+        twoLayer(d, p.device, tiny.lr, tiny.steps);
+        us = Math.min(us, ((performance.now() - t0) * 1000) / tiny.steps);
+      }
+      const ops = Math.round((memory()[p.device]!.kernels - k0) / tiny.steps / 5);
       overhead.push({ peer: p.peer, stepMicros: us, opsPerStep: ops, opMicros: us / ops });
     }
   }
@@ -299,6 +317,13 @@ async function main(): Promise<void> {
     const isRef = m.peer === 'nn cpu' && (m.workload === 'W1' || !m.workload.startsWith('W5'));
     const refLoss = isRef ? null : m.workload.startsWith('W5') ? refOf('W1')?.t?.losses[m.stepsRun - 1] : refLosses?.[m.workload === 'W4' ? 0 : m.stepsRun - 1];
     const lossDiff = loss !== null && refLoss != null ? Math.abs(loss - refLoss) / Math.max(Math.abs(refLoss), 1e-30) : null;
+    const yNorm = m.workload === 'W4' ? 0 : norm(data[m.workload.startsWith('W5') ? 'W1' : m.workload]?.y);
+    const lossOk =
+      lossDiff === null || loss === null || refLoss == null
+        ? null
+        : m.workload === 'W4'
+          ? lossDiff <= LOSS_TOL
+          : Math.abs(Math.sqrt(loss) - Math.sqrt(refLoss)) <= Math.max(LOSS_TOL * Math.sqrt(refLoss), RESIDUAL_TOL * yNorm);
     rows.push({
       workload: m.workload,
       peer: m.peer,
@@ -312,7 +337,7 @@ async function main(): Promise<void> {
       ratio: refSeconds ? seconds / refSeconds : null,
       loss,
       lossDiff,
-      lossOk: lossDiff === null ? null : lossDiff <= LOSS_TOL,
+      lossOk,
     });
   }
   rows.sort((a, b) => (order.indexOf(a.workload) + 1 || 99) - (order.indexOf(b.workload) + 1 || 99));
@@ -321,7 +346,11 @@ async function main(): Promise<void> {
   notes.push('`*`: fewer steps ran and the time is scaled to the full workload (steps run / full: ' +
     rows.filter((r) => r.stepsRun && r.stepsRun < r.stepsFull).map((r) => `${r.workload} ${r.peer} ${r.stepsRun}/${r.stepsFull}`).join(', ') + ').');
   notes.push(`Best and median of the timed repetitions after one warm-up run; W4 is one ${W4_N}×${W4_N} product (best and median of ${w4Reps} on the fast peers, 1 on the slow ones).`);
-  notes.push(`Final loss check: each peer's loss after its last step against nn cpu's loss after as many steps, from the same inputs (relative tolerance ${LOSS_TOL}); for W4 the squared Frobenius norm of the product.`);
+  notes.push(
+    `Final loss check: each peer's loss after its last step against nn cpu's loss after as many steps, from the same inputs. ` +
+      `The column shows the relative difference of the losses; the check compares residual norms √loss, equal within ${LOSS_TOL} relative or ${RESIDUAL_TOL}·‖y‖ absolute ` +
+      `(W1 trains its loss down to ~2e-5, where float32 rounding of y_pred alone moves the loss by ~1e-3 relative). W4 compares the squared Frobenius norm of the product within ${LOSS_TOL} relative.`,
+  );
   const w1 = rows.find((r) => r.workload === 'W1' && r.peer === 'nn cpu');
   for (const v of ['W5 autograd', 'W5 layers']) {
     const r = rows.find((x) => x.workload === v && x.peer === 'nn cpu');
@@ -334,6 +363,7 @@ async function main(): Promise<void> {
     machine: machine(),
     quick: q,
     lossTolerance: LOSS_TOL,
+    residualTolerance: RESIDUAL_TOL,
     rows,
     notes,
     overhead,

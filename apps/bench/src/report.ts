@@ -35,6 +35,8 @@ export interface Results {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string };
   quick: boolean;
   lossTolerance: number;
+  /** Absolute tolerance on the residual norm √loss, times ‖y‖. */
+  residualTolerance: number;
   rows: Row[];
   notes: string[];
   /** Per-op overhead: W1 at tiny sizes. */
