@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend, unregisterBackend } from '@nn/core';
+import { registerBackend, tensor, unregisterBackend } from '@nn/core';
+import type { GpuHandle } from './index.js';
 import { conformanceCases } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import { createGpuBackend, type GpuBackend } from './index.js';
@@ -27,6 +28,26 @@ describe('conformance on gpu (headless-gl)', () => {
   for (const c of conformanceCases()) {
     it(c.name, () => c.run({ device: 'gpu', reference: 'cpu' }));
   }
+  it('free() deletes the texture at once and is idempotent; kernels return fresh textures', () => {
+    const before = gpu.stats();
+    const a = tensor([1, 2, 3], { device: 'gpu' });
+    const b = a.mul(2);
+    const ha = a.handle('test') as GpuHandle;
+    const hb = b.handle('test') as GpuHandle;
+    const ta = ha.value as unknown as { _deleted: boolean; constructor: { name: string } };
+    expect(ta.constructor.name).toBe('GLTextureFloat');
+    expect(hb.value).not.toBe(ha.value);
+    expect(gpu.stats().buffers).toBe(before.buffers + 2);
+    a.dispose();
+    expect(ta._deleted).toBe(true);
+    expect(ha.value).toBeNull();
+    gpu.free(ha);
+    expect(gpu.stats().buffers).toBe(before.buffers + 1);
+    expect(Array.from(b.dataSync())).toEqual([2, 4, 6]);
+    b.dispose();
+    expect(gpu.stats().buffers).toBe(before.buffers);
+    expect(gpu.stats().bytes).toBe(before.bytes);
+  });
   it('still ran HeadlessGLKernel after every case', () => {
     expect(gpu.kernelClass()).toBe('HeadlessGLKernel');
   });
