@@ -47,6 +47,24 @@ try {
     });
   }
 
+  if (mode === 'headlessgl') {
+    await step('gl renderer', async () => {
+      // Which driver headless-gl really renders with: a GPU's, or Mesa's llvmpipe on the CPU.
+      const { createRequire } = await import('node:module');
+      const gl = createRequire(import.meta.url)('gl')(1, 1);
+      if (!gl) throw new Error('headless-gl gave no context (no display?)');
+      const dbg = gl.getExtension('WEBGL_debug_renderer_info');
+      result.gl = {
+        vendor: gl.getParameter(gl.VENDOR),
+        renderer: gl.getParameter(gl.RENDERER),
+        version: gl.getParameter(gl.VERSION),
+        unmaskedRenderer: dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : null,
+        maxTextureSize: gl.getParameter(gl.MAX_TEXTURE_SIZE),
+      };
+      say('gl', JSON.stringify(result.gl));
+    });
+  }
+
   const core = await import('@nn/core');
   const { createGpuBackend } = await import('@nn/gpu');
   const gpu = await step('createGpuBackend', () => createGpuBackend({ mode }));

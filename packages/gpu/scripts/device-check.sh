@@ -75,6 +75,7 @@ for f in /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json /usr/share/gl
 done
 say "chromium: $(command -v chromium chromium-browser google-chrome 2>/dev/null | head -1 || true)$(command -v chromium chromium-browser google-chrome >/dev/null 2>&1 || echo 'none (the browser WebGL2/WebGPU paths cannot be measured here)')"
 say "display: DISPLAY=${DISPLAY:-unset}; xvfb-run: $(command -v xvfb-run || echo none)"
+if command -v glxinfo >/dev/null && [ -n "${DISPLAY:-}" ]; then say "glx: $(glxinfo -B 2>&1 | grep -i 'renderer string' | head -1)"; fi
 
 # ---- @nn/gpu on WebGPU (Dawn over Vulkan)
 if [ -n "$NODE" ] && [ -d "$B/node_modules" ]; then
