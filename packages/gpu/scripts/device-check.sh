@@ -18,6 +18,9 @@ LOG="$OUT/device-check.log"
 SIZES="${SIZES:-256,512,1024,2048}"
 STEPS="${STEPS:-500}"
 say() { echo "[device-check] $*" | tee -a "$LOG"; }
+unxz() { # unxz FILE.xz OUT: xz, or Python's lzma where xz is missing
+  if command -v xz >/dev/null; then xz -dc "$1" > "$2"; else python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
+}
 run() { # run NAME TIMEOUT CMD...: time-boxed, output into the log, never aborts the script
   local name=$1 limit=$2; shift 2
   say "--- $name (limit ${limit}s): $*"
@@ -42,14 +45,14 @@ NODE=""
 if command -v node >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
   NODE="$(command -v node)"; say "node: system $($NODE --version)"
 elif [ -f "$B/node.xz" ]; then
-  xz -dc "$B/node.xz" > /tmp/node-devcheck && chmod +x /tmp/node-devcheck && NODE=/tmp/node-devcheck
+  unxz "$B/node.xz" /tmp/node-devcheck && chmod +x /tmp/node-devcheck && NODE=/tmp/node-devcheck
   say "node: system has $(command -v node >/dev/null && node --version || echo none); using the carried $($NODE --version 2>&1)"
 else
   say "node: none here and no carried .devcheck/node.xz"
 fi
 
 D="$B/node_modules/webgpu/dist/linux-x64"
-if [ -f "$D/dawn.node.xz" ] && [ ! -f "$D/dawn.node" ]; then xz -dc "$D/dawn.node.xz" > "$D/dawn.node" && say "dawn: unpacked the carried dawn.node ($(du -h "$D/dawn.node" | cut -f1))"; fi
+if [ -f "$D/dawn.node.xz" ] && [ ! -f "$D/dawn.node" ]; then unxz "$D/dawn.node.xz" "$D/dawn.node" && say "dawn: unpacked the carried dawn.node ($(du -h "$D/dawn.node" | cut -f1))"; fi
 
 # ---- Vulkan (Dawn's path to the GPU)
 if ldconfig -p | grep -q 'libvulkan.so.1'; then
