@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend, tensor, unregisterBackend } from '@nn/core';
+import { arange, registerBackend, tensor, unregisterBackend } from '@nn/core';
 import type { GpuHandle } from './index.js';
 import { conformanceCases } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
@@ -47,6 +47,20 @@ describe('conformance on gpu (headless-gl)', () => {
     b.dispose();
     expect(gpu.stats().buffers).toBe(before.buffers);
     expect(gpu.stats().bytes).toBe(before.bytes);
+  });
+  it('indexes exactly at the 2^22-value limit (float32 index arithmetic)', () => {
+    const n = 2048; // n·n = 2^22
+    const x = arange(n * n, undefined, 1, { device: 'gpu' }).reshape(n, n);
+    const t = x.t();
+    const s = x.add(tensor([1], { device: 'gpu' })).sum(0);
+    const got = t.dataSync();
+    for (const [i, j] of [[0, 0], [1, 0], [n - 1, n - 1], [n - 1, 0], [0, n - 1], [1234, 2047], [2047, 1]] as const) {
+      expect(got[i * n + j], `t()[${i}][${j}]`).toBe(j * n + i);
+    }
+    const col = s.dataSync();
+    // Σ_i (i·n + j + 1) = n·(n−1)·n/2 + n·(j+1): exact in float32 only with compensation, so compare relatively.
+    for (const j of [0, 1, n - 1]) expect(Math.abs(col[j]! - ((n * (n - 1) * n) / 2 + n * (j + 1))) / col[j]!).toBeLessThan(1e-6);
+    for (const v of [x, t, s]) v.dispose();
   });
   it('still ran HeadlessGLKernel after every case', () => {
     expect(gpu.kernelClass()).toBe('HeadlessGLKernel');

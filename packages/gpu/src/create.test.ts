@@ -45,6 +45,20 @@ describe('createGpuBackend: choosing and reporting the runtime', () => {
     }
   });
 
+  it('caps tensors at 2^22 values, where float32 index arithmetic stays exact', async () => {
+    const gpu = await createGpuBackend({ mode: 'cpu', device: 'gpu-cap' });
+    try {
+      registerBackend(gpu);
+      expect(() => tensor(new Float32Array(2 ** 22 + 1), { device: 'gpu-cap' })).toThrow(/4194305 float32 values.*2\^22/);
+      const ok = tensor(new Float32Array(2 ** 22), { device: 'gpu-cap' });
+      expect(ok.size).toBe(2 ** 22);
+      ok.dispose();
+    } finally {
+      unregisterBackend('gpu-cap');
+      gpu.dispose();
+    }
+  });
+
   it('names the tensor shape and the device limit when a tensor is too large', async () => {
     const gpu = await createGpuBackend({ mode: 'cpu', device: 'gpu-tiny' });
     try {

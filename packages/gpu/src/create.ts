@@ -20,6 +20,9 @@ export interface GpuBackendOptions {
 
 const hostRuntimes: readonly GpuRuntime[] = ['webasm', 'cpu'];
 
+/** Largest tensor the kernels index exactly: flat indices are split in float32 (see sources.ts). */
+const INDEX_LIMIT = 2 ** 22;
+
 /**
  * Make the gpu backend on gpu.js; register it with `registerBackend`.
  * Fails with a DeviceError that says what is missing when no GPU context
@@ -98,7 +101,12 @@ async function open(GPU: GpuJsClass, r: GpuRuntime, device: string, explicitHost
     );
   }
   for (const s of helperSources) gpu.addFunction(s);
-  const { maxElements, limitText } = await limitsOf(r, features?.maxTextureSize);
+  const deviceLimit = await limitsOf(r, features?.maxTextureSize);
+  // The kernels split flat indices in float32 (sources.ts), exact up to 2^22 elements.
+  const { maxElements, limitText } =
+    deviceLimit.maxElements > INDEX_LIMIT
+      ? { maxElements: INDEX_LIMIT, limitText: `nn's float32 index arithmetic in the shaders (exact up to 2^22 values; the device itself allows ${deviceLimit.maxElements} by ${deviceLimit.limitText})` }
+      : deviceLimit;
   const backend = new GpuBackend(gpu, {
     device,
     runtime: r,
