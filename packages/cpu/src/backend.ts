@@ -5,7 +5,7 @@ import * as k from './kernels.js';
 import * as loops from './loops.js';
 import { HeapAllocator, type Allocator, type Storage } from './storage.js';
 import { WASM_OPS, WasmArena } from './wasm/arena.js';
-import { GemmThreads, type Slot } from './wasm/threads.js';
+import { GemmThreads } from './wasm/threads.js';
 
 /** Which matmul kernels run: WebAssembly SIMD, or plain TypeScript (where WebAssembly is not allowed). */
 export type CpuKernels = 'wasm' | 'js';
@@ -265,33 +265,23 @@ export class CpuBackend implements Backend {
     const rsB = tb ? 1 : n;
     const csB = tb ? kk : 1;
     const macs = m * n * kk;
-    const helpers: readonly Slot[] = macs >= this.minParallelMacs && this.threads ? this.threads.ready() : [];
-    if (helpers.length === 0) {
-      arena.exports.gemm(m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n, this.mainWork, 0);
+    const e = arena.exports;
+    const helpers = macs >= this.minParallelMacs && this.threads ? this.threads.ready() : 0;
+    if (helpers === 0) {
+      e.gemm(m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n, this.mainWork, 0);
       return;
     }
-    // Split the larger side into equal parts on micro-tile boundaries (4 rows, 8 columns).
-    const parts = helpers.length + 1;
+    // Cut the larger side into chunks on micro-tile boundaries (4 rows, 8
+    // columns): a few per thread, so that a thread the OS does not schedule
+    // leaves its chunks to the others; each chunk at least 2^19 multiply-adds.
+    const parts = helpers + 1;
     const byRows = m >= n;
     const total = byRows ? m : n;
     const unit = byRows ? 4 : 8;
-    const chunk = Math.ceil(total / parts / unit) * unit;
-    const jobs: { slot: Slot; seq: number }[] = [];
-    const limitMs = 10_000 + macs / 1e5;
-    let mine: number[] | null = null;
-    for (let p = 0; p < parts; p++) {
-      const lo = Math.min(total, p * chunk);
-      const hi = Math.min(total, lo + chunk);
-      if (hi <= lo) continue;
-      const args = byRows
-        ? [hi - lo, n, kk, a.ptr + 4 * lo * rsA, rsA, csA, b.ptr, rsB, csB, c.ptr + 4 * lo * n, n]
-        : [m, hi - lo, kk, a.ptr, rsA, csA, b.ptr + 4 * lo * csB, rsB, csB, c.ptr + 4 * lo, n];
-      if (p === 0) mine = args;
-      else jobs.push({ slot: helpers[p - 1]!, seq: this.threads!.post(helpers[p - 1]!, args) });
-    }
-    const e = arena.exports;
-    if (mine) e.gemm(mine[0]!, mine[1]!, mine[2]!, mine[3]!, mine[4]!, mine[5]!, mine[6]!, mine[7]!, mine[8]!, mine[9]!, mine[10]!, this.mainWork, 0);
-    for (const j of jobs) this.threads!.wait(j.slot, j.seq, limitMs);
+    const want = Math.max(parts, Math.min(4 * parts, Math.floor(macs / 2 ** 19)));
+    const chunk = Math.ceil(total / want / unit) * unit;
+    const count = Math.ceil(total / chunk);
+    this.threads!.run(e.gemm, [m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n], byRows, chunk, count, this.mainWork, 10_000 + macs / 1e5);
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {

@@ -1,4 +1,4 @@
-import { describe, expect, it, afterAll } from 'vitest';
+import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,18 @@ const shapes: [number, number, number][] = [
 const wasm = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0 });
 const threaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0 });
 const js = createCpuBackend({ kernels: 'js' });
-afterAll(() => threaded.dispose());
+type Pool = { threads: { ready(): number; workerChunks(): number } };
+beforeAll(async () => {
+  // Start the worker and wait until it is up, so that the products below are shared.
+  const pool = (threaded as unknown as Pool).threads;
+  for (let i = 0; i < 200 && pool.ready() === 0; i++) await new Promise((r) => setTimeout(r, 25));
+  expect(pool.ready()).toBe(1);
+});
+afterAll(() => {
+  // Both threads really computed: the worker took chunks of the products above.
+  expect((threaded as unknown as Pool).threads.workerChunks()).toBeGreaterThan(0);
+  threaded.dispose();
+});
 
 function run(be: typeof wasm, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Float32Array {
   const ha = be.fromArray(a, aShape);

@@ -1,44 +1,91 @@
 import type { WasmArena } from './arena.js';
 
-// Large products are split over worker threads that run the same gemm
-// module on the same shared memory. Node only (worker_threads); elsewhere the
-// pool reports why it is off and the main thread does all the work.
-//
-// Each worker owns 16 Int32 control words at `ctl`: [0] job sequence number,
-// [1..11] gemm arguments m n k a rsA csA b rsB csB c ldc, [12] error flag,
-// [13] ready flag, [15] last finished sequence number. The main thread writes
-// a job, bumps [0] and notifies; the worker runs it and stores [15].
+// Large products are cut into chunks of rows or columns that the calling
+// thread and worker threads take from a shared counter, running the same gemm
+// module on the same shared memory. Taking chunks (rather than a fixed half
+// each) keeps a busy machine from stalling the caller: when a worker is not
+// scheduled, the caller takes its chunks, and a worker that has not started
+// a job by the time the caller is done is told to skip it. Node only
+// (worker_threads); elsewhere the pool says why it is off and the caller
+// does all the work.
 
-const WORDS = 16;
+// The job block (Int32 words at JOB): [0] sequence number, [1..11] gemm
+// arguments m n k a rsA csA b rsB csB c ldc (m < 0: stop), [12] 1 to cut
+// rows, 0 columns, [13] chunk size, [14] chunk count, [15] next chunk.
+const JOB = 64;
+const JOB_WORDS = 16;
 const SEQ = 0;
-const ERR = 12;
-const READY = 13;
-const DONE = 15;
+const BY_ROWS = 12;
+const CHUNK = 13;
+const COUNT = 14;
+const NEXT = 15;
+// One slot per worker (Int32 words at SLOTS + 64·i): [0] ready, [1] error,
+// [2] taken: the job it took (s), or -s when the caller cancelled job s for it,
+// [3] the last job it finished, [4] chunks it has computed (for tests and stats).
+const SLOTS = 192;
+const SLOT_WORDS = 16;
+const READY = 0;
+const ERR = 1;
+const TAKEN = 2;
+const DONE = 3;
+const CHUNKS = 4;
+/** Control words end here; the arena starts above (CONTROL_BYTES). */
+export const MAX_WORKERS = 12;
 
-// Runs inside the worker (CommonJS, evaluated from this string so that the
-// package needs no separate worker file).
+/**
+ * Run chunk i of the posted job. The workers run this same function, sent as
+ * source text, so it refers to nothing outside itself (word numbers as
+ * literals: 12 BY_ROWS, 13 CHUNK).
+ */
+function runChunk(gemm: GemmFn, job: Int32Array, i: number, work: number): void {
+  const chunk = job[13]!;
+  const lo = i * chunk;
+  const m = job[1]!;
+  const n = job[2]!;
+  const byRows = job[12] === 1;
+  const hi = Math.min(byRows ? m : n, lo + chunk);
+  const rsA = job[5]!;
+  const csA = job[6]!;
+  const rsB = job[8]!;
+  const csB = job[9]!;
+  const ldc = job[11]!;
+  if (byRows) gemm(hi - lo, n, job[3]!, job[4]! + 4 * lo * rsA, rsA, csA, job[7]!, rsB, csB, job[10]! + 4 * lo * ldc, ldc, work, 0);
+  else gemm(m, hi - lo, job[3]!, job[4]!, rsA, csA, job[7]! + 4 * lo * csB, rsB, csB, job[10]! + 4 * lo, ldc, work, 0);
+}
+
+type GemmFn = (m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, work: number, accumulate: number) => void;
+
+// The worker (CommonJS, evaluated from this string so that the package needs no separate file).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, ctl: at, work } = workerData;
+const { module, memory, slot: at, work } = workerData;
 const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(memory.buffer, at, ${WORDS});
-let seen = Atomics.load(ctl, ${SEQ});
-Atomics.store(ctl, ${READY}, 1);
+const job = new Int32Array(memory.buffer, ${JOB}, ${JOB_WORDS});
+const slot = new Int32Array(memory.buffer, at, ${SLOT_WORDS});
+${runChunk.toString()}
+let seen = Atomics.load(job, ${SEQ});
+Atomics.store(slot, ${READY}, 1);
 for (;;) {
-  // Spin a little before sleeping: the next product of a training step
+  // Spin a little before sleeping: in a training step the next product
   // usually follows within microseconds, and waking from sleep costs more.
-  for (let spins = 0; Atomics.load(ctl, ${SEQ}) === seen; spins++) {
-    if (spins > 20000) Atomics.wait(ctl, ${SEQ}, seen);
+  for (let spins = 0; Atomics.load(job, ${SEQ}) === seen; spins++) {
+    if (spins > 20000) Atomics.wait(job, ${SEQ}, seen);
   }
-  seen = Atomics.load(ctl, ${SEQ});
-  if (ctl[1] < 0) break;
+  seen = Atomics.load(job, ${SEQ});
+  if (job[1] < 0) break;
+  // Take the job unless the caller already cancelled it (it finished alone).
+  const cur = Atomics.load(slot, ${TAKEN});
+  if (cur === -seen || Atomics.compareExchange(slot, ${TAKEN}, cur, seen) !== cur) continue;
   try {
-    gemm(ctl[1], ctl[2], ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10], ctl[11], work, 0);
+    for (let i = Atomics.add(job, ${NEXT}, 1); i < job[${COUNT}]; i = Atomics.add(job, ${NEXT}, 1)) {
+      runChunk(gemm, job, i, work);
+      Atomics.add(slot, ${CHUNKS}, 1);
+    }
   } catch (e) {
-    Atomics.store(ctl, ${ERR}, 1);
+    Atomics.store(slot, ${ERR}, 1);
   }
-  Atomics.store(ctl, ${DONE}, seen);
-  Atomics.notify(ctl, ${DONE});
+  Atomics.store(slot, ${DONE}, seen);
+  Atomics.notify(slot, ${DONE});
 }
 `;
 
@@ -49,10 +96,9 @@ interface NodeWorker {
 }
 type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
 
-/** One worker and its control words. */
-export interface Slot {
+interface Slot {
   worker: NodeWorker;
-  ctl: Int32Array;
+  words: Int32Array;
   dead: boolean;
 }
 
@@ -63,20 +109,22 @@ function loadWorkerCtor(): WorkerCtor | string {
   return wt?.Worker ?? 'node:worker_threads is unavailable';
 }
 
-/** Worker threads that each run one part of a large gemm. */
+/** Worker threads that share the chunks of large gemm calls with the caller. */
 export class GemmThreads {
   /** Why threads are off, or null when the pool is available. */
   readonly disabledReason: string | null;
   private slots: Slot[] = [];
   private started = false;
-  private allReady = false;
+  private readonly job: Int32Array;
 
   constructor(
     private readonly arena: WasmArena,
     /** Extra threads beside the caller's. */
     readonly workers: number,
   ) {
+    this.job = new Int32Array(arena.memory.buffer, JOB, JOB_WORDS);
     if (workers < 1) this.disabledReason = 'one thread asked for';
+    else if (workers > MAX_WORKERS) this.disabledReason = `at most ${MAX_WORKERS + 1} threads are supported`;
     else if (!arena.shared) this.disabledReason = 'WebAssembly memory is not shared (no SharedArrayBuffer, or the page is not cross-origin isolated)';
     else {
       const ctor = loadWorkerCtor();
@@ -90,71 +138,83 @@ export class GemmThreads {
     const Worker = loadWorkerCtor() as WorkerCtor;
     const workBytes = this.arena.exports.workBytes();
     for (let i = 0; i < this.workers; i++) {
-      const at = 64 + i * WORDS * 4;
-      const ctl = new Int32Array(this.arena.memory.buffer, at, WORDS);
-      ctl.fill(0);
+      const at = SLOTS + i * SLOT_WORDS * 4;
+      const words = new Int32Array(this.arena.memory.buffer, at, SLOT_WORDS);
+      words.fill(0);
       const work = this.arena.reserve(workBytes);
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.arena.module, memory: this.arena.memory, ctl: at, work } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.arena.module, memory: this.arena.memory, slot: at, work } });
       worker.unref();
-      const slot: Slot = { worker, ctl, dead: false };
+      const slot: Slot = { worker, words, dead: false };
       worker.on('error', () => (slot.dead = true));
       worker.on('exit', () => (slot.dead = true));
       this.slots.push(slot);
     }
   }
 
-  /** The workers booted and ready now (starting them on the first call; until they are up, the caller works alone). */
-  ready(): readonly Slot[] {
-    if (this.disabledReason) return [];
+  /** How many workers are booted and ready now (starting them on the first call; until they are up, the caller works alone). */
+  ready(): number {
+    if (this.disabledReason) return 0;
     if (!this.started) this.start();
-    if (this.allReady) return this.slots;
-    const ok = this.slots.filter((s) => !s.dead && Atomics.load(s.ctl, READY) === 1 && s.ctl[ERR] === 0);
-    if (ok.length === this.slots.length) this.allReady = true;
-    return ok;
+    let n = 0;
+    for (const s of this.slots) if (!s.dead && Atomics.load(s.words, READY) === 1 && s.words[ERR] === 0) n++;
+    return n;
   }
 
-  /** Hand `args` (m n k a rsA csA b rsB csB c ldc) to a ready worker; returns the job's number. */
-  post(slot: Slot, args: readonly number[]): number {
-    const ctl = slot.ctl;
-    for (let j = 0; j < 11; j++) ctl[1 + j] = args[j]!;
-    const seq = Atomics.add(ctl, SEQ, 1) + 1;
-    Atomics.notify(ctl, SEQ);
-    return seq;
-  }
-
-  /** Block until the worker has finished job `seq` (or `limitMs` passed); throws if it failed. */
-  wait(slot: Slot, seq: number, limitMs: number): void {
-    const ctl = slot.ctl;
+  /**
+   * C = op(A)·op(B) for `args` (m n k a rsA csA b rsB csB c ldc), cut into
+   * `count` chunks of `chunk` rows (byRows) or columns, shared with the
+   * workers; the caller computes with scratch at `work`.
+   */
+  run(gemm: GemmFn, args: readonly number[], byRows: boolean, chunk: number, count: number, work: number, limitMs: number): void {
+    const job = this.job;
+    const live = this.slots.filter((s) => !s.dead && Atomics.load(s.words, READY) === 1 && s.words[ERR] === 0);
+    const before = live.map((s) => Atomics.load(s.words, TAKEN));
+    for (let j = 0; j < 11; j++) job[1 + j] = args[j]!;
+    job[BY_ROWS] = byRows ? 1 : 0;
+    job[CHUNK] = chunk;
+    job[COUNT] = count;
+    Atomics.store(job, NEXT, 0);
+    const seq = Atomics.add(job, SEQ, 1) + 1;
+    Atomics.notify(job, SEQ);
+    for (let i = Atomics.add(job, NEXT, 1); i < count; i = Atomics.add(job, NEXT, 1)) runChunk(gemm, job, i, work);
+    // Workers that never took the job are told to skip it; the others finish their chunk.
     const t0 = Date.now();
-    for (let spins = 0; ; spins++) {
-      const done = Atomics.load(ctl, DONE);
-      if (done === seq) break;
-      if (spins > 2000) {
-        Atomics.wait(ctl, DONE, done, 20);
-        if (Date.now() - t0 > limitMs) {
-          slot.dead = true;
-          this.allReady = false;
-          throw new Error(`@nn/cpu: a gemm worker thread did not answer within ${limitMs} ms; threads are now off for it`);
+    live.forEach((s, w) => {
+      if (Atomics.compareExchange(s.words, TAKEN, before[w]!, -seq) === before[w]) return;
+      for (let spins = 0; ; spins++) {
+        const done = Atomics.load(s.words, DONE);
+        if (done === seq) break;
+        if (spins > 2000) {
+          Atomics.wait(s.words, DONE, done, 20);
+          if (Date.now() - t0 > limitMs) {
+            s.dead = true;
+            throw new Error(`@nn/cpu: a gemm worker thread did not answer within ${limitMs} ms; it is now left out`);
+          }
         }
       }
-    }
-    if (ctl[ERR] !== 0) {
-      slot.dead = true;
-      this.allReady = false;
-      throw new Error('@nn/cpu: a gemm worker thread failed (wasm trap)');
-    }
+      if (s.words[ERR] !== 0) {
+        s.dead = true;
+        throw new Error('@nn/cpu: a gemm worker thread failed (wasm trap); it is now left out');
+      }
+    });
+  }
+
+  /** Chunks the workers have computed so far. */
+  workerChunks(): number {
+    let n = 0;
+    for (const s of this.slots) n += Atomics.load(s.words, CHUNKS);
+    return n;
   }
 
   /** Stop the workers. */
   dispose(): void {
-    for (const s of this.slots) {
-      s.ctl[1] = -1;
-      Atomics.add(s.ctl, SEQ, 1);
-      Atomics.notify(s.ctl, SEQ);
-      void s.worker.terminate();
+    if (this.slots.length) {
+      this.job[1] = -1;
+      Atomics.add(this.job, SEQ, 1);
+      Atomics.notify(this.job, SEQ);
+      for (const s of this.slots) void s.worker.terminate();
     }
     this.slots = [];
-    this.allReady = false;
     this.started = true;
   }
 }
