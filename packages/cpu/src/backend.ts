@@ -272,13 +272,15 @@ export class CpuBackend implements Backend {
       return;
     }
     // Cut the larger side into chunks on micro-tile boundaries (4 rows, 8
-    // columns): a few per thread, so that a thread the OS does not schedule
-    // leaves its chunks to the others; each chunk at least 2^19 multiply-adds.
+    // columns): up to four per thread, so that a thread the OS does not
+    // schedule leaves its chunks to the others. Each chunk packs the whole of
+    // the other operand again, which costs about chunks/side of the product:
+    // keep that near 1%, and each chunk at least 2^19 multiply-adds.
     const parts = helpers + 1;
     const byRows = m >= n;
     const total = byRows ? m : n;
     const unit = byRows ? 4 : 8;
-    const want = Math.max(parts, Math.min(4 * parts, Math.floor(macs / 2 ** 19)));
+    const want = Math.max(parts, Math.min(4 * parts, Math.floor(macs / 2 ** 19), Math.floor(total / 100)));
     const chunk = Math.ceil(total / want / unit) * unit;
     const count = Math.ceil(total / chunk);
     this.threads!.run(e.gemm, [m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n], byRows, chunk, count, this.mainWork, 10_000 + macs / 1e5);
