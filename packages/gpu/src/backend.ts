@@ -265,7 +265,7 @@ export class GpuBackend implements Backend {
     const [ai, ap] = transA ? [1, ac] : [ac, 1];
     const [bp, bj] = transB ? [1, bc] : [bc, 1];
     const key = `mm|${m}|${k}|${n}|${transA}|${transB}`;
-    return this.launch('mm', key, () => src.matmulSource(m, k, n, ai, ap, bp, bj), [ha, hb], [], [m, n]);
+    return this.launch('mm', key, () => src.matmulSource(k, n, ai, ap, bp, bj), [ha, hb], [], [m, n]);
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {

@@ -194,12 +194,12 @@ export function gatherSource(outShape: readonly number[], strides: readonly numb
 }
 
 /**
- * op(A)·op(B) of m×k by k×n, one output per thread. `ai`, `ap` are A's strides
- * along the output row and the inner index; `bp`, `bj` B's along the inner index
- * and the output column (transposes only swap strides).
+ * op(A)·op(B) with inner size k and n output columns, one output per thread
+ * (the output's row count is the kernel's size). `ai`, `ap` are A's strides
+ * along the output row and the inner index; `bp`, `bj` B's along the inner
+ * index and the output column (transposes only swap strides).
  */
-export function matmulSource(m: number, k: number, n: number, ai: number, ap: number, bp: number, bj: number): string {
-  void m;
+export function matmulSource(k: number, n: number, ai: number, ap: number, bp: number, bj: number): string {
   return `function (a, b) {
   const i = Math.floor((this.thread.x + 0.5) / ${lit(n)});
   const j = this.thread.x - i * ${lit(n)};
