@@ -29,10 +29,12 @@ const GPU_DEVICE = { webgl2: 'gpu', webgpu: 'gpu-webgpu' } as const;
 const gpuBackends = new Map<'webgl2' | 'webgpu', Promise<Backend>>();
 
 /** Which gpu modes this browser offers at all (a cheap check before anything is compiled). */
-export function browserOffers(): { webgl2: boolean; webgpu: boolean } {
+export async function browserOffers(): Promise<{ webgl2: boolean; webgpu: boolean }> {
   const canvas = document.createElement('canvas');
   const webgl2 = !!canvas.getContext('webgl2');
-  const webgpu = typeof (navigator as { gpu?: unknown }).gpu !== 'undefined';
+  // navigator.gpu can exist with no adapter behind it (Chromium on Linux without its flag).
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const webgpu = gpu ? (await gpu.requestAdapter().catch(() => null)) !== null : false;
   return { webgl2, webgpu };
 }
 
@@ -43,8 +45,18 @@ export function browserOffers(): { webgl2: boolean; webgpu: boolean } {
  */
 export async function useDevice(choice: DeviceChoice): Promise<DeviceReport> {
   if (choice === 'cpu') {
-    if (!listDevices().includes('cpu')) registerBackend(createCpuBackend());
-    return report('cpu', getBackend('cpu'), 'cpu');
+    if (!listDevices().includes('cpu')) {
+      // @nn/cpu's WebAssembly kernels give wrong numbers on a private (unshared) memory in
+      // this build, which is what a page without cross-origin isolation gets: plain JS then.
+      registerBackend(crossOriginIsolated ? createCpuBackend() : createCpuBackend({ kernels: 'js' }));
+    }
+    const r = report('cpu', getBackend('cpu'), 'cpu');
+    if (!crossOriginIsolated) {
+      r.note =
+        'Plain JavaScript kernels: this page is not cross-origin isolated (served without the COOP/COEP headers that ' +
+        '`npm run playground` sends), and @nn/cpu\'s WebAssembly kernels need shared memory here.';
+    }
+    return r;
   }
   let pending = gpuBackends.get(choice);
   if (!pending) {

@@ -346,11 +346,12 @@ explain.select.addEventListener('change', () => {
   });
 });
 
-const offers = browserOffers();
-for (const opt of form.device.options) {
-  if ((opt.value === 'webgl2' && !offers.webgl2) || (opt.value === 'webgpu' && !offers.webgpu)) {
-    opt.textContent += ' (not offered by this browser: falls back, and says so)';
+void browserOffers().then((offers) => {
+  for (const opt of form.device.options) {
+    if ((opt.value === 'webgl2' && !offers.webgl2) || (opt.value === 'webgpu' && !offers.webgpu)) {
+      opt.textContent += ' (not offered here: a fallback runs, and says so)';
+    }
   }
-}
+});
 form.lr.value = fmtLr(defaultLr(form.net.value as NetKind, form.style.value as Style));
 reset();

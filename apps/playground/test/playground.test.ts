@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
@@ -23,16 +25,23 @@ const ARGS = [
   '--enable-unsafe-webgpu',
 ];
 /**
- * Steps per gpu run. One step of the 64·1000·100·10 net takes about 0.5 s on
- * WebGL2 and 0.75 s on WebGPU under SwiftShader on 2 cores, so 200 steps on
- * both gpu paths and both nets (~8 minutes) do not fit the suite's budget; the
+ * Steps per gpu run. One step of the 64·1000·100·10 net takes 0.45–0.85 s on
+ * WebGL2 and 0.5–1.1 s on WebGPU under SwiftShader on 2 cores, so 200 steps on
+ * both gpu paths and both nets (~6½ minutes) do not fit the suite's budget; the
  * gpu runs are shorter by default and are checked against the cpu run of the
  * same net, style and seed at the same step. PLAYGROUND_GPU_STEPS=200 runs the
  * full length.
  */
 const GPU_STEPS = Number(process.env.PLAYGROUND_GPU_STEPS ?? 25);
-/** Float32 sums in another order (wasm gemm vs shader loops): seen 1.4e-4 relative after 200 steps. */
-const CPU_GPU_RTOL = 2e-3;
+/**
+ * How far a gpu run's loss may be from the cpu run's at the same step,
+ * relative. Both are float32 but sum in another order (wasm gemm vs shader
+ * loops), and training carries the rounding forward: after 25 steps the
+ * differences seen are below 1e-5; after 200 steps the two-layer nets agree to
+ * 1e-4, but the three-layer layers net (lr 1e-4) amplifies rounding — two cpu
+ * kernels (js and wasm) already differ by 5.5e-4 there, and WebGL2 by 1.0e-2.
+ */
+const cpuGpuRtol = (steps: number): number => (steps <= 50 ? 2e-3 : 3e-2);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shots = fileURLToPath(new URL('../../../docs/images/', import.meta.url));
@@ -155,7 +164,7 @@ async function trainAndCheck(o: { net: Net; style: Style; device: Device; steps:
   else {
     const ref = cpuLosses.get(key)?.get(o.steps);
     expect(ref, `a cpu run of ${key} reaching step ${o.steps} ran first`).toBeDefined();
-    expect(Math.abs(last - ref!) / Math.abs(ref!)).toBeLessThan(CPU_GPU_RTOL);
+    expect(Math.abs(last - ref!) / Math.abs(ref!)).toBeLessThan(cpuGpuRtol(o.steps));
   }
   return { first, last, seconds };
 }
@@ -315,6 +324,8 @@ describe('playground (Chromium, SwiftShader)', () => {
       });
       await p.goto(url);
       await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 60_000 });
+      // The picker says so before anything is tried.
+      await p.waitForFunction(() => /not offered here/.test(document.querySelector('#device option[value=webgpu]')!.textContent!), undefined, { timeout: 10_000 });
       await p.selectOption('#device', 'webgpu');
       await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 120_000, polling: 100 });
       expect(await p.$eval('#state', (e) => (e as HTMLElement).dataset.state)).toBe('ready');
@@ -328,6 +339,42 @@ describe('playground (Chromium, SwiftShader)', () => {
       expect(errors).toEqual([]);
     } finally {
       await plain.close();
+    }
+  }, 180_000);
+
+  test('served as plain static files (no COOP/COEP headers), the cpu path still trains and says what runs', async () => {
+    // A bare static server, as a user might put dist/ behind: not cross-origin isolated.
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+    const bare = createServer((req, res) => {
+      const path = join(outDir, decodeURIComponent((req.url ?? '/').split('?')[0]!).replace(/\/$/, '/index.html'));
+      if (!path.startsWith(outDir) || !existsSync(path)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+    });
+    await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+    const p = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await p.goto(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
+      await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 60_000 });
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      expect(await p.$eval('#backend', (e) => (e as HTMLElement).dataset.runtime)).toBe('js');
+      expect(await p.textContent('#backend-note')).toContain('not cross-origin isolated');
+      await p.fill('#steps', '20');
+      await p.click('#train');
+      await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 120_000 });
+      expect(await p.$eval('#state', (e) => (e as HTMLElement).dataset.state)).toBe('done');
+      const first = Number(await p.$eval('#first-loss', (e) => (e as HTMLElement).dataset.value));
+      const last = Number(await p.$eval('#loss', (e) => (e as HTMLElement).dataset.value));
+      expect(Number.isFinite(last) && last < first / 10).toBe(true);
+      // The same numbers as the WebAssembly kernels of the isolated page, step for step.
+      const ref = cpuLosses.get('two/manual')?.get(20);
+      expect(ref, 'the cpu run of two/manual ran first').toBeDefined();
+      expect(Math.abs(last - ref!) / ref!).toBeLessThan(1e-4);
+    } finally {
+      await p.close();
+      await new Promise((r) => bare.close(r));
     }
   }, 180_000);
 
