@@ -42,7 +42,9 @@ cp packages/gpu/scripts/device-check.mjs "$B/"
 # Node itself, compressed (the GPU machine may have none)
 say "compressing $(command -v node) ($(node --version))"
 xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$B/node.xz"
-# Vulkan loader for Dawn, in case the machine has none (Debian 12's; unpacked there with dpkg -x)
-( cd "$B/debs" && apt-get download libvulkan1 >/dev/null 2>&1 && say "fetched $(ls)" ) || say "could not apt-get download libvulkan1: the machine must have its own Vulkan loader"
+# Vulkan and GL loaders for Dawn, in case the machine has none (Debian 12's; unpacked there with dpkg -x)
+# libglvnd & co.: the NVIDIA Vulkan ICD lives in libGLX_nvidia.so.0, which needs them (seen on an H100:
+# without them vkCreateInstance finds no driver).
+( cd "$B/debs" && apt-get download libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2 >/dev/null 2>&1 && say "fetched $(ls)" ) || say "could not apt-get download the Vulkan/GL loaders: the machine must have its own"
 du -sh "$B"
 say "ready: carry .devcheck and run: bash packages/gpu/scripts/device-check.sh"

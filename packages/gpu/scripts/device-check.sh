@@ -55,6 +55,10 @@ D="$B/node_modules/webgpu/dist/linux-x64"
 if [ -f "$D/dawn.node.xz" ] && [ ! -f "$D/dawn.node" ]; then unxz "$D/dawn.node.xz" "$D/dawn.node" && say "dawn: unpacked the carried dawn.node ($(du -h "$D/dawn.node" | cut -f1))"; fi
 
 # ---- Vulkan (Dawn's path to the GPU)
+if ls "$B"/debs/*.deb >/dev/null 2>&1 && ! ldconfig -p | grep -q 'libGLdispatch.so.0'; then
+  for f in "$B"/debs/*.deb; do dpkg -x "$f" /; done; ldconfig
+  say "gl/vulkan loaders: unpacked the carried $(ls "$B"/debs | tr '\n' ' ')"
+fi
 if ldconfig -p | grep -q 'libvulkan.so.1'; then
   say "vulkan loader: $(ldconfig -p | grep 'libvulkan.so.1' | head -1 | sed 's/.*=> //')"
 elif ls "$B"/debs/libvulkan1_*.deb >/dev/null 2>&1; then
