@@ -52,6 +52,8 @@ let state: State = 'loading';
 let stopRequested = false;
 let busy: Promise<void> = Promise.resolve();
 let pending = 0;
+/** A reset is queued and has not started yet (several changes in a row make one). */
+let resetQueued = false;
 
 /** Read and check the form; a problem comes back as a sentence. */
 function readSettings(): Settings | string {
@@ -239,7 +241,8 @@ async function trainLoop(s: Settings, target: number): Promise<void> {
     return;
   }
   setState(t >= target ? 'done' : 'paused');
-  await explain.update(tr);
+  // A Reset waiting behind this run would throw the explanation away at once.
+  if (!resetQueued) await explain.update(tr);
 }
 
 /** Make sure the trainer matches the form (a changed setting starts a new run). */
@@ -282,8 +285,6 @@ function step(): void {
     await explain.update(trainer!);
   });
 }
-
-let resetQueued = false;
 
 function reset(): void {
   stopRequested = true;
