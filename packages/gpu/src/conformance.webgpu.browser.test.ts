@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerBackend, unregisterBackend } from '@nn/core';
+import { DeviceError, registerBackend, tensor, unregisterBackend } from '@nn/core';
 import { conformanceCases } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import { createGpuBackend, type GpuBackend } from './index.js';
 import { expectResidentSeedLoop } from '../test/seed-loop-checks.js';
-import { assertGradcheckAsync, gradFunctions } from '../test/gradcheck-async.js';
-import { DeviceError } from '@nn/core';
 
 // Headless Chromium, WebGPU on SwiftShader: gpu.js's WebGPUKernel compiles real WGSL.
 let gpu: GpuBackend;
@@ -30,28 +28,15 @@ describe('conformance on gpu (webgpu, Chromium)', () => {
     expect(gpu.info.syncRead).toBe(false);
     expect(gpu.readSync).toBeUndefined();
   });
+  // Every case reads with `await t.data()`, gradchecks included, so all of them run on WebGPU.
   for (const c of conformanceCases()) {
-    if (c.name.startsWith('gradcheck:')) {
-      // core's gradcheck reads synchronously; on WebGPU that must fail and name the fix.
-      it(`${c.name} (sync gradcheck refuses: use await t.data())`, async () => {
-        let err: unknown = null;
-        try {
-          await c.run({ device: 'gpu', reference: 'cpu' });
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(DeviceError);
-        expect((err as Error).message).toMatch(/await t\.data\(\)/);
-      });
-    } else {
-      it(c.name, () => c.run({ device: 'gpu', reference: 'cpu' }));
-    }
+    it(c.name, () => c.run({ device: 'gpu', reference: 'cpu' }));
   }
-  // The same gradients, checked against finite differences with asynchronous reads.
-  gradFunctions.forEach(([label, shapes, fn], ci) => {
-    it(`gradcheck (async reads): ${label}`, async () => {
-      await assertGradcheckAsync(fn, shapes, 'gpu', 'cpu', 100 * ci);
-    });
+  it('dataSync refuses on WebGPU and names await t.data()', () => {
+    const t = tensor([1], { device: 'gpu' });
+    expect(() => t.dataSync()).toThrow(DeviceError);
+    expect(() => t.item()).toThrow(/await t\.data\(\)/);
+    t.dispose();
   });
   it('still ran WebGPUKernel after every case', () => {
     expect(gpu.kernelClass()).toBe('WebGPUKernel');

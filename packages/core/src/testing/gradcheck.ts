@@ -38,18 +38,20 @@ function lcg(seed: number): () => number {
   };
 }
 
-/**
- * Compare autograd's gradients of `fn` with central finite differences.
- * The output is projected onto fixed random weights r, f(x) = Σ fn(x)·r, so one
- * scalar checks every output element. f is evaluated by the backend in float32;
- * the perturbation and the difference quotient (f(x+ε) − f(x−ε)) / 2ε are
- * computed in float64. Inputs should stay away from kinks (relu at 0).
- */
-export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+// The algorithm is written once as a generator that yields each tensor it must
+// read; `gradcheck` drives it with synchronous reads, `gradcheckAsync` with
+// `await t.data()` (WebGPU can only read back asynchronously).
+type ReadRequest = Tensor;
+function* gradcheckSteps(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  opts: GradcheckOptions,
+): Generator<ReadRequest, GradcheckReport, Float32Array> {
   const eps = opts.eps ?? 1e-3;
   const atol = opts.atol ?? 1e-2;
   const rtol = opts.rtol ?? 1e-2;
-  const hostInputs = inputs.map((t) => Float64Array.from(t.dataSync()));
+  const hostInputs: Float64Array[] = [];
+  for (const t of inputs) hostInputs.push(Float64Array.from(yield t));
   const device = inputs[0]!.device;
   const rnd = lcg(opts.seed ?? 1);
 
@@ -60,22 +62,25 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
 
   const project = (xs: Tensor[]): Tensor => sum(mul(fn(...xs), weights));
   scope(() => project(leaves).backward());
-  const analytic = leaves.map((l) => (l.grad ? Array.from(l.grad.dataSync()) : new Array<number>(l.size).fill(0)));
+  const analytic: number[][] = [];
+  for (const l of leaves) analytic.push(l.grad ? Array.from(yield l.grad) : new Array<number>(l.size).fill(0));
 
-  const evalAt = (which: number, idx: number, delta: number): number =>
-    scope(() =>
-      noGrad(() => {
+  // f at the inputs with one element moved by delta; the caller reads and frees the result.
+  const shifted = (which: number, idx: number, delta: number): Tensor =>
+    noGrad(() =>
+      scope(() => {
         const xs = inputs.map((t, i) => {
           const data = Float32Array.from(hostInputs[i]!);
           if (i === which) data[idx] = hostInputs[i]![idx]! + delta;
           return tensor(data, { shape: t.shape, device });
         });
-        return project(xs).item();
+        return project(xs);
       }),
     );
 
   const report: GradcheckReport = { ok: true, maxAbsError: 0, inputs: [], message: 'ok' };
-  inputs.forEach((t, i) => {
+  for (let i = 0; i < inputs.length; i++) {
+    const t = inputs[i]!;
     const n = t.size;
     const limit = Math.min(n, opts.maxPerInput ?? n);
     const checked = Array.from({ length: limit }, (_, j) => Math.floor((j * n) / limit));
@@ -85,7 +90,13 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
       // float32 may round x±ε; use the step actually taken.
       const up = Math.fround(hostInputs[i]![idx]! + eps) - hostInputs[i]![idx]!;
       const down = hostInputs[i]![idx]! - Math.fround(hostInputs[i]![idx]! - eps);
-      const g = (evalAt(i, idx, up) - evalAt(i, idx, -down)) / (up + down);
+      const fUp = shifted(i, idx, up);
+      const vUp = (yield fUp)[0]!;
+      fUp.dispose();
+      const fDown = shifted(i, idx, -down);
+      const vDown = (yield fDown)[0]!;
+      fDown.dispose();
+      const g = (vUp - vDown) / (up + down);
       numeric.push(g);
       const a = analytic[i]![idx]!;
       an.push(a);
@@ -97,13 +108,36 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tens
       }
     }
     report.inputs.push({ index: i, analytic: an, numeric, checked });
-  });
+  }
   leaves.forEach((l) => {
     l.zeroGrad();
     l.dispose();
   });
   weights.dispose();
   return report;
+}
+
+/**
+ * Compare autograd's gradients of `fn` with central finite differences.
+ * The output is projected onto fixed random weights r, f(x) = Σ fn(x)·r, so one
+ * scalar checks every output element. f is evaluated by the backend in float32;
+ * the perturbation and the difference quotient (f(x+ε) − f(x−ε)) / 2ε are
+ * computed in float64. Inputs should stay away from kinks (relu at 0).
+ * Reads synchronously: use `gradcheckAsync` on devices that cannot.
+ */
+export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): GradcheckReport {
+  const steps = gradcheckSteps(fn, inputs, opts);
+  let next = steps.next();
+  while (!next.done) next = steps.next(next.value.dataSync());
+  return next.value;
+}
+
+/** `gradcheck` reading with `await t.data()`: works on every device, WebGPU included. */
+export async function gradcheckAsync(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckReport> {
+  const steps = gradcheckSteps(fn, inputs, opts);
+  let next = steps.next();
+  while (!next.done) next = steps.next(await next.value.data());
+  return next.value;
 }
 
 /** gradcheck that throws with the first mismatch. */
@@ -114,3 +148,10 @@ export function assertGradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: readonl
 }
 
 
+
+/** gradcheckAsync that throws with the first mismatch. */
+export async function assertGradcheckAsync(fn: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], opts: GradcheckOptions = {}): Promise<GradcheckReport> {
+  const r = await gradcheckAsync(fn, inputs, opts);
+  if (!r.ok) throw new Error(`gradcheck failed: ${r.message}`);
+  return r;
+}

@@ -1,3 +1,3 @@
-export { gradcheck, assertGradcheck, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
-export { conformanceCases, type ConformanceCase, type ConformanceContext } from './conformance.js';
+export { gradcheck, gradcheckAsync, assertGradcheck, assertGradcheckAsync, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
+export { conformanceCases, gradCases, type GradCase, type ConformanceCase, type ConformanceContext } from './conformance.js';
 export { assertClose, assertShape, assertThrows, maxAbsDiff, type Tolerance } from './assert.js';
