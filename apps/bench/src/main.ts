@@ -4,7 +4,7 @@
 // NumPy, one after another in one process tree, from the same seeded inputs.
 // Prints a table and writes results/latest.{json,md} (partial.* for --only/--quick).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -88,6 +88,10 @@ function timeLoop(fn: (steps: number) => number[], steps: number, reps: number, 
   return { best: times[0]!, median: times[Math.floor((times.length - 1) / 2)]!, reps, losses };
 }
 
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
 function norm(a: Float32Array | undefined): number {
   let s = 0;
   if (a) for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
@@ -100,6 +104,8 @@ function progress(msg: string): void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // Other processes skew every time here: record how busy the machine was.
+  const loadBefore = loadavg()[0]!;
   const q = args.quick;
   const want = (w: string): boolean => args.only.has(w);
   const rows: Row[] = [];
@@ -360,7 +366,7 @@ async function main(): Promise<void> {
   const results: Results = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-    machine: machine(),
+    machine: { ...machine(), loadBefore: round2(loadBefore), loadAfter: round2(loadavg()[0]!) },
     quick: q,
     lossTolerance: LOSS_TOL,
     residualTolerance: RESIDUAL_TOL,

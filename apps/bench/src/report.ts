@@ -32,7 +32,8 @@ export interface Row {
 export interface Results {
   date: string;
   command: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string };
+  /** The machine; loadBefore/After: 1-minute load average when the run started and ended (other processes skew the times). */
+  machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string; loadBefore?: number; loadAfter?: number };
   quick: boolean;
   lossTolerance: number;
   /** Absolute tolerance on the residual norm √loss, times ‖y‖. */
@@ -91,6 +92,13 @@ export function markdown(results: Results): string {
   const m = results.machine;
   const out: string[] = [];
   out.push(`Measured ${results.date} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}${results.quick ? ' (--quick: fewer steps and repetitions)' : ''}.`);
+  if (m.loadBefore !== undefined) {
+    out.push('');
+    out.push(
+      `Load average (1 min) ${m.loadBefore} when the run started and ${m.loadAfter} when it ended, on ${m.cores} cores: ` +
+        `above ~1, other processes shared the cores and every time here is slower than on an idle machine, the threaded rows most.`,
+    );
+  }
   out.push('');
   out.push(`Command: \`${results.command}\``);
   out.push('');
