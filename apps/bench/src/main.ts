@@ -92,6 +92,29 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** Like timeLoop for several loops at once, one repetition of each per round. */
+function timeInterleaved(fns: Record<string, (steps: number) => number[]>, steps: number, reps: number, warmSteps: number): Record<string, Timing> {
+  const times: Record<string, number[]> = {};
+  const losses: Record<string, number[]> = {};
+  for (const [k, fn] of Object.entries(fns)) {
+    fn(Math.min(steps, warmSteps));
+    times[k] = [];
+  }
+  for (let r = 0; r < reps; r++) {
+    for (const [k, fn] of Object.entries(fns)) {
+      const t0 = performance.now();
+      losses[k] = fn(steps);
+      times[k]!.push((performance.now() - t0) / 1000);
+    }
+  }
+  const out: Record<string, Timing> = {};
+  for (const k of Object.keys(fns)) {
+    const t = times[k]!.sort((a, b) => a - b);
+    out[k] = { best: t[0]!, median: t[Math.floor((t.length - 1) / 2)]!, reps, losses: losses[k]! };
+  }
+  return out;
+}
+
 function norm(a: Float32Array | undefined): number {
   let s = 0;
   if (a) for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
@@ -164,25 +187,38 @@ async function main(): Promise<void> {
 
   for (const p of nnPeers) {
     const rt = runtimeOf(p.device);
+    // W5 is judged as a ratio to W1: time the three loops in interleaved rounds,
+    // so that other processes disturb them alike.
+    let w5: Record<string, Timing> | null = null;
+    let layersWhy = '';
+    if (want('W5') && p.w5) {
+      let layers: LayersApi | null = null;
+      try {
+        layers = (await import('@nn/layers')) as unknown as LayersApi;
+      } catch (e) {
+        layersWhy = `@nn/layers cannot load: ${(e as Error).message}`;
+      }
+      const lr = loops.W1.lr;
+      const fns: Record<string, (s: number) => number[]> = {
+        W1: (s) => twoLayer(data.W1!, p.device, lr, s),
+        'W5 autograd': (s) => autogradLoop(data.W1!, p.device, lr, s),
+      };
+      if (layers) fns['W5 layers'] = (s) => layersLoop(layers, data.W1!, p.device, lr, s);
+      progress(`W1 and W5 ${p.peer}, interleaved (${steps.W1} steps)...`);
+      w5 = timeInterleaved(fns, steps.W1, q ? 1 : 5, 20);
+    }
     for (const w of ['W1', 'W2', 'W3'] as const) {
       if (!want(w)) continue;
       const n = p.slow ? slowSteps[w] : steps[w];
       const fn = w === 'W2' ? threeLayer : twoLayer;
       if (n === 0) addLoop(w, p.peer, rt, loops[w], 0, () => null, 'too slow for --quick');
-      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : 5));
+      else if (w === 'W1' && w5) addLoop(w, p.peer, rt, loops[w], n, () => w5!.W1!);
+      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : 20));
     }
-    if (want('W5') && p.w5) {
-      const n = steps.W1;
-      addLoop('W5 autograd', p.peer, rt, loops.W1, n, () => timeLoop((s) => autogradLoop(data.W1!, p.device, loops.W1.lr, s), n, reps, 5));
-      let layers: LayersApi | null = null;
-      let why = '';
-      try {
-        layers = (await import('@nn/layers')) as unknown as LayersApi;
-      } catch (e) {
-        why = `@nn/layers cannot load: ${(e as Error).message}`;
-      }
-      if (layers) addLoop('W5 layers', p.peer, rt, loops.W1, n, () => timeLoop((s) => layersLoop(layers!, data.W1!, p.device, loops.W1.lr, s), n, reps, 5));
-      else addLoop('W5 layers', p.peer, rt, loops.W1, n, () => null, why);
+    if (w5) {
+      addLoop('W5 autograd', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 autograd']!);
+      if (w5['W5 layers']) addLoop('W5 layers', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 layers']!);
+      else addLoop('W5 layers', p.peer, rt, loops.W1, steps.W1, () => null, layersWhy);
     }
     if (want('W4')) {
       progress(`W4 ${p.peer}...`);
@@ -243,7 +279,7 @@ async function main(): Promise<void> {
       const n = slow ? slowSteps[w] : steps[w];
       const fn = w === 'W2' ? tfThreeLayer : tfTwoLayer;
       if (n === 0) addLoop(w, peer, rt, loops[w], 0, () => null, 'too slow for --quick');
-      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => fn(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : 5));
+      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => fn(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : 20));
     }
     if (want('W4')) {
       progress(`W4 ${peer}...`);
@@ -351,7 +387,10 @@ async function main(): Promise<void> {
   notes.push('Times are of the whole workload: every step runs the forward pass, reads the loss back to JavaScript/Python (as the seed program\'s `.item()`), computes the gradients and updates the weights. GFLOP/s counts matrix-product flops only.');
   notes.push('`*`: fewer steps ran and the time is scaled to the full workload (steps run / full: ' +
     rows.filter((r) => r.stepsRun && r.stepsRun < r.stepsFull).map((r) => `${r.workload} ${r.peer} ${r.stepsRun}/${r.stepsFull}`).join(', ') + ').');
-  notes.push(`Best and median of the timed repetitions after one warm-up run; W4 is one ${W4_N}×${W4_N} product (best and median of ${w4Reps} on the fast peers, 1 on the slow ones).`);
+  notes.push(
+    `Best and median of the timed repetitions after one warm-up run (${reps} on the fast peers; nn cpu's W1, W5 autograd and W5 layers run ${q ? 1 : 5} interleaved rounds, ` +
+      `so that their ratio is not skewed by other processes); W4 is one ${W4_N}×${W4_N} product (best and median of ${w4Reps} on the fast peers, 1 on the slow ones).`,
+  );
   notes.push(
     `Final loss check: each peer's loss after its last step against nn cpu's loss after as many steps, from the same inputs. ` +
       `The column shows the relative difference of the losses; the check compares residual norms √loss, equal within ${LOSS_TOL} relative or ${RESIDUAL_TOL}·‖y‖ absolute ` +
