@@ -213,7 +213,7 @@ async function main(): Promise<void> {
       const fn = w === 'W2' ? threeLayer : twoLayer;
       if (n === 0) addLoop(w, p.peer, rt, loops[w], 0, () => null, 'too slow for --quick');
       else if (w === 'W1' && w5) addLoop(w, p.peer, rt, loops[w], n, () => w5!.W1!);
-      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : 20));
+      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : w === 'W3' ? 2 : 20));
     }
     if (w5) {
       addLoop('W5 autograd', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 autograd']!);
@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       const n = slow ? slowSteps[w] : steps[w];
       const fn = w === 'W2' ? tfThreeLayer : tfTwoLayer;
       if (n === 0) addLoop(w, peer, rt, loops[w], 0, () => null, 'too slow for --quick');
-      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => fn(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : 20));
+      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => fn(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : w === 'W3' ? 2 : 20));
     }
     if (want('W4')) {
       progress(`W4 ${peer}...`);
