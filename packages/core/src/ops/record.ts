@@ -74,7 +74,7 @@ export function sameDevice(op: string, ...tensors: Tensor[]): Backend {
       throw new DeviceError(
         op,
         `expected all tensors on one device, but ${first.describe()} is on '${first.device}' and ${t.describe()} is on '${t.device}'; ` +
-          `nn never moves data silently — move one explicitly, e.g. b.to('${first.device}') or a.to('${t.device}')`,
+          `nn never moves data silently — move one explicitly, e.g. ${t.name ?? 'b'}.to('${first.device}') or ${first.name ?? 'a'}.to('${t.device}')`,
       );
     }
   }
