@@ -30,6 +30,11 @@ export interface CpuBackendOptions {
   minParallelMacs?: number;
   /** Products smaller than this many multiply-adds run the plain loop, which beats packing for the SIMD gemm (default 4096). */
   minGemmMacs?: number;
+  /**
+   * WebAssembly memory kind: shared (needs SharedArrayBuffer; allows threads) or private
+   * (what a page without cross-origin isolation gets). Default: shared where possible.
+   */
+  memory?: 'shared' | 'private';
 }
 
 // Below this many elements the plain loop beats the call into WebAssembly.
@@ -94,7 +99,7 @@ export class CpuBackend implements Backend {
     let why = 'plain TypeScript loops on Float32Array (asked for)';
     if (want !== 'js') {
       try {
-        this.arena = new WasmArena();
+        this.arena = new WasmArena(opts.memory ? { shared: opts.memory === 'shared' } : {});
       } catch (e) {
         if (want === 'wasm') throw new Error(`@nn/cpu: the WebAssembly SIMD kernels cannot load here (${(e as Error).message}); use createCpuBackend({ kernels: 'js' })`);
         why = `plain TypeScript loops on Float32Array, because WebAssembly SIMD could not load: ${(e as Error).message}`;
@@ -186,6 +191,19 @@ export class CpuBackend implements Backend {
     return this.alloc.alloc(n);
   }
 
+  /**
+   * Make lazily transposed inputs row-major. Call it after allocating the
+   * output and before taking any view: with a private (unshared) WebAssembly
+   * memory every allocation may grow the memory, which detaches the views
+   * taken before it (the stored ones are re-pointed, local variables are not).
+   */
+  private ready(...hs: Handle[]): void {
+    for (const h of hs) {
+      const b = this.buffer(h);
+      if (b.transposed) this.materialize(b);
+    }
+  }
+
   // The WebAssembly SIMD loops take byte addresses: the storage of a live, row-major handle.
   private ptrOf(h: Handle): number {
     const b = this.buffer(h);
@@ -194,9 +212,10 @@ export class CpuBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: Handle): Handle {
-    const xd = this.data(x);
-    const n = xd.length;
+    const n = sizeOf(x.shape);
     const s = this.fresh(n);
+    this.ready(x);
+    const xd = this.data(x);
     if (this.arena && n >= MIN_WASM_ELEMENTS && (op === 'relu' || op === 'neg')) {
       const e = this.arena.exports;
       if (op === 'relu') e.relu(this.ptrOf(x), s.ptr, n);
@@ -207,10 +226,11 @@ export class CpuBackend implements Backend {
 
   binary(op: BinaryOp, a: Handle, b: Handle): Handle {
     const shape = broadcastShapes(op, a.shape, b.shape);
-    const ad = this.data(a);
-    const bd = this.data(b);
     const n = sizeOf(shape);
     const s = this.fresh(n);
+    this.ready(a, b);
+    const ad = this.data(a);
+    const bd = this.data(b);
     const code = WASM_OPS[op];
     if (this.arena && code !== undefined && n >= MIN_WASM_ELEMENTS && ad.length === n && bd.length === n) {
       this.arena.exports.binaryOp(code, this.ptrOf(a), this.ptrOf(b), s.ptr, n);
@@ -219,9 +239,10 @@ export class CpuBackend implements Backend {
   }
 
   scalar(op: BinaryOp, x: Handle, v: number, reversed: boolean): Handle {
-    const xd = this.data(x);
-    const n = xd.length;
+    const n = sizeOf(x.shape);
     const s = this.fresh(n);
+    this.ready(x);
+    const xd = this.data(x);
     if (this.arena && n >= MIN_WASM_ELEMENTS) {
       const e = this.arena.exports;
       const code = WASM_OPS[(reversed ? SWAPPED[op] : op) ?? ''];
@@ -287,9 +308,10 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
-    const xd = this.data(x);
     const shape = reducedShape(x.shape, axes, keepDims);
     const s = this.fresh(sizeOf(shape));
+    this.ready(x);
+    const xd = this.data(x);
     if (op === 'sum' && axes.length === x.shape.length) s.data[0] = loops.sumAll(xd);
     else s.data.set(k.reduce(op, xd, x.shape, axes));
     return this.wrap(s, shape);
@@ -297,11 +319,12 @@ export class CpuBackend implements Backend {
 
   where(mask: Handle, a: Handle, b: Handle): Handle {
     const shape = broadcastShapes('where', mask.shape, a.shape, b.shape);
+    const n = sizeOf(shape);
+    const s = this.fresh(n);
+    this.ready(mask, a, b);
     const md = this.data(mask);
     const ad = this.data(a);
     const bd = this.data(b);
-    const n = sizeOf(shape);
-    const s = this.fresh(n);
     // maskedFill: a one-element fill value and a full-size input.
     if (this.arena && n >= MIN_WASM_ELEMENTS && md.length === n && bd.length === n && (ad.length === n || ad.length === 1)) {
       this.arena.exports.select(this.ptrOf(mask), this.ptrOf(a), ad.length === n ? 1 : 0, this.ptrOf(b), 1, s.ptr, n);
@@ -319,16 +342,16 @@ export class CpuBackend implements Backend {
       xb.store.refs++;
       return this.wrap(xb.store, shape, !xb.transposed);
     }
-    const xd = xb.data;
-    const s = this.fresh(xd.length);
-    loops.permuteInto(xd, x.shape, perm, s.data);
+    const s = this.fresh(sizeOf(x.shape));
+    this.ready(x);
+    loops.permuteInto(xb.data, x.shape, perm, s.data);
     return this.wrap(s, shape);
   }
 
   expand(x: Handle, shape: Shape): Handle {
-    const xd = this.data(x);
     const s = this.fresh(sizeOf(shape));
-    loops.expandInto(xd, x.shape, shape, s.data);
+    this.ready(x);
+    loops.expandInto(this.data(x), x.shape, shape, s.data);
     return this.wrap(s, shape);
   }
 

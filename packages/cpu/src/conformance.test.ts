@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { getBackend, registerBackend } from '@nn/core';
+import { getBackend, manualSeed, randn, registerBackend, scope } from '@nn/core';
 import { conformanceCases } from '@nn/core/testing';
 import { createCpuBackend } from './index.js';
 
@@ -8,6 +8,9 @@ import { createCpuBackend } from './index.js';
 // and is cross-checked against `cpu-js`, the plain TypeScript kernels.
 registerBackend(createCpuBackend());
 registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+// A private (unshared) WebAssembly memory, as in a browser page without
+// cross-origin isolation: growing it detaches every view taken before.
+registerBackend(createCpuBackend({ device: 'cpu-private', memory: 'private' }));
 
 describe('the default cpu backend runs WebAssembly SIMD here', () => {
   it('says so in info.runtime', () => {
@@ -26,4 +29,39 @@ describe('conformance on cpu-js (plain TypeScript kernels)', () => {
   for (const c of conformanceCases()) {
     it(c.name, () => c.run({ device: 'cpu-js' }));
   }
+});
+
+describe('conformance on cpu-private (wasm kernels on an unshared, growing memory)', () => {
+  for (const c of conformanceCases()) {
+    it(c.name, () => c.run({ device: 'cpu-private', reference: 'cpu-js' }));
+  }
+  it('the seed loop gives the same losses while the memory grows under it', () => {
+    const losses = (device: string): number[] => {
+      manualSeed(0);
+      const x = randn([64, 1000], { device });
+      const y = randn([64, 10], { device });
+      const w1 = randn([1000, 100], { device });
+      const w2 = randn([100, 10], { device });
+      const out: number[] = [];
+      for (let t = 0; t < 3; t++) {
+        scope(() => {
+          const h = x.mm(w1);
+          const hRelu = h.clamp({ min: 0 });
+          const yPred = hRelu.mm(w2);
+          out.push(yPred.sub(y).pow(2).sum().item());
+          const gradYPred = yPred.sub(y).mul(2);
+          const gradW2 = hRelu.t().mm(gradYPred);
+          const gradH = gradYPred.mm(w2.t()).clone();
+          gradH.maskedFill_(h.lt(0), 0);
+          w1.sub_(x.t().mm(gradH).mul(1e-6));
+          w2.sub_(gradW2.mul(1e-6));
+        });
+      }
+      return out;
+    };
+    const priv = losses('cpu-private');
+    expect(priv.every(Number.isFinite)).toBe(true);
+    const ref = losses('cpu-js');
+    priv.forEach((l, i) => expect(Math.abs(l - ref[i]!) / ref[i]!).toBeLessThan(1e-4));
+  });
 });

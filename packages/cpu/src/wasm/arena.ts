@@ -94,13 +94,14 @@ export class WasmArena implements Allocator {
             `free tensors with dispose() or scope(), or use createCpuBackend({ kernels: 'js' })`,
         );
       }
+      // A private memory detaches its old views on growth: re-point live and
+      // pooled blocks. Their lengths are read before growing, since a detached
+      // view reports length 0.
+      const blocks = this.shared ? [] : [...this.live, ...[...this.free.values()].flat()];
+      const lengths = blocks.map((s) => s.data.length);
       this.memory.grow(grow);
       this.buffer = this.memory.buffer;
-      // A private memory detaches its old views on growth: re-point live and pooled blocks.
-      if (!this.shared) {
-        for (const s of this.live) s.data = new Float32Array(this.buffer, s.ptr, s.data.length);
-        for (const list of this.free.values()) for (const s of list) s.data = new Float32Array(this.buffer, s.ptr, s.data.length);
-      }
+      blocks.forEach((s, i) => (s.data = new Float32Array(this.buffer, s.ptr, lengths[i])));
     }
     this.top = end;
     return ptr;
