@@ -23,12 +23,8 @@ export function defaultLr(net: NetKind, style: Style): number {
   return net === 'two' ? 1e-6 : 1e-8;
 }
 
-/** Human labels for the controls and the run legend. */
-export const LABELS = {
-  net: { two: 'two-layer 64·1000·100·10', three: 'three-layer 64·1000·100·100·10' },
-  style: { manual: 'manual gradients', autograd: 'autograd', layers: 'layers (nn.Sequential)' },
-  device: { cpu: 'cpu', webgl2: 'gpu (WebGL2)', webgpu: 'gpu (WebGPU)' },
-} as const;
+/** Short names of the nets for the run legend. */
+export const NET_LABEL: Record<NetKind, string> = { two: 'two-layer', three: 'three-layer' };
 
 /** A learning rate as people write it: 1e-6 rather than 0.000001. */
 export function fmtLr(lr: number): string {

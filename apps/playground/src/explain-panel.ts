@@ -15,8 +15,6 @@ function showSvg(host: HTMLElement, svg: string, label: string): void {
   el.setAttribute('aria-label', label);
   el.classList.add('graph-svg');
   host.replaceChildren(el);
-  // Wide graphs (the layers style's backward view) start scrolled to their middle, where the loss is.
-  host.scrollLeft = Math.max(0, (host.scrollWidth - host.clientWidth) / 2);
 }
 
 function para(text: string, cls?: string): HTMLParagraphElement {

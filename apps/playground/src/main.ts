@@ -1,6 +1,6 @@
 import { memory, type Tensor } from '@nn/core';
 import { fillLossTable, fmtLoss, LossChart, type Run } from './chart.js';
-import { defaultLr, fmtLr, LABELS, type DeviceChoice, type NetKind, type Style } from './config.js';
+import { defaultLr, fmtLr, NET_LABEL, type DeviceChoice, type NetKind, type Style } from './config.js';
 import { browserOffers, useDevice, type DeviceReport } from './devices.js';
 import { explainApi } from './explain-api.js';
 import { ExplainPanel } from './explain-panel.js';
@@ -125,7 +125,7 @@ async function rebuild(s: Settings): Promise<void> {
   builtKey = keyOf(s);
   t = 0;
   firstLoss = null;
-  run = chart.startRun(`${LABELS.net[s.net].split(' ')[0]}, ${s.style}, ${report.kind === 'cpu' ? 'cpu' : `gpu ${report.runtime}`}, lr ${fmtLr(s.lr)}, seed ${s.seed}`);
+  run = chart.startRun(`${NET_LABEL[s.net]}, ${s.style}, ${report.kind === 'cpu' ? 'cpu' : `gpu ${report.runtime}`}, lr ${fmtLr(s.lr)}, seed ${s.seed}`);
   showStep(null);
   $('first-loss').textContent = '—';
   $('sps').textContent = '—';

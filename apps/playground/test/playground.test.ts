@@ -26,8 +26,8 @@ const ARGS = [
 ];
 /**
  * Steps per gpu run. One step of the 64·1000·100·10 net takes 0.3–0.85 s on
- * WebGL2 and 0.5–1.1 s on WebGPU under SwiftShader on 2 cores, so 200 steps on
- * both gpu paths and both nets (3 to 6½ minutes) do not fit the suite's budget; the
+ * WebGL2 and 0.25–1.1 s on WebGPU under SwiftShader on 2 cores, so 200 steps on
+ * both gpu paths and both nets (5 to 7 minutes) do not fit the suite's budget; the
  * gpu runs are shorter by default and are checked against the cpu run of the
  * same net, style and seed at the same step. PLAYGROUND_GPU_STEPS=200 runs the
  * full length.
