@@ -1,4 +1,5 @@
 import { matmulT, noGrad, scope, tensor, type Device, type Tensor } from '@nn/core';
+import { seedStep } from '@nn/core/testing';
 import type { LoopData } from './workloads.js';
 
 // The workloads written with nn, line for line as the seed program.
@@ -15,60 +16,23 @@ function free(ts: Tensor[]): void {
   for (const t of ts) t.dispose();
 }
 
-/** W1/W3: the two-layer net with hand-written gradients; returns the loss of every step. */
-export function twoLayer(d: LoopData, device: Device, lr: number, steps: number): number[] {
-  const { x, y, w } = load(d, device);
-  const [w1, w2] = w as [Tensor, Tensor];
+/** W1/W3 (two weights) and W2 (three): the net with hand-written gradients, the seed program's lines (from @nn/core/testing); returns the loss of every step. */
+export function manualLoop(d: LoopData, device: Device, lr: number, steps: number): number[] {
+  const net = load(d, device);
   const losses: number[] = [];
   for (let t = 0; t < steps; t++) {
     scope(() => {
-      const h = x.mm(w1);
-      const hRelu = h.clamp({ min: 0 });
-      const yPred = hRelu.mm(w2);
-      losses.push(yPred.sub(y).pow(2).sum().item());
-      const gradYPred = yPred.sub(y).mul(2.0);
-      const gradW2 = hRelu.t().mm(gradYPred);
-      const gradHRelu = gradYPred.mm(w2.t());
-      const gradH = gradHRelu.clone();
-      gradH.maskedFill_(h.lt(0), 0);
-      const gradW1 = x.t().mm(gradH);
-      w1.sub_(gradW1.mul(lr));
-      w2.sub_(gradW2.mul(lr));
+      losses.push(seedStep(net, lr).item());
     });
   }
-  free([x, y, w1, w2]);
+  free([net.x, net.y, ...net.w]);
   return losses;
 }
 
-/** W2: the three-layer net with hand-written gradients. */
-export function threeLayer(d: LoopData, device: Device, lr: number, steps: number): number[] {
-  const { x, y, w } = load(d, device);
-  const [w1, w2, w3] = w as [Tensor, Tensor, Tensor];
-  const losses: number[] = [];
-  for (let t = 0; t < steps; t++) {
-    scope(() => {
-      const h1 = x.mm(w1);
-      const h1Relu = h1.clamp({ min: 0 });
-      const h2 = h1Relu.mm(w2);
-      const h2Relu = h2.clamp({ min: 0 });
-      const yPred = h2Relu.mm(w3);
-      losses.push(yPred.sub(y).pow(2).sum().item());
-      const gradYPred = yPred.sub(y).mul(2.0);
-      const gradW3 = h2Relu.t().mm(gradYPred);
-      const gradH2 = gradYPred.mm(w3.t());
-      gradH2.maskedFill_(h2.lt(0), 0);
-      const gradW2 = h1Relu.t().mm(gradH2);
-      const gradH1 = gradH2.mm(w2.t());
-      gradH1.maskedFill_(h1.lt(0), 0);
-      const gradW1 = x.t().mm(gradH1);
-      w1.sub_(gradW1.mul(lr));
-      w2.sub_(gradW2.mul(lr));
-      w3.sub_(gradW3.mul(lr));
-    });
-  }
-  free([x, y, w1, w2, w3]);
-  return losses;
-}
+/** W1/W3: the two-layer net. */
+export const twoLayer = manualLoop;
+/** W2: the three-layer net. */
+export const threeLayer = manualLoop;
 
 /** W5a: the seed net with autograd computing the gradients. */
 export function autogradLoop(d: LoopData, device: Device, lr: number, steps: number): number[] {

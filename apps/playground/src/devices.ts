@@ -45,16 +45,14 @@ export async function browserOffers(): Promise<{ webgl2: boolean; webgpu: boolea
  */
 export async function useDevice(choice: DeviceChoice): Promise<DeviceReport> {
   if (choice === 'cpu') {
-    if (!listDevices().includes('cpu')) {
-      // @nn/cpu's WebAssembly kernels give wrong numbers on a private (unshared) memory in
-      // this build, which is what a page without cross-origin isolation gets: plain JS then.
-      registerBackend(crossOriginIsolated ? createCpuBackend() : createCpuBackend({ kernels: 'js' }));
-    }
+    // Without cross-origin isolation there is no SharedArrayBuffer: @nn/cpu then runs its
+    // WebAssembly kernels on a private memory, on one thread, and its note says so.
+    if (!listDevices().includes('cpu')) registerBackend(createCpuBackend());
     const r = report('cpu', getBackend('cpu'), 'cpu');
     if (!crossOriginIsolated) {
       r.note =
-        'Plain JavaScript kernels: this page is not cross-origin isolated (served without the COOP/COEP headers that ' +
-        '`npm run playground` sends), and @nn/cpu\'s WebAssembly kernels need shared memory here.';
+        'One thread: this page is not cross-origin isolated (served without the COOP/COEP headers that ' +
+        '`npm run playground` sends), so @nn/cpu\'s WebAssembly kernels get no shared memory for worker threads.';
     }
     return r;
   }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { getBackend, manualSeed, randn, registerBackend, scope } from '@nn/core';
-import { conformanceCases } from '@nn/core/testing';
+import { getBackend, registerBackend, scope } from '@nn/core';
+import { conformanceCases, seedNet, seedStep } from '@nn/core/testing';
 import { createCpuBackend } from './index.js';
 
 // The cpu backend is the living spec: every conformance case must pass here
@@ -37,27 +37,8 @@ describe('conformance on cpu-private (wasm kernels on an unshared, growing memor
   }
   it('the seed loop gives the same losses while the memory grows under it', () => {
     const losses = (device: string): number[] => {
-      manualSeed(0);
-      const x = randn([64, 1000], { device });
-      const y = randn([64, 10], { device });
-      const w1 = randn([1000, 100], { device });
-      const w2 = randn([100, 10], { device });
-      const out: number[] = [];
-      for (let t = 0; t < 3; t++) {
-        scope(() => {
-          const h = x.mm(w1);
-          const hRelu = h.clamp({ min: 0 });
-          const yPred = hRelu.mm(w2);
-          out.push(yPred.sub(y).pow(2).sum().item());
-          const gradYPred = yPred.sub(y).mul(2);
-          const gradW2 = hRelu.t().mm(gradYPred);
-          const gradH = gradYPred.mm(w2.t()).clone();
-          gradH.maskedFill_(h.lt(0), 0);
-          w1.sub_(x.t().mm(gradH).mul(1e-6));
-          w2.sub_(gradW2.mul(1e-6));
-        });
-      }
-      return out;
+      const net = seedNet(device);
+      return [0, 1, 2].map(() => scope(() => seedStep(net, 1e-6).item()));
     };
     const priv = losses('cpu-private');
     expect(priv.every(Number.isFinite)).toBe(true);
