@@ -9,8 +9,14 @@
  *                      FILE-two-layer-forward.svg, FILE-three-layer-backward.svg, ...
  *   --plot FILE.svg    write the loss curve of the run (one line per net)
  */
-import { writeFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+
+/** Write a file, making its folder first (as `--graph out/net.svg` into a new `out/` expects). */
+function writeOut(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+import { dirname, extname } from 'node:path';
 import { explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, toSvg, type Tensor } from '@nn/core';
 
 /** Formats --graph writes, by file extension. */
@@ -82,8 +88,8 @@ export async function explainNet(
       const files = graphFiles(opts.graphFile, net, opts.bothNets);
       const ext = extname(opts.graphFile).toLowerCase();
       const render = ext === '.dot' ? toDot : ext === '.mmd' ? toMermaid : toSvg;
-      writeFileSync(files.forward, render(graph(loss, { view: 'forward' })));
-      writeFileSync(files.backward, render(graph(loss, { view: 'backward' })));
+      writeOut(files.forward, render(graph(loss, { view: 'forward' })));
+      writeOut(files.backward, render(graph(loss, { view: 'backward' })));
       print(`# wrote the forward graph to ${files.forward} and the backward graph to ${files.backward}`);
     }
 
@@ -140,5 +146,5 @@ export function writeLossPlot(file: string, runs: readonly PlotRun[]): void {
     points: r.losses,
   }));
   const devices = [...new Set(runs.map((r) => r.device))].join(', ');
-  writeFileSync(file, lossPlotSvg(lines, { title: `Loss per step (${devices}, float32)`, xLabel: 'step t' }));
+  writeOut(file, lossPlotSvg(lines, { title: `Loss per step (${devices}, float32)`, xLabel: 'step t' }));
 }

@@ -25,14 +25,13 @@ const ARGS = [
   '--enable-unsafe-webgpu',
 ];
 /**
- * Steps per gpu run. One step of the 64·1000·100·10 net takes 0.3–0.85 s on
- * WebGL2 and 0.25–1.1 s on WebGPU under SwiftShader on 2 cores, so 200 steps on
- * both gpu paths and both nets (5 to 7 minutes) do not fit the suite's budget; the
- * gpu runs are shorter by default and are checked against the cpu run of the
- * same net, style and seed at the same step. PLAYGROUND_GPU_STEPS=200 runs the
- * full length.
+ * Steps per gpu run: 200, as the issue asks. One step of the 64·1000·100·10 net
+ * takes 0.3–0.85 s on WebGL2 and 0.25–1.1 s on WebGPU under SwiftShader on 2
+ * cores, so these runs take minutes (CI has the time); PLAYGROUND_GPU_STEPS=25
+ * gives a quick local run. Each gpu run is checked against the cpu run of the
+ * same net, style and seed at the same step.
  */
-const GPU_STEPS = Number(process.env.PLAYGROUND_GPU_STEPS ?? 25);
+const GPU_STEPS = Number(process.env.PLAYGROUND_GPU_STEPS ?? 200);
 /**
  * How far a gpu run's loss may be from the cpu run's at the same step,
  * relative. Both are float32 but sum in another order (wasm gemm vs shader
@@ -64,7 +63,7 @@ type Style = 'manual' | 'autograd' | 'layers';
 type Device = 'cpu' | 'webgl2' | 'webgpu';
 
 /** Wait until every queued action of the page has finished. */
-async function settled(timeout = 240_000): Promise<void> {
+async function settled(timeout = 600_000): Promise<void> {
   await page.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout, polling: 100 });
 }
 
@@ -287,7 +286,7 @@ describe('playground (Chromium, SwiftShader)', () => {
     ];
     console.log(`webgl2 runs: ${runs.map((r) => `${r.first.toPrecision(4)} → ${r.last.toPrecision(4)} in ${r.seconds.toFixed(1)} s`).join('; ')}`);
     await page.screenshot({ path: join(shots, 'playground-webgl2.png'), fullPage: true });
-  }, 600_000);
+  }, 1_500_000);
 
   test(`gpu WebGPU: ${GPU_STEPS} steps of each net, same losses as cpu`, async () => {
     const runs = [
@@ -296,7 +295,7 @@ describe('playground (Chromium, SwiftShader)', () => {
     ];
     console.log(`webgpu runs: ${runs.map((r) => `${r.first.toPrecision(4)} → ${r.last.toPrecision(4)} in ${r.seconds.toFixed(1)} s`).join('; ')}`);
     await page.screenshot({ path: join(shots, 'playground-webgpu.png'), fullPage: true });
-  }, 600_000);
+  }, 1_500_000);
 
   test('a diverging run (learning rate 1) says NaN/Inf in words and stops', async () => {
     for (const device of ['cpu', 'webgl2'] as const) {
