@@ -11,13 +11,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 
+import { dirname, extname } from 'node:path';
+import { explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, toSvg, type Tensor } from '@nn/core';
+
 /** Write a file, making its folder first (as `--graph out/net.svg` into a new `out/` expects). */
 function writeOut(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
 }
-import { dirname, extname } from 'node:path';
-import { explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, toSvg, type Tensor } from '@nn/core';
 
 /** Formats --graph writes, by file extension. */
 export const GRAPH_FORMATS = ['.svg', '.dot', '.mmd'] as const;
