@@ -10,7 +10,6 @@
  *   --plot FILE.svg    write the loss curve of the run (one line per net)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-
 import { dirname, extname } from 'node:path';
 import { explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, toSvg, type Tensor } from '@nn/core';
 
