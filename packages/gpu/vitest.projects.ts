@@ -6,22 +6,7 @@
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
-
-/** The Chromium binary the browser suite launches (never a downloaded one). */
-export const chromiumPath = process.env.NN_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Flags that give headless Chromium WebGL2, WebGL and WebGPU on SwiftShader (no GPU needed). */
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--enable-unsafe-webgpu',
-];
+import { chromiumArgs, chromiumPath } from './test/chromium.js';
 
 if (!existsSync(chromiumPath) && process.argv.some((a) => /vitest/.test(a))) {
   // Printed, then the browser project fails to launch: loud, never skipped.

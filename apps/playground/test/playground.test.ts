@@ -7,23 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chromiumArgs, chromiumPath } from '../../../packages/gpu/test/chromium.js';
 
 // End-to-end: build the page, serve it on 127.0.0.1, and drive Debian's
 // Chromium with real WebGL2 and WebGPU (SwiftShader) through the page's own
 // controls, as a user would.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--enable-unsafe-webgpu',
-];
+const CHROMIUM = chromiumPath;
+const ARGS = chromiumArgs;
 /**
  * Steps per gpu run: 200, as the issue asks. One step of the 64·1000·100·10 net
  * takes 0.3–0.85 s on WebGL2 and 0.25–1.1 s on WebGPU under SwiftShader on 2

@@ -10,9 +10,7 @@ let gpu: GpuBackend;
 beforeAll(async () => {
   gpu = await createGpuBackend({ mode: 'webgl2' });
   registerBackend(gpu);
-  // The reference is @nn/cpu's plain TypeScript loops (its living spec). Its
-  // WebAssembly kernels read back empty arrays in Chromium after large matmuls
-  // (reported to the cpu owner), which would fail these suites for the cpu's sake.
+  // The reference is @nn/cpu's plain TypeScript loops, its living spec.
   registerBackend(createCpuBackend({ kernels: 'js' }));
 });
 afterAll(() => {
