@@ -1,9 +1,9 @@
 import type { Backend, Device, Handle } from './backend.js';
-import { DeviceError, DTypeError, ShapeError, StateError } from './errors.js';
+import { DeviceError, ShapeError, StateError } from './errors.js';
 import type { GradNode } from './node.js';
 import { getBackend } from './registry.js';
-import { fmtShape, sizeOf, type Shape } from './shape.js';
-import { isGradEnabled, track, untrack } from './state.js';
+import { fmtShape, sameShape, sizeOf, type Shape } from './shape.js';
+import { isGradEnabled, noGrad, track, untrack } from './state.js';
 import * as ops from './ops/index.js';
 import { runBackward } from './autograd.js';
 import { formatTensor } from './format.js';
@@ -303,7 +303,10 @@ export class Tensor {
   /** Fill with zeros, in place. */
   zero_(): this { return this.assign_('zero_', () => ops.mul(this, 0)); }
   /** Copy `src`'s values into this tensor, in place (same shape after broadcasting). */
-  copy_(src: Tensor): this { return this.assign_('copy_', () => ops.expand(ops.sameDeviceCheck('copy_', this, src), this.shape)); }
+  copy_(src: Tensor): this {
+    ops.sameDevice('copy_', this, src);
+    return this.assign_('copy_', () => ops.expand(src, this.shape));
+  }
 
   private assign_(op: string, compute: () => Tensor): this {
     if (isGradEnabled() && this._requiresGrad) {
@@ -316,10 +319,8 @@ export class Tensor {
       }
       throw new StateError(op, `${this.describe()} is part of a recorded graph; in-place changes there are not supported — use the out-of-place op instead`);
     }
-    const prev = isGradEnabled();
-    const result = ops.withoutGrad(compute);
-    if (prev && result.requiresGrad) throw new StateError(op, 'in-place op on a graph tensor');
-    if (result.shape.length !== this.shape.length || result.shape.some((d, i) => d !== this.shape[i])) {
+    const result = noGrad(compute);
+    if (!sameShape(result.shape, this.shape)) {
       const shape = result.shape;
       result.dispose();
       throw new ShapeError(op, `the result has shape ${fmtShape(shape)} but ${this.describe()} cannot change shape in place; use the out-of-place op`);
@@ -359,12 +360,4 @@ function nest(data: Float32Array, shape: Shape): NestedArray {
     return out;
   };
   return build(0, 0);
-}
-
-/** @internal Validate host data for a tensor. */
-export function checkFloatData(op: string, data: unknown): void {
-  if (data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array || data instanceof Int16Array || data instanceof Uint16Array || data instanceof Int8Array || data instanceof Uint32Array) return;
-  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    throw new DTypeError(op, '64-bit integer data cannot be held exactly in float32; convert with Float32Array.from(data, Number)');
-  }
 }

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { BinaryOp, UnaryOp } from '@nn/core';
 import { createCpuBackend } from './index.js';
+import { sizeOf } from '@nn/core';
+import * as reference from './kernels.js';
+import * as loops from './loops.js';
 
 // The WebAssembly SIMD elementwise loops against the TypeScript ones, on
 // sizes with ragged tails and on values that trip SIMD code: NaN, ±0, ±Inf.
@@ -69,4 +72,52 @@ describe('elementwise: wasm SIMD loops agree with the TypeScript loops', () => {
       same(on(wasm, (u) => wasm.where(u(m, [n]), u(a, [n]), u(a.map((v) => v * 2), [n]))), on(js, (u) => js.where(u(m, [n]), u(a, [n]), u(a.map((v) => v * 2), [n]))), `where n=${n}`);
     });
   }
+});
+
+// The reference kernels (kernels.ts, plain and unoptimised) are the spec the
+// fast TypeScript loops (loops.ts) must reproduce, broadcasting included.
+describe('loops.ts agrees with the reference kernels.ts', () => {
+  const rnd = (n: number, seed: number): Float32Array => {
+    let s = seed;
+    return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2);
+  };
+  const cases: [number[], number[]][] = [[[3, 4], [3, 4]], [[3, 4], [4]], [[3, 1], [1, 5]], [[2, 3, 4], [3, 1]], [[1], [7]], [[5, 1, 3], [1, 4, 1]]];
+  const ops = ['add', 'sub', 'mul', 'div', 'pow', 'max', 'min', 'lt', 'ge', 'eq'] as const;
+  for (const [aShape, bShape] of cases) {
+    it(`binary, where, expand on [${aShape}] and [${bShape}]`, () => {
+      const a = rnd(sizeOf(aShape), 1);
+      const b = rnd(sizeOf(bShape), 2);
+      for (const op of ops) {
+        const ref = reference.binary(op, a, aShape, b, bShape);
+        const out = new Float32Array(ref.data.length);
+        loops.binaryInto(op, a, aShape, b, bShape, ref.shape, out);
+        expect(Array.from(out), op).toEqual(Array.from(ref.data));
+      }
+      const mask = reference.binary('gt', a, aShape, b, bShape);
+      const w = reference.where(mask.data, mask.shape, a, aShape, b, bShape);
+      const wOut = new Float32Array(w.data.length);
+      loops.whereInto(mask.data, mask.shape, a, aShape, b, bShape, w.shape, wOut);
+      expect(Array.from(wOut)).toEqual(Array.from(w.data));
+      const e = new Float32Array(sizeOf(mask.shape));
+      loops.expandInto(a, aShape, mask.shape, e);
+      expect(Array.from(e)).toEqual(Array.from(reference.expand(a, aShape, mask.shape)));
+    });
+  }
+  it('unary, scalar and permute', () => {
+    const x = rnd(24, 3);
+    for (const op of ['neg', 'exp', 'abs', 'relu', 'tanh', 'sigmoid'] as const) {
+      const out = new Float32Array(24);
+      loops.unaryInto(op, x, out);
+      expect(Array.from(out), op).toEqual(Array.from(reference.unary(op, x)));
+    }
+    for (const reversed of [false, true]) {
+      const out = new Float32Array(24);
+      loops.scalarInto('sub', x, 0.5, reversed, out);
+      expect(Array.from(out)).toEqual(Array.from(reference.scalar('sub', x, 0.5, reversed)));
+    }
+    const p = reference.permute(x, [2, 3, 4], [2, 0, 1]);
+    const out = new Float32Array(24);
+    loops.permuteInto(x, [2, 3, 4], [2, 0, 1], out);
+    expect(Array.from(out)).toEqual(Array.from(p.data));
+  });
 });

@@ -5,4 +5,4 @@ export * from './select.js';
 export * from './shape.js';
 export * from './device.js';
 export { constant } from './constant.js';
-export { withoutGrad, sameDeviceCheck, sumToShape } from './record.js';
+export { sameDevice, sumToShape } from './record.js';

@@ -14,8 +14,8 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   if (a.ndim !== 2 || b.ndim !== 2) {
     throw new ShapeError(op, `expects 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use .reshape() to make them matrices`);
   }
-  const [m, k1] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
-  const [k2, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+  const k1 = transA ? a.shape[0]! : a.shape[1]!;
+  const k2 = transB ? b.shape[1]! : b.shape[0]!;
   if (k1 !== k2) {
     const la = transA ? `${fmtShape(a.shape)}ᵀ` : fmtShape(a.shape);
     const lb = transB ? `${fmtShape(b.shape)}ᵀ` : fmtShape(b.shape);
@@ -25,8 +25,6 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
         `an (m×k)·(k×n) product gives m×n — check the order of the operands or transpose one with .t()`,
     );
   }
-  void m;
-  void n;
   return result(op, be.matmul(a.handle(op), b.handle(op), transA, transB), [a, b], {
     attrs: { transA, transB },
     saves: ['a', 'b'],

@@ -2,7 +2,8 @@ import type { Backend, Handle } from '../backend.js';
 import { DeviceError, NumericError } from '../errors.js';
 import type { GradNode } from '../node.js';
 import { fmtShape, sameShape, sizeOf, type Shape } from '../shape.js';
-import { isCheckingNumerics, isGradEnabled, noGrad } from '../state.js';
+import { isCheckingNumerics, isGradEnabled } from '../state.js';
+import { getBackend } from '../registry.js';
 import { Tensor, type Operand } from '../tensor.js';
 import { currentBackwardOp } from '../autograd.js';
 
@@ -11,11 +12,6 @@ export interface OpSpec {
   backward?: (grad: Tensor, out: Tensor) => (Tensor | null)[];
   attrs?: Record<string, unknown>;
   saves?: string[];
-}
-
-/** @internal Run `fn` with recording off (backward passes and in-place updates). */
-export function withoutGrad<T>(fn: () => T): T {
-  return noGrad(fn);
 }
 
 /**
@@ -41,7 +37,7 @@ export function result(op: string, handle: Handle, inputs: readonly Tensor[], sp
 }
 
 function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): void {
-  const b = backendOf(op, handle.device);
+  const b = getBackend(handle.device, op);
   if (!b.readSync) {
     throw new DeviceError(op, `checkNumerics needs synchronous reads, which device '${handle.device}' (${b.info.runtime}) lacks; run the check on 'cpu'`);
   }
@@ -61,11 +57,6 @@ function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): voi
   }
 }
 
-import { getBackend } from '../registry.js';
-function backendOf(op: string, device: string): Backend {
-  return getBackend(device, op);
-}
-
 /** @internal Throw unless every tensor lives on one device; returns that device's backend. */
 export function sameDevice(op: string, ...tensors: Tensor[]): Backend {
   const first = tensors[0]!;
@@ -79,12 +70,6 @@ export function sameDevice(op: string, ...tensors: Tensor[]): Backend {
     }
   }
   return first.backend(op);
-}
-
-/** @internal Same check, returning the second tensor (for copy_). */
-export function sameDeviceCheck(op: string, a: Tensor, b: Tensor): Tensor {
-  sameDevice(op, a, b);
-  return b;
 }
 
 /** @internal Is this operand a plain number? */
