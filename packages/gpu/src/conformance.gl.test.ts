@@ -1,35 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arange, registerBackend, tensor, unregisterBackend } from '@nn/core';
+import { describe, expect, it } from 'vitest';
+import { arange, tensor } from '@nn/core';
 import type { GpuHandle } from './index.js';
 import { conformanceCases } from '@nn/core/testing';
-import { createCpuBackend } from '@nn/cpu';
-import { createGpuBackend, type GpuBackend } from './index.js';
+import { useGpu } from '../test/use-gpu.js';
 
 // Node + headless-gl (Mesa llvmpipe under Xvfb): real GLSL shaders, no browser.
 // Run under `xvfb-run -a`; without a display createGpuBackend fails and says so.
-let gpu: GpuBackend;
-beforeAll(async () => {
-  gpu = await createGpuBackend({ mode: 'headlessgl' });
-  registerBackend(gpu);
-  registerBackend(createCpuBackend());
-});
-afterAll(() => {
-  unregisterBackend('gpu');
-  gpu?.dispose();
-});
+const ctx = useGpu('headlessgl');
 
 describe('conformance on gpu (headless-gl)', () => {
   it('runs gpu.js HeadlessGLKernel, synchronously readable, not a fallback', () => {
-    expect(gpu.info.runtime).toBe('headlessgl');
-    expect(gpu.kernelClass()).toBe('HeadlessGLKernel');
-    expect(gpu.info.fallback).toBe(false);
-    expect(gpu.info.syncRead).toBe(true);
+    expect(ctx.gpu.info.runtime).toBe('headlessgl');
+    expect(ctx.gpu.kernelClass()).toBe('HeadlessGLKernel');
+    expect(ctx.gpu.info.fallback).toBe(false);
+    expect(ctx.gpu.info.syncRead).toBe(true);
   });
   for (const c of conformanceCases()) {
     it(c.name, () => c.run({ device: 'gpu', reference: 'cpu' }));
   }
   it('free() deletes the texture at once and is idempotent; kernels return fresh textures', () => {
-    const before = gpu.stats();
+    const before = ctx.gpu.stats();
     const a = tensor([1, 2, 3], { device: 'gpu' });
     const b = a.mul(2);
     const ha = a.handle('test') as GpuHandle;
@@ -37,16 +27,16 @@ describe('conformance on gpu (headless-gl)', () => {
     const ta = ha.value as unknown as { _deleted: boolean; constructor: { name: string } };
     expect(ta.constructor.name).toBe('GLTextureFloat');
     expect(hb.value).not.toBe(ha.value);
-    expect(gpu.stats().buffers).toBe(before.buffers + 2);
+    expect(ctx.gpu.stats().buffers).toBe(before.buffers + 2);
     a.dispose();
     expect(ta._deleted).toBe(true);
     expect(ha.value).toBeNull();
-    gpu.free(ha);
-    expect(gpu.stats().buffers).toBe(before.buffers + 1);
+    ctx.gpu.free(ha);
+    expect(ctx.gpu.stats().buffers).toBe(before.buffers + 1);
     expect(Array.from(b.dataSync())).toEqual([2, 4, 6]);
     b.dispose();
-    expect(gpu.stats().buffers).toBe(before.buffers);
-    expect(gpu.stats().bytes).toBe(before.bytes);
+    expect(ctx.gpu.stats().buffers).toBe(before.buffers);
+    expect(ctx.gpu.stats().bytes).toBe(before.bytes);
   });
   it('indexes exactly at the 2^22-value limit (float32 index arithmetic)', () => {
     const n = 2048; // n·n = 2^22
@@ -63,6 +53,6 @@ describe('conformance on gpu (headless-gl)', () => {
     for (const v of [x, t, s]) v.dispose();
   });
   it('still ran HeadlessGLKernel after every case', () => {
-    expect(gpu.kernelClass()).toBe('HeadlessGLKernel');
+    expect(ctx.gpu.kernelClass()).toBe('HeadlessGLKernel');
   });
 });
