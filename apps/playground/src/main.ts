@@ -126,6 +126,8 @@ async function rebuild(s: Settings): Promise<void> {
   t = 0;
   firstLoss = null;
   run = chart.startRun(`${NET_LABEL[s.net]}, ${s.style}, ${report.kind === 'cpu' ? 'cpu' : `gpu ${report.runtime}`}, lr ${fmtLr(s.lr)}, seed ${s.seed}`);
+  // The loss table never shows another run's rows, even for a moment (it refills when opened).
+  fillLossTable($('loss-table'), run);
   showStep(null);
   $('first-loss').textContent = '—';
   $('sps').textContent = '—';

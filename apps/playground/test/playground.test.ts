@@ -88,13 +88,16 @@ async function configure(o: { net: Net; style: Style; device: Device; steps: num
   }
   expect(await data('#state', 'state')).toBe('ready');
   expect(await text('#step-count')).toBe('0');
+  // A fresh run shows no loss rows of the run before it.
+  expect(await page.$$eval('#loss-table tr', (rows) => rows.length)).toBe(0);
 }
 
 /** The current run's (step, loss) table. */
 async function lossTable(lastStep: number): Promise<Map<number, number>> {
   const open = await page.$eval('#loss-values', (d) => (d as HTMLDetailsElement).open);
   if (!open) await page.click('#loss-values summary');
-  // The table fills on the details' toggle event, which comes after the click.
+  // The table fills on the details' toggle event, which comes after the click;
+  // a new run empties it, so a last row at lastStep belongs to this run.
   await page.waitForFunction((n) => document.querySelector('#loss-table tr:last-child td')?.textContent === String(n), lastStep, { timeout: 10_000 });
   const rows = await page.$$eval('#loss-table tr', (trs) => trs.map((tr) => [Number(tr.children[0]!.textContent), Number((tr.children[1] as HTMLElement).dataset.value)] as [number, number]));
   if (!open) await page.click('#loss-values summary');
