@@ -145,14 +145,19 @@ async function main(): Promise<void> {
   const w4 = want('W4') ? matmulData(SEED + 1) : null;
 
   // ------------------------------------------------------------ nn
-  registerBackend(createCpuBackend());
-  registerBackend(createCpuBackend({ device: 'cpu-1t', threads: 1 }));
+  // nn cpu runs gemm's relaxed-SIMD build (fused multiply-adds): the default
+  // wherever the engine ships relaxed SIMD (Chrome, Firefox, Node 22+); on
+  // Node 20 fma: 'on' turns V8's flag on. 'plain SIMD' is what Node 20 runs
+  // by default. nn cpu uses both cores for large products; 'one thread'
+  // compares like with like against the single-threaded peers.
+  registerBackend(createCpuBackend({ fma: 'on' }));
+  registerBackend(createCpuBackend({ device: 'cpu-1t', threads: 1, fma: 'on' }));
+  registerBackend(createCpuBackend({ device: 'cpu-plain', fma: 'off' }));
   registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
-  // nn cpu uses both cores for large products; 'one thread' compares like with like
-  // against the single-threaded peers.
   const nnPeers: { device: Device; peer: string; slow: boolean; w5?: boolean }[] = [
     { device: 'cpu', peer: 'nn cpu', slow: false, w5: true },
     { device: 'cpu-1t', peer: 'nn cpu, one thread', slow: false },
+    { device: 'cpu-plain', peer: 'nn cpu, plain SIMD', slow: false },
     { device: 'cpu-js', peer: 'nn cpu, js kernels', slow: true },
   ];
   let gpuSkip: string | null = null;

@@ -356,7 +356,8 @@ describe('playground (Chromium, SwiftShader)', () => {
       await p.goto(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
       await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 60_000 });
       expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
-      expect(await p.$eval('#backend', (e) => (e as HTMLElement).dataset.runtime)).toBe('wasm-simd');
+      // Chromium ships relaxed SIMD, so @nn/cpu's gemm runs fused multiply-adds there.
+      expect(await p.$eval('#backend', (e) => (e as HTMLElement).dataset.runtime)).toBe('wasm-relaxed-simd');
       expect(await p.textContent('#backend-note')).toContain('not cross-origin isolated');
       await p.fill('#steps', '20');
       await p.click('#train');

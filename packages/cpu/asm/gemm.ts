@@ -13,6 +13,13 @@
 // spills and runs 30% slower). Packing pads ragged edges with zeros, so the
 // micro-kernel never branches; edge tiles go through a scratch tile.
 // All memory belongs to the JavaScript side, which passes byte addresses.
+//
+// Two builds come from this file: plain SIMD, where c + a·b is a multiply
+// then an add, and relaxed SIMD (--enable relaxed-simd), where it is one
+// f32x4.relaxed_madd: a fused multiply-add on CPUs with FMA, half the
+// instructions in the inner loop (measured 1.4-1.5x faster on one Zen 3
+// core). Relaxed SIMD ships in Chrome 114+, Firefox and Node 22+; Node 20
+// has it behind --experimental-wasm-relaxed-simd.
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -26,6 +33,25 @@ const NC: i32 = 2048;
 /** Bytes of scratch one `gemm` call needs at `work`: packed A, packed B and one edge tile. */
 export function workBytes(): i32 {
   return (MC * KC + KC * NC + MR * NR) * 4;
+}
+
+/** c + a·b, fused where the build and the CPU allow (see the top of the file). */
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * madd(x, x, y) in lane 0. The backend calls it with x = 1 + 2⁻¹² and
+ * y = −(1 + 2⁻¹¹): the exact result is 2⁻²⁴, but 0 once x² is rounded to
+ * float32, so it tells whether a fused multiply-add ran. Relaxed SIMD lets an
+ * engine run relaxed_madd unfused, so the backend asks rather than assumes
+ * (arguments, not constants, so that the compiler cannot fold it away).
+ */
+export function maddProbe(x: f32, y: f32): f32 {
+  return f32x4.extract_lane(madd(f32x4.splat(x), f32x4.splat(x), f32x4.splat(y)), 0);
 }
 
 /** Store the 4×4 transpose of rows r0..r3 as four vectors `stride` bytes apart. */
@@ -144,17 +170,17 @@ function kernel(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, acc: bool):
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     pa += MR << 2;
     pb += NR << 2;
   }

@@ -1,15 +1,18 @@
-// Compile asm/gemm.ts and asm/elementwise.ts with AssemblyScript and embed the two variants
-// (private memory, and shared memory for worker threads) as base64 in
+// Compile asm/gemm.ts and asm/elementwise.ts with AssemblyScript and embed four variants
+// (private memory, and shared memory for worker threads; each with plain SIMD
+// and with relaxed SIMD, whose gemm uses fused multiply-adds) as base64 in
 // src/wasm/binary.generated.ts, so the package loads them in Node and in
 // browsers without fetching files. `--check` fails when the committed module
 // is stale instead of writing it.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
+const execFileAsync = promisify(execFile);
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(pkg, 'src/wasm/binary.generated.ts');
 const check = process.argv.includes('--check');
@@ -20,19 +23,26 @@ const ascVersion = JSON.parse(readFileSync(require.resolve('assemblyscript/packa
 // Flags shared by both variants: speed over size, no runtime, no asserts, memory from JS.
 const common = ['asm/gemm.ts', 'asm/elementwise.ts', '-O3', '--noAssert', '--runtime', 'stub', '--importMemory', '--initialMemory', '1', '--enable', 'simd'];
 // 32768 pages = 2 GiB: shared memories must declare a maximum.
+const shared = ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '32768'];
+const relaxed = ['--enable', 'relaxed-simd'];
 const variants = {
   privateMemory: [],
-  sharedMemory: ['--enable', 'threads', '--sharedMemory', '--maximumMemory', '32768'],
+  sharedMemory: shared,
+  privateMemoryRelaxed: relaxed,
+  sharedMemoryRelaxed: [...shared, ...relaxed],
 };
 
 const dir = mkdtempSync(join(tmpdir(), 'nn-cpu-wasm-'));
 const encoded = {};
 try {
-  for (const [name, flags] of Object.entries(variants)) {
-    const file = join(dir, `${name}.wasm`);
-    execFileSync(process.execPath, [asc, ...common, ...flags, '-o', file], { cwd: pkg, stdio: 'inherit' });
-    encoded[name] = readFileSync(file).toString('base64');
-  }
+  // The four compiles run side by side (each is one single-threaded process).
+  await Promise.all(
+    Object.entries(variants).map(async ([name, flags]) => {
+      const file = join(dir, `${name}.wasm`);
+      await execFileAsync(process.execPath, [asc, ...common, ...flags, '-o', file], { cwd: pkg });
+      encoded[name] = readFileSync(file).toString('base64');
+    }),
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -44,6 +54,12 @@ export const PRIVATE_MEMORY_WASM = '${encoded.privateMemory}';
 
 /** The kernels compiled for a shared memory (worker threads), as base64. */
 export const SHARED_MEMORY_WASM = '${encoded.sharedMemory}';
+
+/** As PRIVATE_MEMORY_WASM, built with relaxed SIMD (fused multiply-adds in gemm). */
+export const PRIVATE_MEMORY_RELAXED_WASM = '${encoded.privateMemoryRelaxed}';
+
+/** As SHARED_MEMORY_WASM, built with relaxed SIMD (fused multiply-adds in gemm). */
+export const SHARED_MEMORY_RELAXED_WASM = '${encoded.sharedMemoryRelaxed}';
 `;
 
 if (check) {
@@ -55,5 +71,5 @@ if (check) {
   console.log('wasm module up to date');
 } else {
   writeFileSync(out, text);
-  console.log(`wrote ${out} (${encoded.privateMemory.length + encoded.sharedMemory.length} base64 chars)`);
+  console.log(`wrote ${out} (${Object.values(encoded).reduce((n, e) => n + e.length, 0)} base64 chars)`);
 }

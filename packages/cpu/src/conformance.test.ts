@@ -2,26 +2,42 @@ import { describe, it, expect } from 'vitest';
 import { getBackend, registerBackend, scope } from '@nn/core';
 import { conformanceCases, seedNet, seedStep } from '@nn/core/testing';
 import { createCpuBackend } from './index.js';
+import { hasRelaxedSimd } from './wasm/arena.js';
 
 // The cpu backend is the living spec: every conformance case must pass here
-// first, with both kernel sets. `cpu` runs the default (WebAssembly SIMD)
-// and is cross-checked against `cpu-js`, the plain TypeScript kernels.
-registerBackend(createCpuBackend());
+// first, with every kernel set. `cpu` runs WebAssembly SIMD (multiply, then
+// add), `cpu-fma` its relaxed-SIMD build (fused multiply-adds), and both are
+// cross-checked against `cpu-js`, the plain TypeScript kernels.
+registerBackend(createCpuBackend({ fma: 'off' }));
+registerBackend(createCpuBackend({ device: 'cpu-fma', fma: 'on' }));
 registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
 // A private (unshared) WebAssembly memory, as in a browser page without
 // cross-origin isolation: growing it detaches every view taken before.
 registerBackend(createCpuBackend({ device: 'cpu-private', memory: 'private' }));
 
-describe('the default cpu backend runs WebAssembly SIMD here', () => {
-  it('says so in info.runtime', () => {
+describe('each cpu backend says what runs', () => {
+  it('in info.runtime', () => {
     expect(getBackend('cpu').info.runtime).toBe('wasm-simd');
+    expect(getBackend('cpu-fma').info.runtime).toBe('wasm-relaxed-simd');
     expect(getBackend('cpu-js').info.runtime).toBe('js');
+  });
+  it("by default, the relaxed-SIMD build exactly where the engine has relaxed SIMD (here: after fma: 'on' turned Node 20's flag on)", () => {
+    const relaxed = hasRelaxedSimd();
+    const be = createCpuBackend({ device: 'cpu-default' });
+    expect(be.info.runtime).toBe(relaxed ? 'wasm-relaxed-simd' : 'wasm-simd');
+    be.dispose();
   });
 });
 
 describe('conformance on cpu (wasm kernels)', () => {
   for (const c of conformanceCases()) {
     it(c.name, () => c.run({ device: 'cpu', reference: 'cpu-js' }));
+  }
+});
+
+describe('conformance on cpu-fma (wasm kernels, relaxed SIMD)', () => {
+  for (const c of conformanceCases()) {
+    it(c.name, () => c.run({ device: 'cpu-fma', reference: 'cpu-js' }));
   }
 });
 

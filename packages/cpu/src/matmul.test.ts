@@ -1,4 +1,4 @@
-import { describe, expect, it, afterAll, beforeAll } from 'vitest';
+import { describe, expect, it, afterAll, beforeAll, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,20 +29,28 @@ const shapes: [number, number, number][] = [
   [64, 100, 1000], [131, 9, 257], [257, 263, 5], [1000, 3, 2], [2, 1000, 3], [129, 130, 300],
 ];
 
-const wasm = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0 });
-const threaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0 });
+// Both gemm builds, by name: plain SIMD (multiply, then add) and relaxed SIMD
+// (fused multiply-adds; on Node 20 fma: 'on' turns V8's flag on for this process).
+const wasm = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0, fma: 'off' });
+const threaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0, fma: 'off' });
+const fma = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0, fma: 'on' });
+const fmaThreaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0, fma: 'on' });
 const js = createCpuBackend({ kernels: 'js' });
 type Pool = { threads: { ready(): number; workerChunks(): number } };
 beforeAll(async () => {
-  // Start the worker and wait until it is up, so that the products below are shared.
-  const pool = (threaded as unknown as Pool).threads;
-  for (let i = 0; i < 200 && pool.ready() === 0; i++) await new Promise((r) => setTimeout(r, 25));
-  expect(pool.ready()).toBe(1);
+  // Start the workers and wait until they are up, so that the products below are shared.
+  for (const be of [threaded, fmaThreaded]) {
+    const pool = (be as unknown as Pool).threads;
+    for (let i = 0; i < 200 && pool.ready() === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(pool.ready()).toBe(1);
+  }
 });
 afterAll(() => {
-  // Both threads really computed: the worker took chunks of the products above.
-  expect((threaded as unknown as Pool).threads.workerChunks()).toBeGreaterThan(0);
-  threaded.dispose();
+  // Both threads really computed: the workers took chunks of the products above.
+  for (const be of [threaded, fmaThreaded]) {
+    expect((be as unknown as Pool).threads.workerChunks()).toBeGreaterThan(0);
+    be.dispose();
+  }
 });
 
 function run(be: typeof wasm, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], ta: boolean, tb: boolean): Float32Array {
@@ -75,12 +83,42 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
         const want = kernels.matmul(a, aShape, b, bShape, ta, tb).data;
         // Float32 sums of k terms in another order: error grows like √k.
         const tol = 2e-6 * Math.sqrt(k + 1) * 4;
-        expect(maxDiff(run(wasm, a, aShape, b, bShape, ta, tb), want)).toBeLessThan(tol);
-        expect(maxDiff(run(threaded, a, aShape, b, bShape, ta, tb), want)).toBeLessThan(tol);
-        expect(maxDiff(run(js, a, aShape, b, bShape, ta, tb), want)).toBeLessThan(tol);
+        for (const be of [wasm, threaded, fma, fmaThreaded, js]) {
+          expect(maxDiff(run(be, a, aShape, b, bShape, ta, tb), want)).toBeLessThan(tol);
+        }
       });
     }
   }
+
+  it("fma: 'on' runs the relaxed-SIMD build and says whether its multiply-adds fuse; 'off' runs plain SIMD", () => {
+    expect(fma.info.runtime).toBe('wasm-relaxed-simd');
+    expect(wasm.info.runtime).toBe('wasm-simd');
+    expect(wasm.info.note).toMatch(/plain SIMD multiply then add, as fma: 'off' asked for it/);
+    // (1 + 2⁻¹²)² − (1 + 2⁻¹¹): 2⁻²⁴ when fused, 0 when the square is rounded first.
+    const probe = (be: typeof wasm): number => (be as unknown as { arena: { exports: { maddProbe(x: number, y: number): number } } }).arena.exports.maddProbe(1.000244140625, -1.00048828125);
+    expect(probe(wasm)).toBe(0);
+    const fused = probe(fma);
+    expect([0, 2 ** -24]).toContain(fused);
+    expect(fma.info.note).toContain(fused ? 'fused multiply-adds (relaxed SIMD)' : 'relaxed SIMD, but this CPU runs its multiply-adds unfused');
+    // The same in a product: y + x·x, accumulated in that order by the micro-kernel.
+    const a = new Float32Array([1, 1.000244140625]);
+    const b = new Float32Array([-1.00048828125, 1.000244140625]);
+    expect(run(fma, a, [1, 2], b, [2, 1], false, false)[0]).toBe(fused);
+    expect(run(wasm, a, [1, 2], b, [2, 1], false, false)[0]).toBe(0);
+  });
+
+  it("where the engine has no relaxed SIMD: fma: 'on' is an error that names fma: 'auto', and 'auto' says why it runs plain SIMD", () => {
+    const validate = vi.spyOn(WebAssembly, 'validate').mockReturnValue(false);
+    try {
+      expect(() => createCpuBackend({ fma: 'on' })).toThrow(/fma: 'on' needs WebAssembly relaxed SIMD, which this engine lacks .*use fma: 'auto'/);
+      const be = createCpuBackend({ threads: 1 });
+      expect(be.info.runtime).toBe('wasm-simd');
+      expect(be.info.note).toMatch(/plain SIMD multiply then add, as this engine has no WebAssembly relaxed SIMD \(Node 20: run node --experimental-wasm-relaxed-simd/);
+      be.dispose();
+    } finally {
+      validate.mockRestore();
+    }
+  });
 
   it('lazy transposes (t() views) feed matmul and other kernels correctly', () => {
     for (const be of [wasm, js]) {
@@ -99,7 +137,7 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
   });
 
   it('propagates NaN and Inf as PyTorch does (no skipped zeros)', () => {
-    for (const be of [wasm, js]) {
+    for (const be of [wasm, fma, js]) {
       const out = run(be, new Float32Array([0, 1]), [1, 2], new Float32Array([Infinity, 2]), [2, 1], false, false);
       expect(Number.isNaN(out[0])).toBe(true);
     }

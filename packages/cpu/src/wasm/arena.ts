@@ -1,6 +1,6 @@
 import type { Allocator, Storage } from '../storage.js';
 import { sizeClass } from '../storage.js';
-import { PRIVATE_MEMORY_WASM, SHARED_MEMORY_WASM } from './binary.generated.js';
+import { PRIVATE_MEMORY_RELAXED_WASM, PRIVATE_MEMORY_WASM, SHARED_MEMORY_RELAXED_WASM, SHARED_MEMORY_WASM } from './binary.generated.js';
 
 /** The exports of asm/gemm.ts and asm/elementwise.ts. */
 export interface GemmExports {
@@ -14,6 +14,8 @@ export interface GemmExports {
   relu(x: number, out: number, n: number): void;
   /** Scratch bytes one gemm call needs. */
   workBytes(): number;
+  /** madd(x, x, y) in lane 0: tells a fused multiply-add from a rounded one (see asm/gemm.ts). */
+  maddProbe(x: number, y: number): number;
   /** C = op(A)·op(B) (or += when accumulate) over byte addresses and element strides. */
   gemm(m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, work: number, accumulate: number): void;
 }
@@ -36,6 +38,15 @@ function decode(base64: string): Uint8Array {
   throw new Error('no base64 decoder (atob) in this runtime');
 }
 
+/** Does this engine take WebAssembly relaxed SIMD (checked each time: a V8 flag can turn it on later)? */
+export function hasRelaxedSimd(): boolean {
+  try {
+    return WebAssembly.validate(decode(PRIVATE_MEMORY_RELAXED_WASM) as BufferSource);
+  } catch {
+    return false;
+  }
+}
+
 /** Can this runtime share wasm memory with workers (SharedArrayBuffer, cross-origin isolated in browsers)? */
 function canShare(): boolean {
   if (typeof SharedArrayBuffer === 'undefined') return false;
@@ -55,6 +66,8 @@ export class WasmArena implements Allocator {
   readonly exports: GemmExports;
   /** True when the memory is a SharedArrayBuffer (worker threads can use it). */
   readonly shared: boolean;
+  /** True when the relaxed-SIMD build runs (gemm's multiply-adds may fuse). */
+  readonly relaxed: boolean;
   private top = CONTROL_BYTES;
   // Freed blocks by size class, kept whole so that their views can be reused.
   private free = new Map<number, Storage[]>();
@@ -63,9 +76,13 @@ export class WasmArena implements Allocator {
   // Only for a private memory: blocks whose views must follow a growth.
   private live = new Set<Storage>();
 
-  constructor(opts: { shared?: boolean } = {}) {
+  constructor(opts: { shared?: boolean; relaxed?: boolean } = {}) {
     this.shared = opts.shared ?? canShare();
-    this.module = new WebAssembly.Module(decode(this.shared ? SHARED_MEMORY_WASM : PRIVATE_MEMORY_WASM) as BufferSource);
+    this.relaxed = opts.relaxed ?? false;
+    const base64 = this.relaxed
+      ? (this.shared ? SHARED_MEMORY_RELAXED_WASM : PRIVATE_MEMORY_RELAXED_WASM)
+      : (this.shared ? SHARED_MEMORY_WASM : PRIVATE_MEMORY_WASM);
+    this.module = new WebAssembly.Module(decode(base64) as BufferSource);
     this.memory = this.shared
       ? new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true })
       : new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
