@@ -146,7 +146,7 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------ nn
   // nn cpu runs gemm's relaxed-SIMD build (fused multiply-adds): the default
-  // wherever the engine ships relaxed SIMD (Chrome, Firefox, Node 22+); on
+  // wherever the engine ships relaxed SIMD (Chrome, Edge, Node 22+); on
   // Node 20 fma: 'on' turns V8's flag on. 'plain SIMD' is what Node 20 runs
   // by default. nn cpu uses both cores for large products; 'one thread'
   // compares like with like against the single-threaded peers.

@@ -18,7 +18,7 @@
 // then an add, and relaxed SIMD (--enable relaxed-simd), where it is one
 // f32x4.relaxed_madd: a fused multiply-add on CPUs with FMA, half the
 // instructions in the inner loop (measured 1.4-1.5x faster on one Zen 3
-// core). Relaxed SIMD ships in Chrome 114+, Firefox and Node 22+; Node 20
+// core). Relaxed SIMD ships in Chrome and Edge 114+ and Node 22+; Node 20
 // has it behind --experimental-wasm-relaxed-simd.
 
 const MR: i32 = 4;

@@ -39,7 +39,7 @@ export interface CpuBackendOptions {
   /**
    * How gemm multiplies and adds. `auto` (default): the relaxed-SIMD build,
    * whose fused multiply-adds run about 1.4x faster, where the engine has
-   * relaxed SIMD (Chrome 114+, Firefox, Node 22+), else plain SIMD. `on`: the
+   * relaxed SIMD (Chrome and Edge 114+, Node 22+), else plain SIMD. `on`: the
    * relaxed build or an error; on Node 20 this sets V8's process-wide
    * --experimental-wasm-relaxed-simd flag. `off`: plain SIMD (results then
    * round as the TypeScript kernels do, once per multiply and once per add).

@@ -1,7 +1,7 @@
 import { hasRelaxedSimd } from './arena.js';
 
 // Relaxed SIMD gives gemm a fused multiply-add (f32x4.relaxed_madd), which
-// halves the inner loop's instructions. Chrome 114+, Firefox and Node 22+
+// halves the inner loop's instructions. Chrome and Edge 114+ and Node 22+
 // ship it; Node 20's V8 has it behind --experimental-wasm-relaxed-simd. That
 // flag is process-wide, so the backend sets it only when asked (fma: 'on'),
 // never by default.
@@ -34,7 +34,7 @@ export function chooseRelaxed(fma: FmaChoice): RelaxedChoice {
   if (fma === 'on') {
     if (enableNodeFlag()) return { relaxed: true, why: '' };
     throw new Error(
-      "@nn/cpu: fma: 'on' needs WebAssembly relaxed SIMD, which this engine lacks (Chrome 114+, Firefox and Node 22+ have it; " +
+      "@nn/cpu: fma: 'on' needs WebAssembly relaxed SIMD, which this engine lacks (Chrome and Edge 114+ and Node 22+ have it; " +
         `Node 20 has it behind ${NODE_FLAG}); use fma: 'auto' to run plain SIMD here`,
     );
   }
