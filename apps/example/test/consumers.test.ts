@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildExample, ROOT } from './cli.js';
+
+// The library packages as a consumer outside this repository's build sees
+// them: through their package.json `exports`, from ESM and from CommonJS.
+beforeAll(() => buildExample(), 240_000);
+
+const PACKAGES = ['core', 'cpu', 'gpu', 'layers'] as const;
+
+/** Run a script with Node from the repository root (where `@nn/*` resolve to the workspace builds). */
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000 }).trim();
+}
+
+describe('package consumers', () => {
+  it('every package declares types, import and default in its exports map, and no side effects', () => {
+    for (const p of PACKAGES) {
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', p, 'package.json'), 'utf8'));
+      expect(pkg.sideEffects, p).toBe(false);
+      expect(pkg.type, p).toBe('module');
+      for (const [sub, entry] of Object.entries(pkg.exports as Record<string, unknown>)) {
+        if (sub === './package.json') continue;
+        expect(Object.keys(entry as object), `${p} ${sub}`).toEqual(['types', 'import', 'default']);
+      }
+    }
+  });
+
+  it('a CommonJS consumer require()s every package (Node ≥ 20.19 loads ESM through require) and trains a step', () => {
+    const out = node([
+      '-e',
+      `const core = require('@nn/core');
+       const { createCpuBackend } = require('@nn/cpu');
+       const { Linear } = require('@nn/layers');
+       const { gradcheck } = require('@nn/core/testing');
+       const { createGpuBackend } = require('@nn/gpu');
+       core.registerBackend(createCpuBackend({ threads: 1 }));
+       const x = core.tensor([[1, 2], [3, 4]]);
+       const w = core.tensor([[0.5], [-1]], { requiresGrad: true });
+       x.mm(w).pow(2).sum().backward();
+       console.log(JSON.stringify([w.grad.toArray(), typeof Linear, typeof gradcheck, typeof createGpuBackend]));`,
+    ]);
+    // d/dw Σ (x·w)² = 2·xᵀ(x·w): x·w = [-1.5, -2.5]
+    expect(JSON.parse(out)).toEqual([[[-18], [-26]], 'function', 'function', 'function']);
+  });
+
+  it('an ESM consumer imports the same packages', () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `import { registerBackend, tensor } from '@nn/core';
+       import { createCpuBackend } from '@nn/cpu';
+       registerBackend(createCpuBackend({ threads: 1 }));
+       console.log(JSON.stringify(tensor([[1, 2], [3, 4]]).t().toArray()));`,
+    ]);
+    expect(JSON.parse(out)).toEqual([[1, 3], [2, 4]]);
+  });
+});
