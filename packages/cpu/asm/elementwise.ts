@@ -117,18 +117,18 @@ export function select(mask: usize, a: usize, aStride: i32, b: usize, bStride: i
   }
 }
 
-/** out[i] = max(x[i], 0) (relu). */
+/** out[i] = x[i] <= 0 ? 0 : x[i] (relu; NaN stays NaN, as torch.relu). */
 export function relu(x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(x + o);
-    // x > 0 ? x : 0 — NaN gives 0, as the TypeScript loop
-    v128.store(out + o, v128.and(v, f32x4.gt(v, zero)));
+    // Clear the lanes where x <= 0; NaN compares false, so it stays, as in the TypeScript loop.
+    v128.store(out + o, v128.andnot(v, f32x4.le(v, zero)));
   }
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(out + (<usize>i << 2), v > 0 ? v : 0);
+    store<f32>(out + (<usize>i << 2), v <= 0 ? 0 : v);
   }
 }

@@ -11,7 +11,8 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   log: Math.log,
   sqrt: Math.sqrt,
   abs: Math.abs,
-  relu: (x) => (x > 0 ? x : 0),
+  // NaN stays NaN, as torch.relu (x > 0 ? x : 0 would turn it into 0).
+  relu: (x) => (x <= 0 ? 0 : x),
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
 };

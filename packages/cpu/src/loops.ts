@@ -17,7 +17,7 @@ export function unaryInto(op: UnaryOp, x: Float32Array, out: Float32Array): void
     case 'relu':
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
-        out[i] = v > 0 ? v : 0;
+        out[i] = v <= 0 ? 0 : v;
       }
       return;
     case 'exp':

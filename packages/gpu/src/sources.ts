@@ -48,7 +48,8 @@ const unaryExpr: Record<UnaryOp, string> = {
   log: 'Math.log(v)',
   sqrt: 'Math.sqrt(v)',
   abs: 'Math.abs(v)',
-  relu: '(v > 0.0 ? v : 0.0)',
+  // max(v, 0) keeping NaN, as torch.relu (Mesa compiles `v <= 0.0 ? 0.0 : v` to a max that drops it).
+  relu: 'nnMax(v, 0.0)',
   // gpu.js's GL tanh is (e-1)/(e+1) with e = exp(2x): NaN past x ≈ 44. This form
   // never overflows, and a short series keeps small |x| free of cancellation.
   tanh: 'nnTanh(v)',
@@ -62,8 +63,9 @@ const binaryExpr: Record<BinaryOp, string> = {
   mul: 'a * b',
   div: 'a / b',
   pow: 'nnPow(a, b)',
-  max: 'Math.max(a, b)',
-  min: 'Math.min(a, b)',
+  // GLSL/WGSL max and min may return either operand when one is NaN; torch.maximum/minimum return NaN.
+  max: 'nnMax(a, b)',
+  min: 'nnMin(a, b)',
   lt: '(a < b ? 1.0 : 0.0)',
   gt: '(a > b ? 1.0 : 0.0)',
   le: '(a <= b ? 1.0 : 0.0)',
@@ -73,6 +75,20 @@ const binaryExpr: Record<BinaryOp, string> = {
 
 /** Helper functions added to every kernel (gpu.js compiles only the ones a kernel calls). */
 export const helperSources: string[] = [
+  // A pair with a NaN fails both a <= b and a > b. Not a != a: Dawn's compiler
+  // folds that self-comparison away.
+  `function nnMax(a, b) {
+  if (a <= b || a > b) {
+    return Math.max(a, b);
+  }
+  return a + b;
+}`,
+  `function nnMin(a, b) {
+  if (a <= b || a > b) {
+    return Math.min(a, b);
+  }
+  return a + b;
+}`,
   `function nnTanh(v) {
   const x = Math.abs(v);
   let t = 0.0;

@@ -139,7 +139,7 @@ export function tanh(x: Tensor): Tensor {
 export function sigmoid(x: Tensor): Tensor {
   return unaryOp('sigmoid', x, { saves: ['output'], backward: (g, out) => [mul(g, mul(out, sub(1, out)))] });
 }
-/** max(x, 0); gradient 1 where x > 0 (PyTorch's threshold_backward). */
+/** max(x, 0), NaN staying NaN as in PyTorch; gradient 1 where x > 0 (PyTorch's threshold_backward). */
 export function relu(x: Tensor): Tensor {
   return unaryOp('relu', x, { saves: ['output'], backward: (g, out) => [mul(g, compare('gt', out, 0))] });
 }

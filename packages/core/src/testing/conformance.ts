@@ -142,6 +142,18 @@ add('elementwise: maximum and minimum', async ({ device }) => {
   assertClose(await read(a.maximum(2)), [2, 5, 3]);
 });
 
+add('elementwise: NaN and ±Inf pass through relu, clamp, maximum and minimum as in PyTorch', async ({ device }) => {
+  const a = tensor([NaN, -1, 2, -Infinity, Infinity], { device });
+  const ones5 = tensor([1, 1, 1, 1, 1], { device });
+  assertClose(await read(a.relu()), [NaN, 0, 2, 0, Infinity], {}, 'relu');
+  assertClose(await read(a.clamp({ min: 0 })), [NaN, 0, 2, 0, Infinity], {}, 'clamp min');
+  assertClose(await read(a.clamp({ max: 0 })), [NaN, -1, 0, -Infinity, 0], {}, 'clamp max');
+  assertClose(await read(a.maximum(1)), [NaN, 1, 2, 1, Infinity], {}, 'maximum, NaN on the left');
+  assertClose(await read(ones5.maximum(a)), [NaN, 1, 2, 1, Infinity], {}, 'maximum, NaN on the right');
+  assertClose(await read(a.minimum(1)), [NaN, -1, 1, -Infinity, 1], {}, 'minimum, NaN on the left');
+  assertClose(await read(ones5.minimum(a)), [NaN, -1, 1, -Infinity, 1], {}, 'minimum, NaN on the right');
+});
+
 add('compare: lt gt le ge eq give 1/0 masks, with broadcasting', async ({ device }) => {
   const a = tensor([[1, 2, 3]], { device });
   const b = tensor([[2], [3]], { device });
