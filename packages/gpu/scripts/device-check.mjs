@@ -76,6 +76,36 @@ try {
   const sync = gpu.info.syncRead;
   const read = async (t) => (sync ? t.dataSync() : await t.data());
 
+  // ---- NaN and ±Inf through relu, clamp, maximum, minimum, as PyTorch gives them
+  // (shader compilers may drop NaN in max/min, or fold a NaN test away).
+  await step('nan', async () => {
+    const a = core.tensor([NaN, -1, 2, -Infinity, Infinity], { device: 'gpu' });
+    const ones = core.tensor([1, 1, 1, 1, 1], { device: 'gpu' });
+    const want = {
+      relu: [NaN, 0, 2, 0, Infinity],
+      clampMin: [NaN, 0, 2, 0, Infinity],
+      clampMax: [NaN, -1, 0, -Infinity, 0],
+      maximumRight: [NaN, 1, 2, 1, Infinity],
+      minimumLeft: [NaN, -1, 1, -Infinity, 1],
+    };
+    const got = {
+      relu: a.relu(),
+      clampMin: a.clamp({ min: 0 }),
+      clampMax: a.clamp({ max: 0 }),
+      maximumRight: ones.maximum(a),
+      minimumLeft: a.minimum(1),
+    };
+    result.nan = {};
+    for (const [k, t] of Object.entries(got)) {
+      const v = Array.from(await read(t));
+      const ok = v.every((x, i) => Object.is(x, want[k][i]) || (Number.isNaN(x) && Number.isNaN(want[k][i])) || x === want[k][i]);
+      result.nan[k] = { got: v.map(String), ok };
+      t.dispose();
+    }
+    say('nan', JSON.stringify(result.nan));
+    for (const t of [a, ones]) t.dispose();
+  });
+
   // ---- matmul GFLOP/s: n×n·n×n, launches back to back, one readback at the end.
   result.matmul = [];
   for (const n of sizes) {
