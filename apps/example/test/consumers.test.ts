@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildExample, ROOT } from './cli.js';
@@ -57,4 +57,30 @@ describe('package consumers', () => {
     ]);
     expect(JSON.parse(out)).toEqual([[1, 3], [2, 4]]);
   });
+
+  // Each package's README shows a first program; run it as written, from a file in the repository root.
+  const readmeExample = (p: string): string => {
+    const text = readFileSync(join(ROOT, 'packages', p, 'README.md'), 'utf8');
+    const at = text.indexOf('<!-- package-readme:example -->');
+    const m = /```ts\n([\s\S]*?)```/.exec(text.slice(at));
+    if (at < 0 || !m) throw new Error(`packages/${p}/README.md has no <!-- package-readme:example --> ts block`);
+    return m[1]!;
+  };
+  const expected: Record<(typeof PACKAGES)[number], RegExp> = {
+    core: /^\d+(\.\d+)?(e[-+]?\d+)? \[ 3, 2 \]$/,
+    cpu: /^wasm-(relaxed-)?simd - WebAssembly SIMD gemm.*\n\[ 256, 256 \]$/,
+    gpu: /^headlessgl false\n-?\d+(\.\d+)?(e[-+]?\d+)?$/,
+    layers: /^49 \d+(\.\d+)?(e[-+]?\d+)?\n99 \d+(\.\d+)?(e[-+]?\d+)?$/,
+  };
+  for (const p of PACKAGES) {
+    it(`packages/${p}/README.md: its example runs as written`, () => {
+      const file = join(ROOT, `.readme-${p}.tmp.mjs`);
+      writeFileSync(file, readmeExample(p));
+      try {
+        expect(node([file])).toMatch(expected[p]);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    });
+  }
 });
