@@ -15,9 +15,14 @@ Usage: /usr/bin/python3 scripts/make_fixtures.py   (from the repository root)
 """
 import json
 import os
+import sys
 
 import numpy as np
 import torch
+
+# One copy of the loop: the benchmark's PyTorch peer.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'apps', 'bench', 'python'))
+from peers import torch_manual  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures')
 STEPS = 500
@@ -36,50 +41,10 @@ LR3 = 1e-8
 
 
 def manual_loop(ws, x, y, lr, dtype):
-    """The seed loop with hand-written backprop, for 2 or 3 weights; returns {t: loss}."""
-    x = torch.tensor(x, dtype=dtype)
-    y = torch.tensor(y, dtype=dtype)
-    ws = [torch.tensor(w, dtype=dtype) for w in ws]
-    losses = {}
-    for t in range(STEPS):
-        if len(ws) == 2:
-            w1, w2 = ws
-            h = x.mm(w1)
-            h_relu = h.clamp(min=0)
-            y_pred = h_relu.mm(w2)
-            loss = (y_pred - y).pow(2).sum().item()
-            grad_y_pred = 2.0 * (y_pred - y)
-            grad_w2 = h_relu.t().mm(grad_y_pred)
-            grad_h_relu = grad_y_pred.mm(w2.t())
-            grad_h = grad_h_relu.clone()
-            grad_h[h < 0] = 0
-            grad_w1 = x.t().mm(grad_h)
-            w1 -= lr * grad_w1
-            w2 -= lr * grad_w2
-        else:
-            w1, w2, w3 = ws
-            h1 = x.mm(w1)
-            h1_relu = h1.clamp(min=0)
-            h2 = h1_relu.mm(w2)
-            h2_relu = h2.clamp(min=0)
-            y_pred = h2_relu.mm(w3)
-            loss = (y_pred - y).pow(2).sum().item()
-            grad_y_pred = 2.0 * (y_pred - y)
-            grad_w3 = h2_relu.t().mm(grad_y_pred)
-            grad_h2_relu = grad_y_pred.mm(w3.t())
-            grad_h2 = grad_h2_relu.clone()
-            grad_h2[h2 < 0] = 0
-            grad_w2 = h1_relu.t().mm(grad_h2)
-            grad_h1_relu = grad_h2.mm(w2.t())
-            grad_h1 = grad_h1_relu.clone()
-            grad_h1[h1 < 0] = 0
-            grad_w1 = x.t().mm(grad_h1)
-            w1 -= lr * grad_w1
-            w2 -= lr * grad_w2
-            w3 -= lr * grad_w3
-        if t in LOGGED:
-            losses[t] = loss
-    return losses
+    """The seed loop with hand-written backprop (the bench's PyTorch peer), in `dtype`; returns {t: loss}."""
+    ts = [torch.tensor(a, dtype=dtype) for a in (x, y, *ws)]
+    losses = torch_manual(ts[0], ts[1], ts[2:], lr, STEPS)
+    return {t: losses[t] for t in LOGGED}
 
 
 def write_net(name, seed, sizes, lr):

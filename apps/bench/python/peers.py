@@ -47,46 +47,33 @@ def timed(fn, reps):
 
 # ---------------------------------------------------------------- PyTorch
 
-def torch_two_layer(torch, x, y, w1, w2, lr, steps):
-    w1, w2 = w1.clone(), w2.clone()
+def torch_manual(x, y, ws, lr, steps):
+    """The seed loop with hand-written backprop, for any number of weights.
+
+    Two weights are the seed program; three add the second ReLU layer. Each
+    step: h_i = a_i.mm(w_i), a_(i+1) = h_i.clamp(min=0); then, last layer
+    first, grad_w_i = a_i.t().mm(grad) and grad = grad.mm(w_i.t()) with
+    grad[h_(i-1) < 0] = 0. Returns the loss of every step.
+    """
+    ws = [w.clone() for w in ws]
     losses = []
     for _ in range(steps):
-        h = x.mm(w1)
-        h_relu = h.clamp(min=0)
-        y_pred = h_relu.mm(w2)
+        hs, acts = [], [x]
+        for w in ws[:-1]:
+            h = acts[-1].mm(w)
+            hs.append(h)
+            acts.append(h.clamp(min=0))
+        y_pred = acts[-1].mm(ws[-1])
         losses.append((y_pred - y).pow(2).sum().item())
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w2 = h_relu.t().mm(grad_y_pred)
-        grad_h_relu = grad_y_pred.mm(w2.t())
-        grad_h = grad_h_relu.clone()
-        grad_h[h < 0] = 0
-        grad_w1 = x.t().mm(grad_h)
-        w1 -= lr * grad_w1
-        w2 -= lr * grad_w2
-    return losses
-
-
-def torch_three_layer(torch, x, y, w1, w2, w3, lr, steps):
-    w1, w2, w3 = w1.clone(), w2.clone(), w3.clone()
-    losses = []
-    for _ in range(steps):
-        h1 = x.mm(w1)
-        h1_relu = h1.clamp(min=0)
-        h2 = h1_relu.mm(w2)
-        h2_relu = h2.clamp(min=0)
-        y_pred = h2_relu.mm(w3)
-        losses.append((y_pred - y).pow(2).sum().item())
-        grad_y_pred = 2.0 * (y_pred - y)
-        grad_w3 = h2_relu.t().mm(grad_y_pred)
-        grad_h2 = grad_y_pred.mm(w3.t())
-        grad_h2[h2 < 0] = 0
-        grad_w2 = h1_relu.t().mm(grad_h2)
-        grad_h1 = grad_h2.mm(w2.t())
-        grad_h1[h1 < 0] = 0
-        grad_w1 = x.t().mm(grad_h1)
-        w1 -= lr * grad_w1
-        w2 -= lr * grad_w2
-        w3 -= lr * grad_w3
+        grad = 2.0 * (y_pred - y)
+        grads = [None] * len(ws)
+        for i in range(len(ws) - 1, -1, -1):
+            grads[i] = acts[i].t().mm(grad)
+            if i > 0:
+                grad = grad.mm(ws[i].t())
+                grad[hs[i - 1] < 0] = 0
+        for w, g in zip(ws, grads):
+            w -= lr * g
     return losses
 
 
@@ -108,48 +95,28 @@ def torch_autograd(torch, x, y, w1, w2, lr, steps):
 
 # ---------------------------------------------------------------- NumPy
 
-def np_two_layer(x, y, w1, w2, lr, steps):
-    w1, w2 = w1.copy(), w2.copy()
+def np_manual(x, y, ws, lr, steps):
+    """torch_manual in NumPy, float32 throughout."""
+    ws = [w.copy() for w in ws]
     lr = np.float32(lr)
     losses = []
     for _ in range(steps):
-        h = x.dot(w1)
-        h_relu = np.maximum(h, 0)
-        y_pred = h_relu.dot(w2)
+        hs, acts = [], [x]
+        for w in ws[:-1]:
+            h = acts[-1].dot(w)
+            hs.append(h)
+            acts.append(np.maximum(h, 0))
+        y_pred = acts[-1].dot(ws[-1])
         losses.append(float(np.square(y_pred - y).sum()))
-        grad_y_pred = np.float32(2.0) * (y_pred - y)
-        grad_w2 = h_relu.T.dot(grad_y_pred)
-        grad_h_relu = grad_y_pred.dot(w2.T)
-        grad_h = grad_h_relu.copy()
-        grad_h[h < 0] = 0
-        grad_w1 = x.T.dot(grad_h)
-        w1 -= lr * grad_w1
-        w2 -= lr * grad_w2
-    return losses
-
-
-def np_three_layer(x, y, w1, w2, w3, lr, steps):
-    w1, w2, w3 = w1.copy(), w2.copy(), w3.copy()
-    lr = np.float32(lr)
-    losses = []
-    for _ in range(steps):
-        h1 = x.dot(w1)
-        h1_relu = np.maximum(h1, 0)
-        h2 = h1_relu.dot(w2)
-        h2_relu = np.maximum(h2, 0)
-        y_pred = h2_relu.dot(w3)
-        losses.append(float(np.square(y_pred - y).sum()))
-        grad_y_pred = np.float32(2.0) * (y_pred - y)
-        grad_w3 = h2_relu.T.dot(grad_y_pred)
-        grad_h2 = grad_y_pred.dot(w3.T)
-        grad_h2[h2 < 0] = 0
-        grad_w2 = h1_relu.T.dot(grad_h2)
-        grad_h1 = grad_h2.dot(w2.T)
-        grad_h1[h1 < 0] = 0
-        grad_w1 = x.T.dot(grad_h1)
-        w1 -= lr * grad_w1
-        w2 -= lr * grad_w2
-        w3 -= lr * grad_w3
+        grad = np.float32(2.0) * (y_pred - y)
+        grads = [None] * len(ws)
+        for i in range(len(ws) - 1, -1, -1):
+            grads[i] = acts[i].T.dot(grad)
+            if i > 0:
+                grad = grad.dot(ws[i].T)
+                grad[hs[i - 1] < 0] = 0
+        for w, g in zip(ws, grads):
+            w -= lr * g
     return losses
 
 
@@ -174,12 +141,14 @@ def main():
             arrays = [load(data, prefix + n) for n in names]
             steps, lr = run['steps'], run['lr']
             if peer == 'pytorch':
-                ts = [torch.from_numpy(a) for a in arrays]
-                fn = {'W1': torch_two_layer, 'W3': torch_two_layer, 'W2': torch_three_layer, 'W5-autograd': torch_autograd}[w]
-                call = lambda s: fn(torch, *ts, lr, s)  # noqa: E731
+                x, y, *ws = [torch.from_numpy(a) for a in arrays]
+                if w == 'W5-autograd':
+                    call = lambda s: torch_autograd(torch, x, y, *ws, lr, s)  # noqa: E731
+                else:
+                    call = lambda s: torch_manual(x, y, ws, lr, s)  # noqa: E731
             else:
-                fn = {'W1': np_two_layer, 'W3': np_two_layer, 'W2': np_three_layer}[w]
-                call = lambda s: fn(*arrays, lr, s)  # noqa: E731
+                x, y, *ws = arrays
+                call = lambda s: np_manual(x, y, ws, lr, s)  # noqa: E731
             call(min(steps, 3))
             best, median, losses = timed(lambda: call(steps), reps)
             out['runs'].append({'peer': peer, 'workload': w, 'steps': steps, 'best': best, 'median': median, 'losses': losses})

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { getBackend, memory, registerBackend, tensor, type Device } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
-import { autogradLoop, layersLoop, matmulTimed, threeLayer, twoLayer, type LayersApi } from './nn.js';
-import { loadTf, tfMatmulTimed, tfThreeLayer, tfTwoLayer } from './tfjs.js';
+import { autogradLoop, layersLoop, manualLoop, matmulTimed, type LayersApi } from './nn.js';
+import { loadTf, tfManualLoop, tfMatmulTimed } from './tfjs.js';
 import { pythonUnavailable, runPython, writeNpy, type PythonJob, type PythonReport } from './python.js';
 import { loopData, loopFlops, loops, matmulData, W4_N, type LoopData, type LoopSpec } from './workloads.js';
 import { markdown, textTable, type Results, type Row } from './report.js';
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
       }
       const lr = loops.W1.lr;
       const fns: Record<string, (s: number) => number[]> = {
-        W1: (s) => twoLayer(data.W1!, p.device, lr, s),
+        W1: (s) => manualLoop(data.W1!, p.device, lr, s),
         'W5 autograd': (s) => autogradLoop(data.W1!, p.device, lr, s),
       };
       if (layers) fns['W5 layers'] = (s) => layersLoop(layers, data.W1!, p.device, lr, s);
@@ -215,10 +215,9 @@ async function main(): Promise<void> {
     for (const w of ['W1', 'W2', 'W3'] as const) {
       if (!want(w)) continue;
       const n = p.slow ? slowSteps[w] : steps[w];
-      const fn = w === 'W2' ? threeLayer : twoLayer;
       if (n === 0) addLoop(w, p.peer, rt, loops[w], 0, () => null, 'too slow for --quick');
       else if (w === 'W1' && w5) addLoop(w, p.peer, rt, loops[w], n, () => w5!.W1!);
-      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => fn(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : w === 'W3' ? 2 : 20));
+      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => manualLoop(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : w === 'W3' ? 2 : 20));
     }
     if (w5) {
       addLoop('W5 autograd', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 autograd']!);
@@ -253,13 +252,13 @@ async function main(): Promise<void> {
     const tiny: LoopSpec = { sizes: [4, 8, 8, 2], lr: 1e-3, steps: 2000 };
     const d = loopData(tiny, SEED);
     for (const p of nnPeers.filter((x) => x.device !== 'gpu')) {
-      twoLayer(d, p.device, tiny.lr, 200);
+      manualLoop(d, p.device, tiny.lr, 200);
       const k0 = memory()[p.device]!.kernels;
       let us = Infinity;
       // Best of five: a short run is easily disturbed by other processes.
       for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
-        twoLayer(d, p.device, tiny.lr, tiny.steps);
+        manualLoop(d, p.device, tiny.lr, tiny.steps);
         us = Math.min(us, ((performance.now() - t0) * 1000) / tiny.steps);
       }
       const ops = Math.round((memory()[p.device]!.kernels - k0) / tiny.steps / 5);
@@ -282,9 +281,8 @@ async function main(): Promise<void> {
     for (const w of ['W1', 'W2', 'W3'] as const) {
       if (!want(w)) continue;
       const n = slow ? slowSteps[w] : steps[w];
-      const fn = w === 'W2' ? tfThreeLayer : tfTwoLayer;
       if (n === 0) addLoop(w, peer, rt, loops[w], 0, () => null, 'too slow for --quick');
-      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => fn(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : w === 'W3' ? 2 : 20));
+      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => tfManualLoop(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : w === 'W3' ? 2 : 20));
     }
     if (want('W4')) {
       progress(`W4 ${peer}...`);

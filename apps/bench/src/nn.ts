@@ -29,11 +29,6 @@ export function manualLoop(d: LoopData, device: Device, lr: number, steps: numbe
   return losses;
 }
 
-/** W1/W3: the two-layer net. */
-export const twoLayer = manualLoop;
-/** W2: the three-layer net. */
-export const threeLayer = manualLoop;
-
 /** W5a: the seed net with autograd computing the gradients. */
 export function autogradLoop(d: LoopData, device: Device, lr: number, steps: number): number[] {
   const { x, y, w } = load(d, device);

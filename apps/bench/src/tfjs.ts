@@ -32,60 +32,38 @@ function mm(tf: Tf, a: T2, b: T2, ta: boolean, tb: boolean, fastForm: boolean): 
   return tf.matMul(ta ? tf.transpose(a) : a, tb ? tf.transpose(b) : b);
 }
 
-/** The two-layer seed loop (W1, W3). */
-export function tfTwoLayer(tf: Tf, d: LoopData, lr: number, steps: number, fastForm: boolean): number[] {
-  const x = tf.tensor2d(d.x, d.shapes.x as [number, number]);
-  const y = tf.tensor2d(d.y, d.shapes.y as [number, number]);
-  let w1 = tf.tensor2d(d.w[0]!, d.shapes.w[0] as [number, number]);
-  let w2 = tf.tensor2d(d.w[1]!, d.shapes.w[1] as [number, number]);
-  const losses: number[] = [];
-  for (let t = 0; t < steps; t++) {
-    const next = tf.tidy(() => {
-      const h = tf.matMul(x, w1);
-      const hRelu = tf.relu(h) as T2;
-      const yPred = tf.matMul(hRelu, w2);
-      const diff = tf.sub(yPred, y);
-      losses.push(tf.sum(tf.square(diff)).dataSync()[0]!);
-      const gradYPred = tf.mul(diff, 2) as T2;
-      const gradW2 = mm(tf, hRelu, gradYPred, true, false, fastForm);
-      const gradHRelu = mm(tf, gradYPred, w2, false, true, fastForm);
-      const gradH = tf.where(tf.less(h, 0), tf.zerosLike(gradHRelu), gradHRelu) as T2;
-      const gradW1 = mm(tf, x, gradH, true, false, fastForm);
-      return [tf.sub(w1, tf.mul(gradW1, lr)), tf.sub(w2, tf.mul(gradW2, lr))] as [T2, T2];
-    });
-    w1.dispose();
-    w2.dispose();
-    [w1, w2] = next;
-  }
-  tf.dispose([x, y, w1, w2]);
-  return losses;
-}
-
-/** The three-layer loop (W2). */
-export function tfThreeLayer(tf: Tf, d: LoopData, lr: number, steps: number, fastForm: boolean): number[] {
+/**
+ * The seed loop with hand-written gradients for any number of weights: two is
+ * the seed program (W1, W3), three adds the second ReLU layer (W2).
+ */
+export function tfManualLoop(tf: Tf, d: LoopData, lr: number, steps: number, fastForm: boolean): number[] {
   const x = tf.tensor2d(d.x, d.shapes.x as [number, number]);
   const y = tf.tensor2d(d.y, d.shapes.y as [number, number]);
   let w = d.w.map((a, i) => tf.tensor2d(a, d.shapes.w[i] as [number, number]));
   const losses: number[] = [];
   for (let t = 0; t < steps; t++) {
     const next = tf.tidy(() => {
-      const [w1, w2, w3] = w as [T2, T2, T2];
-      const h1 = tf.matMul(x, w1);
-      const h1Relu = tf.relu(h1) as T2;
-      const h2 = tf.matMul(h1Relu, w2);
-      const h2Relu = tf.relu(h2) as T2;
-      const yPred = tf.matMul(h2Relu, w3);
-      const diff = tf.sub(yPred, y);
+      // Forward: h_i = a_i · w_i, a_{i+1} = relu(h_i), y_pred = a_last · w_last.
+      const hs: T2[] = [];
+      const acts: T2[] = [x];
+      for (const wi of w.slice(0, -1)) {
+        const h = tf.matMul(acts[acts.length - 1]!, wi) as T2;
+        hs.push(h);
+        acts.push(tf.relu(h) as T2);
+      }
+      const diff = tf.sub(tf.matMul(acts[acts.length - 1]!, w[w.length - 1]!), y) as T2;
       losses.push(tf.sum(tf.square(diff)).dataSync()[0]!);
-      const gradYPred = tf.mul(diff, 2) as T2;
-      const gradW3 = mm(tf, h2Relu, gradYPred, true, false, fastForm);
-      const gradH2r = mm(tf, gradYPred, w3, false, true, fastForm);
-      const gradH2 = tf.where(tf.less(h2, 0), tf.zerosLike(gradH2r), gradH2r) as T2;
-      const gradW2 = mm(tf, h1Relu, gradH2, true, false, fastForm);
-      const gradH1r = mm(tf, gradH2, w2, false, true, fastForm);
-      const gradH1 = tf.where(tf.less(h1, 0), tf.zerosLike(gradH1r), gradH1r) as T2;
-      const gradW1 = mm(tf, x, gradH1, true, false, fastForm);
-      return [tf.sub(w1, tf.mul(gradW1, lr)), tf.sub(w2, tf.mul(gradW2, lr)), tf.sub(w3, tf.mul(gradW3, lr))] as T2[];
+      // Backward, last layer first: grad_w_i = a_iᵀ · grad, then through w_i and the ReLU before it.
+      let grad = tf.mul(diff, 2) as T2;
+      const grads: T2[] = [];
+      for (let i = w.length - 1; i >= 0; i--) {
+        grads[i] = mm(tf, acts[i]!, grad, true, false, fastForm);
+        if (i > 0) {
+          const g = mm(tf, grad, w[i]!, false, true, fastForm);
+          grad = tf.where(tf.less(hs[i - 1]!, 0), tf.zerosLike(g), g) as T2;
+        }
+      }
+      return w.map((wi, i) => tf.sub(wi, tf.mul(grads[i]!, lr)) as T2);
     });
     tf.dispose(w);
     w = next;
