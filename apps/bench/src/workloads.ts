@@ -1,8 +1,5 @@
 import { manualSeed, randnArray } from '@nn/core';
 
-/** Names of the benchmark workloads (see docs/bench.md). */
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5';
-
 /** Sizes of one training loop. */
 export interface LoopSpec {
   /** Batch, input, hidden sizes (one or two) and output, in order. */

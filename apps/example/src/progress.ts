@@ -35,10 +35,4 @@ export class Progress {
     if (this.drawn) process.stderr.write('\r\x1b[K');
     this.drawn = false;
   }
-
-  /** Erase the bar, print a line to stdout, and let the bar redraw below it. */
-  println(line: string): void {
-    this.done();
-    process.stdout.write(line + '\n');
-  }
 }

@@ -87,11 +87,13 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   let last: number | undefined;
   for (let t = 0; t < opts.steps; t++) {
     const loss = scope(step);
-    if (opts.plot) curve.push([t, (await loss.data())[0]!]);
-    if (t % opts.logEvery === opts.logEvery - 1) {
-      // Reading the loss is the only sync point with the device; the seed program
-      // reads it every step (.item()), nn only where it prints.
-      last = (await loss.data())[0]!;
+    const logged = t % opts.logEvery === opts.logEvery - 1;
+    // Reading the loss is the only sync point with the device; the seed program
+    // reads it every step (.item()), nn only where it prints or plots, once.
+    const value = opts.plot || logged ? (await loss.data())[0]! : undefined;
+    if (opts.plot) curve.push([t, value!]);
+    if (logged) {
+      last = value!;
       losses.push([t, last]);
       if (out) {
         progress.done();
