@@ -1,3 +1,4 @@
+import { onesLike } from './creation.js';
 import { ShapeError, StateError } from './errors.js';
 import { fmtShape, sameShape } from './shape.js';
 import { keep } from './memory.js';
@@ -11,8 +12,12 @@ export function currentBackwardOp(): string | null {
   return backwardOp;
 }
 
-/** Tensors reachable from `root` through recorded ops, inputs before outputs. */
-export function topoOrder(root: Tensor): Tensor[] {
+/**
+ * Tensors reachable from `root` through recorded ops, inputs before outputs:
+ * those that require grad, or with `all` every input too (x, y: the forward
+ * picture shows them).
+ */
+export function topoOrder(root: Tensor, all = false): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
   // Iterative DFS: deep graphs (long unrolled loops) must not overflow the stack.
@@ -25,7 +30,7 @@ export function topoOrder(root: Tensor): Tensor[] {
     if (i < inputs.length) {
       top[1]++;
       const next = inputs[i]!;
-      if (next.requiresGrad && !seen.has(next)) {
+      if ((all || next.requiresGrad) && !seen.has(next)) {
         seen.add(next);
         stack.push([next, 0]);
       }
@@ -98,11 +103,6 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
     popScope();
     for (const t of made) if (!adopted.has(t)) t.dispose();
   }
-}
-
-function onesLike(t: Tensor): Tensor {
-  const b = t.backend('backward');
-  return new Tensor(b.fromArray(new Float32Array(t.size).fill(1), t.shape));
 }
 
 function accumulate(leaf: Tensor, g: Tensor, made: Set<Tensor>, adopted: Set<Tensor>): void {

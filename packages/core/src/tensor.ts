@@ -300,8 +300,8 @@ export class Tensor {
   mul_(other: Operand): this { return this.assign_('mul_', () => ops.mul(this, other)); }
   /** Set elements where `mask` is nonzero to `value`, in place (`grad_h[h < 0] = 0`). */
   maskedFill_(mask: Tensor, value: number): this { return this.assign_('maskedFill_', () => ops.maskedFill(this, mask, value)); }
-  /** Fill with zeros, in place. */
-  zero_(): this { return this.assign_('zero_', () => ops.mul(this, 0)); }
+  /** Fill with zeros, in place (also over NaN and Inf, which `mul(0)` would keep as NaN). */
+  zero_(): this { return this.assign_('zero_', () => ops.expand(ops.constant(this.device, 0), this.shape)); }
   /** Copy `src`'s values into this tensor, in place (same shape after broadcasting). */
   copy_(src: Tensor): this {
     ops.sameDevice('copy_', this, src);

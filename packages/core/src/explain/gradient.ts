@@ -6,7 +6,8 @@ import * as E from './expr.js';
 import type { Expr } from './expr.js';
 import { evaluate } from './evaluate.js';
 import { forwardFormula } from './rules.js';
-import { consumers, describeLocal, drawnIn, foldedEdges, gradLabel, reachable, renderOptions, symbolicBackward, type FoldedEdge } from './symbolic.js';
+import { consumers, describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward, type FoldedEdge } from './symbolic.js';
+import { topoOrder } from '../autograd.js';
 
 /** One chain-rule step on a path from the output to the leaf. */
 export interface GradientStep {
@@ -111,7 +112,7 @@ function compare(p: Prepared, leaf: Tensor): [Tensor, Tensor] {
 }
 
 function prepare(output: Tensor, leaf: Tensor): Prepared {
-  const order = reachable(output, false);
+  const order = topoOrder(output, false);
   if (!order.includes(leaf) || leaf === output) {
     throw new StateError(
       'explainGradient',

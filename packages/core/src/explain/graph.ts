@@ -1,7 +1,8 @@
 import type { Tensor } from '../tensor.js';
 import * as E from './expr.js';
 import { forwardFormula } from './rules.js';
-import { describeLocal, drawnIn, foldedEdges, gradLabel, reachable, renderOptions, symbolicBackward } from './symbolic.js';
+import { describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward } from './symbolic.js';
+import { topoOrder } from '../autograd.js';
 
 /** Which picture: data flowing forward, or gradients flowing back. */
 export type GraphView = 'forward' | 'backward';
@@ -103,7 +104,7 @@ function baseNode(t: Tensor, output: Tensor): GraphNode {
 }
 
 function forwardGraph(output: Tensor): Graph {
-  const order = reachable(output, true);
+  const order = topoOrder(output, true);
   const nodes = order.map((t) => baseNode(t, output));
   const edges: GraphEdge[] = [];
   for (const t of order) {

@@ -1,3 +1,4 @@
+import { topoOrder } from '../autograd.js';
 import { StateError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import * as E from './expr.js';
@@ -9,32 +10,6 @@ export class ExplainError extends StateError {
   constructor(message: string) {
     super('explainGradient', message);
   }
-}
-
-/**
- * Every tensor a graph reaches, inputs before outputs; unlike autograd's
- * topoOrder it also visits inputs that need no gradient (x, y), which the
- * forward picture shows.
- */
-export function reachable(root: Tensor, all: boolean): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>([root]);
-  const stack: [Tensor, number][] = [[root, 0]];
-  while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const inputs = top[0]._node ? top[0]._node.inputs : [];
-    if (top[1] < inputs.length) {
-      const next = inputs[top[1]++]!;
-      if ((all || next.requiresGrad) && !seen.has(next)) {
-        seen.add(next);
-        stack.push([next, 0]);
-      }
-    } else {
-      stack.pop();
-      order.push(top[0]);
-    }
-  }
-  return order;
 }
 
 /** Names for formulas: a tensor's own name; unnamed ones are shown by their formula. */
@@ -64,7 +39,7 @@ export function symbolicBackward(
   isVar: (t: Tensor) => boolean,
   strict = true,
 ): { order: Tensor[]; defs: Map<Tensor, Expr> } {
-  const order = reachable(output, false);
+  const order = topoOrder(output, false);
   const acc = new Map<Tensor, Expr>([[output, E.one(output.shape)]]);
   const defs = new Map<Tensor, Expr>();
   for (let i = order.length - 1; i >= 0; i--) {
@@ -101,7 +76,7 @@ export function symbolicBackward(
 /** Tensors that consume `t` in the recorded graph below `root` (its forward uses). */
 export function consumers(root: Tensor, all: boolean): Map<Tensor, Tensor[]> {
   const users = new Map<Tensor, Tensor[]>();
-  for (const t of reachable(root, all)) {
+  for (const t of topoOrder(root, all)) {
     for (const inp of t._node?.inputs ?? []) {
       if (!all && !inp.requiresGrad) continue;
       const list = users.get(inp) ?? [];
@@ -180,7 +155,7 @@ export interface FoldedEdge {
  * into `dL/dy_pred = 2(y_pred − y)`).
  */
 export function foldedEdges(output: Tensor, shown: (t: Tensor) => boolean): FoldedEdge[] {
-  const order = reachable(output, false).filter(shown);
+  const order = topoOrder(output, false).filter(shown);
   const edges: FoldedEdge[] = [];
   for (const top of [...order].reverse()) {
     const G: Expr = top === output ? E.one(top.shape) : E.gradVar(top, gradLabel(top));
@@ -211,7 +186,7 @@ export function foldedEdges(output: Tensor, shown: (t: Tensor) => boolean): Fold
 export function drawnIn(output: Tensor, allOps: boolean): (t: Tensor) => boolean {
   const users = consumers(output, false);
   const unknown = new Set<Tensor>();
-  for (const t of reachable(output, false)) {
+  for (const t of topoOrder(output, false)) {
     t._node?.inputs.forEach((inp, k) => {
       if (inp.requiresGrad && !localDerivative(t, k)) {
         unknown.add(t);

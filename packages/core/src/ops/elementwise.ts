@@ -3,20 +3,21 @@ import { broadcastShapes } from '../shape.js';
 import { Tensor, type Operand } from '../tensor.js';
 import { isScalar, result, sameDevice, sumToShape, type OpSpec } from './record.js';
 
-function binaryOp(op: BinaryOp, a: Operand, b: Operand, spec: (a: Tensor | number, b: Tensor | number) => OpSpec): Tensor {
+// `spec` builds what autograd records (only when it records); null for ops without a gradient.
+function binaryOp(op: BinaryOp, a: Operand, b: Operand, spec: ((a: Tensor | number, b: Tensor | number) => OpSpec) | null): Tensor {
   if (isScalar(a) && isScalar(b)) throw new TypeError(`${op}: at least one operand must be a Tensor`);
   if (isScalar(b)) {
     const ta = a as Tensor;
     const be = ta.backend(op);
-    return result(op, be.scalar(op, ta.handle(op), b, false), [ta], spec(ta, b));
+    return result(op, be.scalar(op, ta.handle(op), b, false), [ta], spec ? () => spec(ta, b) : {});
   }
   if (isScalar(a)) {
     const be = b.backend(op);
-    return result(op, be.scalar(op, b.handle(op), a, true), [b], spec(a, b));
+    return result(op, be.scalar(op, b.handle(op), a, true), [b], spec ? () => spec(a, b) : {});
   }
   const be = sameDevice(op, a, b);
   broadcastShapes(op, a.shape, b.shape);
-  return result(op, be.binary(op, a.handle(op), b.handle(op)), [a, b], spec(a, b));
+  return result(op, be.binary(op, a.handle(op), b.handle(op)), [a, b], spec ? () => spec(a, b) : {});
 }
 
 // Gradients for a binary op, as a list over the tensor operands only (scalars get none).
@@ -104,7 +105,8 @@ export function minimum(a: Operand, b: Operand): Tensor {
 
 /** Comparison mask (1 where true, 0 elsewhere); not differentiable. */
 export function compare(op: 'lt' | 'gt' | 'le' | 'ge' | 'eq', a: Operand, b: Operand): Tensor {
-  return binaryOp(op, a, b, (a, b) => ({ attrs: attrsOf(a, b) }));
+  // Masks carry no gradient, so nothing is recorded for them.
+  return binaryOp(op, a, b, null);
 }
 
 function unaryOp(op: UnaryOp, x: Tensor, spec: OpSpec): Tensor {

@@ -1,7 +1,7 @@
 import type { Backend, Handle } from '../backend.js';
-import { DeviceError, NumericError } from '../errors.js';
+import { DeviceError, NumericError, ShapeError } from '../errors.js';
 import type { GradNode } from '../node.js';
-import { fmtShape, sameShape, sizeOf, type Shape } from '../shape.js';
+import { fmtShape, sameShape, type Shape } from '../shape.js';
 import { isCheckingNumerics, isGradEnabled } from '../state.js';
 import { getBackend } from '../registry.js';
 import { Tensor, type Operand } from '../tensor.js';
@@ -17,19 +17,24 @@ export interface OpSpec {
 /**
  * @internal Wrap a fresh handle in a Tensor and, when any input requires grad
  * and recording is on, attach the node that lets backward reach the inputs.
+ * A spec given as a function (which must define `backward`) is built only
+ * when recorded: under noGrad, or with no input that requires grad, an op
+ * allocates no closures for it.
  */
-export function result(op: string, handle: Handle, inputs: readonly Tensor[], spec: OpSpec = {}): Tensor {
+export function result(op: string, handle: Handle, inputs: readonly Tensor[], spec: OpSpec | (() => OpSpec) = {}): Tensor {
   if (isCheckingNumerics()) checkFinite(op, handle, inputs);
-  const record = spec.backward !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  const lazy = typeof spec === 'function';
+  const record = (lazy || spec.backward !== undefined) && isGradEnabled() && inputs.some((t) => t.requiresGrad);
   if (!record) return new Tensor(handle);
+  const s = lazy ? spec() : spec;
   let out: Tensor | null = null;
-  const backward = spec.backward!;
+  const backward = s.backward!;
   const node: GradNode = {
     op,
     inputs,
     versions: inputs.map((t) => t._version),
-    attrs: spec.attrs ?? {},
-    saves: spec.saves ?? [],
+    attrs: s.attrs ?? {},
+    saves: s.saves ?? [],
     backward: (g) => backward(g, out!),
   };
   out = new Tensor(handle, node);
@@ -89,14 +94,13 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
     if (i < lead) axes.push(i);
     else if (shape[i - lead] === 1 && g.shape[i] !== 1) axes.push(i);
   }
+  if (!axes.length) throw new ShapeError('sumToShape', `a gradient of shape ${fmtShape(g.shape)} cannot be summed to ${fmtShape(shape)}`);
   const b = g.backend('sumToShape');
-  let h = axes.length ? b.reduce('sum', g.handle('sumToShape'), axes, true) : b.copy(g.handle('sumToShape'), g.shape);
-  // Dropping the kept leading 1s is a reshape of the same size.
-  if (sizeOf(shape) === 1 && shape.length === 0) {
-    const r = b.copy(h, []);
-    b.free(h);
-    h = r;
-  } else if (lead > 0) {
+  // Summing over leading dimensions only (a bias's [B, n] → [n]) drops them in the
+  // reduction itself; otherwise keep the dims, then drop the leading 1s with a copy.
+  const onlyLead = axes.every((i) => i < lead);
+  let h = b.reduce('sum', g.handle('sumToShape'), axes, !onlyLead);
+  if (!onlyLead && lead > 0) {
     const r = b.copy(h, shape);
     b.free(h);
     h = r;

@@ -1,4 +1,4 @@
-import { normDim, reducedShape } from '../shape.js';
+import { normDim, reducedShape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { div, mul, compare } from './elementwise.js';
 import { result } from './record.js';
@@ -10,10 +10,15 @@ function axesOf(op: string, x: Tensor, dim: number | readonly number[] | undefin
   return [...new Set(list.map((d) => normDim(op, d, x.ndim)))].sort((a, b) => a - b);
 }
 
-// Reshape the reduced gradient so it lines up with the input, then broadcast.
-function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {
+// A reduced result with its reduced dims as 1s (a copy only when keepdim dropped them).
+function keptDims(t: Tensor, x: Tensor, axes: number[]): Tensor {
   const kept = reducedShape(x.shape, axes, true);
-  return expand(reshape(g, kept), x.shape);
+  return sameShape(t.shape, kept) ? t : reshape(t, kept);
+}
+
+// Line the reduced gradient up with the input, then broadcast.
+function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {
+  return expand(keptDims(g, x, axes), x.shape);
 }
 
 /** Sum of all elements, or along `dim`. */
@@ -32,7 +37,7 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
   let count = 1;
   for (const a of axes) count *= x.shape[a]!;
   const be = x.backend('mean');
-  const s = be.reduce('sum', x.handle('mean'), axes.length ? axes : [], keepdim);
+  const s = be.reduce('sum', x.handle('mean'), axes, keepdim);
   const h = be.scalar('mul', s, 1 / count, false);
   be.free(s);
   return result('mean', h, [x], {
@@ -48,9 +53,8 @@ export function amax(x: Tensor, dim?: number | readonly number[], keepdim = fals
     attrs: dim === undefined ? {} : { dim: axes, keepdim },
     saves: ['a', 'output'],
     backward: (g, out) => {
-      const kept = reducedShape(x.shape, axes, true);
-      const mask = compare('eq', x, reshape(out, kept));
-      const ties = reshape(sum(mask, axes, true), kept);
+      const mask = compare('eq', x, keptDims(out, x, axes));
+      const ties = sum(mask, axes, true);
       return [mul(spread(g, x, axes), div(mask, ties))];
     },
   });

@@ -299,6 +299,10 @@ add('in place: sub_, add_, mul_, zero_, copy_ change the data and bump the versi
   assertClose(await read(a), [7, 7, 7]);
   a.zero_();
   assertClose(await read(a), [0, 0, 0]);
+  // A diverged tensor zeroes too (NaN·0 and Inf·0 are NaN).
+  const d = tensor([NaN, Infinity, -Infinity], { device });
+  d.zero_();
+  assertClose(await read(d), [0, 0, 0], {}, 'zero_ over NaN and ±Inf');
   if (a._version !== v0 + 5) throw new Error(`version ${a._version}, expected ${v0 + 5}`);
   const w = tensor([1, 2], { device, requiresGrad: true });
   assertThrows(() => w.sub_(1), StateError, /sub_/, /noGrad/);
