@@ -4,7 +4,7 @@
 // the TypeScript loops do one element at a time. Results equal the
 // TypeScript loops (IEEE single precision, NaN propagating).
 //
-// Op codes (shared with src/wasm/ops.ts): 0 add, 1 sub, 2 mul, 3 div,
+// Op codes (WASM_OPS in src/wasm/arena.ts): 0 add, 1 sub, 2 mul, 3 div,
 // 4 max, 5 min, 6 lt, 7 gt, 8 le, 9 ge, 10 eq, 11 reversed sub (s - x),
 // 12 reversed div (s / x).
 
@@ -45,7 +45,9 @@ function apply1(op: i32, a: f32, b: f32): f32 {
     case 9: return a >= b ? 1 : 0;
     case 10: return a == b ? 1 : 0;
     case 11: return b - a;
-    default: return b / a;
+    case 12: return b / a;
+    // An unknown code traps rather than running another op.
+    default: return unreachable();
   }
 }
 
@@ -67,7 +69,8 @@ export function scalarOp(op: i32, x: usize, s: f32, out: usize, n: i32): void {
     case 9: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(9, v128.load(x + (<usize>i << 2)), vs)); break;
     case 10: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(10, v128.load(x + (<usize>i << 2)), vs)); break;
     case 11: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(11, v128.load(x + (<usize>i << 2)), vs)); break;
-    default: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(12, v128.load(x + (<usize>i << 2)), vs)); break;
+    case 12: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(12, v128.load(x + (<usize>i << 2)), vs)); break;
+    default: unreachable();
   }
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), apply1(op, load<f32>(x + (<usize>i << 2)), s));
 }
@@ -86,7 +89,9 @@ export function binaryOp(op: i32, a: usize, b: usize, out: usize, n: i32): void 
     case 7: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(7, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)))); break;
     case 8: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(8, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)))); break;
     case 9: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(9, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)))); break;
-    default: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(10, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)))); break;
+    case 10: for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), apply(10, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)))); break;
+    // 11 and 12 (the reversed ops) take a scalar: scalarOp. An unknown code traps.
+    default: unreachable();
   }
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), apply1(op, load<f32>(a + (<usize>i << 2)), load<f32>(b + (<usize>i << 2))));
 }

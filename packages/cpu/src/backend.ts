@@ -5,6 +5,7 @@ import * as k from './kernels.js';
 import * as loops from './loops.js';
 import { HeapAllocator, type Allocator, type Storage } from './storage.js';
 import { WASM_OPS, WasmArena } from './wasm/arena.js';
+import { nodeBuiltin } from './node-builtin.js';
 import { chooseRelaxed, type FmaChoice } from './wasm/relaxed.js';
 import { GemmThreads } from './wasm/threads.js';
 
@@ -73,8 +74,7 @@ class CpuBuffer implements CpuHandle {
 }
 
 function defaultThreads(): number {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const os = nodeBuiltin<{ availableParallelism?: () => number }>('node:os');
   const cores = os?.availableParallelism?.() ?? 1;
   return Math.min(2, Math.max(1, cores));
 }
@@ -334,7 +334,7 @@ export class CpuBackend implements Backend {
     this.ready(x);
     const xd = this.data(x);
     if (op === 'sum' && axes.length === x.shape.length) s.data[0] = loops.sumAll(xd);
-    else s.data.set(k.reduce(op, xd, x.shape, axes));
+    else k.reduce(op, xd, x.shape, axes, s.data);
     return this.wrap(s, shape);
   }
 

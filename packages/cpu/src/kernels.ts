@@ -1,5 +1,5 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from '@nn/core';
-import { broadcastShapes, broadcastStrides, sizeOf, stridesOf, type Shape } from '@nn/core';
+import { broadcastShapes, broadcastStrides, reducedShape, sizeOf, stridesOf, type Shape } from '@nn/core';
 
 // Plain loops over Float32Array: the reference every other backend is tested
 // against, so clarity beats cleverness here (matmul excepted: it is the hot spot).
@@ -45,16 +45,9 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
 /** out[i] = f(x[i], s) or f(s, x[i]). */
 export function scalar(op: BinaryOp, x: Float32Array, s: number, reversed: boolean): Float32Array {
   const out = new Float32Array(x.length);
-  // The common ops get their own loops: the seed loop runs them every step.
-  if (!reversed && op === 'mul') for (let i = 0; i < x.length; i++) out[i] = x[i]! * s;
-  else if (!reversed && op === 'add') for (let i = 0; i < x.length; i++) out[i] = x[i]! + s;
-  else if (!reversed && op === 'sub') for (let i = 0; i < x.length; i++) out[i] = x[i]! - s;
-  else if (!reversed && op === 'pow' && s === 2) for (let i = 0; i < x.length; i++) out[i] = x[i]! * x[i]!;
-  else {
-    const f = binaryFns[op];
-    if (reversed) for (let i = 0; i < x.length; i++) out[i] = f(s, x[i]!);
-    else for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, s);
-  }
+  const f = binaryFns[op];
+  if (reversed) for (let i = 0; i < x.length; i++) out[i] = f(s, x[i]!);
+  else for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, s);
   return out;
 }
 
@@ -81,16 +74,6 @@ function broadcastWalk(outShape: Shape, inShapes: Shape[], visit: (i: number, of
 export function binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape): { data: Float32Array; shape: number[] } {
   const shape = broadcastShapes(op, aShape, bShape);
   const out = new Float32Array(sizeOf(shape));
-  if (a.length === out.length && b.length === out.length) {
-    if (op === 'sub') for (let i = 0; i < out.length; i++) out[i] = a[i]! - b[i]!;
-    else if (op === 'add') for (let i = 0; i < out.length; i++) out[i] = a[i]! + b[i]!;
-    else if (op === 'mul') for (let i = 0; i < out.length; i++) out[i] = a[i]! * b[i]!;
-    else {
-      const f = binaryFns[op];
-      for (let i = 0; i < out.length; i++) out[i] = f(a[i]!, b[i]!);
-    }
-    return { data: out, shape };
-  }
   const f = binaryFns[op];
   broadcastWalk(shape, [aShape, bShape], (i, o) => {
     out[i] = f(a[o[0]!]!, b[o[1]!]!);
@@ -117,10 +100,10 @@ export function expand(x: Float32Array, xShape: Shape, shape: Shape): Float32Arr
   return out;
 }
 
-/** Reduce over sorted axes. */
-export function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
-  const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const out = new Float32Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : -Infinity);
+/** Reduce over sorted axes, into `out` when given (its length is the product of the kept dims). */
+export function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[], out?: Float32Array): Float32Array {
+  const outShape = reducedShape(shape, axes, true);
+  out = (out ?? new Float32Array(sizeOf(outShape))).fill(op === 'sum' ? 0 : -Infinity);
   const strides = broadcastStrides(outShape, shape);
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
@@ -161,16 +144,6 @@ export function permute(x: Float32Array, shape: Shape, perm: readonly number[]):
   const outShape = perm.map((p) => shape[p]!);
   const inStrides = stridesOf(shape);
   const out = new Float32Array(x.length);
-  if (shape.length === 2 && perm[0] === 1) {
-    const [r, c] = [shape[0]!, shape[1]!];
-    // Blocked 2-D transpose keeps both sides in cache.
-    const B = 32;
-    for (let i0 = 0; i0 < r; i0 += B)
-      for (let j0 = 0; j0 < c; j0 += B)
-        for (let i = i0; i < Math.min(i0 + B, r); i++)
-          for (let j = j0; j < Math.min(j0 + B, c); j++) out[j * r + i] = x[i * c + j]!;
-    return { data: out, shape: outShape };
-  }
   const strides = perm.map((p) => inStrides[p]!);
   const rank = outShape.length;
   const idx = new Array<number>(rank).fill(0);
@@ -202,8 +175,8 @@ export function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: 
   for (let i = 0; i < m; i++) {
     const row = i * n;
     for (let p = 0; p < k; p++) {
+      // No zero skipping: 0·Inf and 0·NaN are NaN, as in PyTorch.
       const av = transA ? a[p * m + i]! : a[i * k + p]!;
-      if (av === 0) continue;
       const brow = p * n;
       for (let j = 0; j < n; j++) out[row + j]! += av * bt[brow + j]!;
     }

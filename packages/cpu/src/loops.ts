@@ -250,17 +250,25 @@ export function permuteInto(x: Float32Array, shape: Shape, perm: readonly number
 }
 
 /**
- * C = op(A)·op(B) in plain TypeScript, into out (m×n): the i-k-j order
- * streams rows of B and C, with B transposed into scratch first when needed.
- * Unlike the reference it never skips zeros, so NaN and Inf propagate as in
- * PyTorch.
+ * C = op(A)·op(B) in plain TypeScript, into out (m×n). The i-k-j order
+ * streams rows of B and C; with B transposed (n×k) its rows are the dot
+ * products' other side, so the i-j-p order reads them in place. Both sum the
+ * terms in p order with one float32 rounding each (the product of two
+ * float32 values is exact in a double), so they give the same bits.
  */
 export function matmulInto(a: Float32Array, b: Float32Array, m: number, n: number, k: number, transA: boolean, transB: boolean, out: Float32Array): void {
-  let bt = b;
   if (transB) {
-    bt = new Float32Array(k * n);
-    transposeInto(b, n, k, bt);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const brow = j * k;
+        let s = 0;
+        for (let p = 0; p < k; p++) s = Math.fround(s + (transA ? a[p * m + i]! : a[i * k + p]!) * b[brow + p]!);
+        out[i * n + j] = s;
+      }
+    }
+    return;
   }
+  const bt = b;
   out.fill(0);
   for (let i = 0; i < m; i++) {
     const row = i * n;

@@ -20,8 +20,6 @@ export interface Allocator {
   alloc(n: number): Storage;
   /** Drop one reference; the block is recycled when none is left. */
   release(s: Storage): void;
-  /** Bytes held for reuse (not owned by any tensor). */
-  pooledBytes(): number;
 }
 
 // Freed arrays kept beyond this are left to the garbage collector.
@@ -52,10 +50,6 @@ export class HeapAllocator implements Allocator {
     if (list.length >= MAX_PER_SIZE) return;
     list.push(s.data);
     this.pooled += s.data.byteLength;
-  }
-
-  pooledBytes(): number {
-    return this.pooled;
   }
 }
 

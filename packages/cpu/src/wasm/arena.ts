@@ -72,7 +72,6 @@ export class WasmArena implements Allocator {
   // Freed blocks by size class, kept whole so that their views can be reused.
   private free = new Map<number, Storage[]>();
   private buffer: ArrayBuffer | SharedArrayBuffer;
-  private pooled = 0;
   // Only for a private memory: blocks whose views must follow a growth.
   private live = new Set<Storage>();
 
@@ -128,7 +127,6 @@ export class WasmArena implements Allocator {
     const capacity = sizeClass(n);
     let s = this.free.get(capacity)?.pop();
     if (s) {
-      this.pooled -= capacity * 4;
       s.refs = 1;
       // Same size as before (the usual case in a training loop): keep the view.
       if (s.data.length !== n) s.data = new Float32Array(this.buffer, s.ptr, n);
@@ -146,11 +144,6 @@ export class WasmArena implements Allocator {
     let list = this.free.get(s.capacity);
     if (!list) this.free.set(s.capacity, (list = []));
     list.push(s);
-    this.pooled += s.capacity * 4;
-  }
-
-  pooledBytes(): number {
-    return this.pooled;
   }
 
   /** Bytes of wasm memory in use or pooled. */

@@ -1,3 +1,4 @@
+import { nodeBuiltin } from '../node-builtin.js';
 import { hasRelaxedSimd } from './arena.js';
 
 // Relaxed SIMD gives gemm a fused multiply-add (f32x4.relaxed_madd), which
@@ -20,8 +21,7 @@ const NODE_FLAG = '--experimental-wasm-relaxed-simd';
 
 /** Node ≤ 21 keeps relaxed SIMD behind a V8 flag that can be set at run time (before a module needs it). */
 function enableNodeFlag(): boolean {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const v8 = proc?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  const v8 = nodeBuiltin<{ setFlagsFromString?: (flags: string) => void }>('node:v8');
   if (!v8?.setFlagsFromString) return false;
   v8.setFlagsFromString(NODE_FLAG);
   return hasRelaxedSimd();

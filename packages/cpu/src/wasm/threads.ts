@@ -1,3 +1,4 @@
+import { nodeBuiltin } from '../node-builtin.js';
 import type { WasmArena } from './arena.js';
 
 // Large products are cut into chunks of rows or columns that the calling
@@ -103,10 +104,10 @@ interface Slot {
 }
 
 function loadWorkerCtor(): WorkerCtor | string {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.getBuiltinModule) return 'worker threads need Node ≥ 20.16 (process.getBuiltinModule); in a browser run the backend inside a Web Worker';
-  const wt = proc.getBuiltinModule('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
-  return wt?.Worker ?? 'node:worker_threads is unavailable';
+  if (typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule !== 'function') {
+    return 'worker threads need Node ≥ 20.16 (process.getBuiltinModule); in a browser run the backend inside a Web Worker';
+  }
+  return nodeBuiltin<{ Worker?: WorkerCtor }>('node:worker_threads')?.Worker ?? 'node:worker_threads is unavailable';
 }
 
 /** Worker threads that share the chunks of large gemm calls with the caller. */
