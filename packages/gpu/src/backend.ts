@@ -241,11 +241,11 @@ export class GpuBackend implements Backend {
     const ha = this.handleOf(a, op);
     const hb = this.handleOf(b, op);
     const shape = broadcastShapes(op, ha.shape, hb.shape);
-    const same = sameShape(ha.shape, shape) && sameShape(hb.shape, shape);
-    const sa = broadcastStrides(ha.shape, shape);
-    const sb = broadcastStrides(hb.shape, shape);
-    const key = `binary|${op}|${same ? sizeOf(shape) : `${fmtShape(shape)}|${sa}|${sb}`}`;
-    return this.launch(op, key, () => src.binarySource(op, shape, sa, sb, same), [ha, hb], [], shape);
+    const same = sameShape(ha.shape, hb.shape);
+    // The key is what the source depends on (the input shapes); strides are worked out only to compile.
+    const key = `binary|${op}|${same ? ha.size : `${ha.shape}|${hb.shape}`}`;
+    const source = (): string => src.binarySource(op, shape, broadcastStrides(ha.shape, shape), broadcastStrides(hb.shape, shape), same);
+    return this.launch(op, key, source, [ha, hb], [], shape);
   }
 
   scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle {
@@ -270,15 +270,13 @@ export class GpuBackend implements Backend {
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const h = this.handleOf(x, op);
-    const strides = stridesOf(h.shape);
-    const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-    const keptShape = kept.map((i) => h.shape[i]!);
-    const keptStrides = kept.map((i) => strides[i]!);
-    const redShape = axes.map((i) => h.shape[i]!);
-    const redStrides = axes.map((i) => strides[i]!);
-    const key = `reduce|${op}|${fmtShape(h.shape)}|${axes}`;
-    const out = reducedShape(h.shape, axes, keepDims);
-    return this.launch(op, key, () => src.reduceSource(op, keptShape, keptStrides, redShape, redStrides), [h], [], out);
+    const key = `reduce|${op}|${h.shape}|${axes}`;
+    const source = (): string => {
+      const strides = stridesOf(h.shape);
+      const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      return src.reduceSource(op, kept.map((i) => h.shape[i]!), kept.map((i) => strides[i]!), axes.map((i) => h.shape[i]!), axes.map((i) => strides[i]!));
+    };
+    return this.launch(op, key, source, [h], [], reducedShape(h.shape, axes, keepDims));
   }
 
   where(mask: Handle, a: Handle, b: Handle): Handle {
@@ -286,25 +284,26 @@ export class GpuBackend implements Backend {
     const ha = this.handleOf(a, 'where');
     const hb = this.handleOf(b, 'where');
     const shape = broadcastShapes('where', hm.shape, ha.shape, hb.shape);
-    const s = [hm, ha, hb].map((h) => broadcastStrides(h.shape, shape));
-    const key = `where|${fmtShape(shape)}|${s.join('|')}`;
-    return this.launch('where', key, () => src.whereSource(shape, s[0]!, s[1]!, s[2]!), [hm, ha, hb], [], shape);
+    const key = `where|${hm.shape}|${ha.shape}|${hb.shape}`;
+    const source = (): string => src.whereSource(shape, ...([hm, ha, hb].map((h) => broadcastStrides(h.shape, shape)) as [number[], number[], number[]]));
+    return this.launch('where', key, source, [hm, ha, hb], [], shape);
   }
 
   permute(x: Handle, perm: readonly number[]): Handle {
     const h = this.handleOf(x, 'permute');
-    const inStrides = stridesOf(h.shape);
     const shape = perm.map((p) => h.shape[p]!);
-    const strides = perm.map((p) => inStrides[p]!);
-    const key = `permute|${fmtShape(h.shape)}|${perm}`;
-    return this.launch('permute', key, () => src.gatherSource(shape, strides), [h], [], shape);
+    const key = `permute|${h.shape}|${perm}`;
+    const source = (): string => {
+      const inStrides = stridesOf(h.shape);
+      return src.gatherSource(shape, perm.map((p) => inStrides[p]!));
+    };
+    return this.launch('permute', key, source, [h], [], shape);
   }
 
   expand(x: Handle, shape: Shape): Handle {
     const h = this.handleOf(x, 'expand');
-    const strides = broadcastStrides(h.shape, shape);
-    const key = `expand|${fmtShape(h.shape)}|${fmtShape(shape)}`;
-    return this.launch('expand', key, () => src.gatherSource(shape, strides), [h], [], shape);
+    const key = `expand|${h.shape}|${shape}`;
+    return this.launch('expand', key, () => src.gatherSource(shape, broadcastStrides(h.shape, shape)), [h], [], shape);
   }
 
   copy(x: Handle, shape: Shape): Handle {
@@ -322,11 +321,6 @@ export class GpuBackend implements Backend {
     let cls = 'none';
     for (const k of this.cache.values()) if (k.fn.kernel) cls = k.fn.kernel.constructor.name;
     return cls;
-  }
-
-  /** Number of compiled kernels in the cache (one per op and shape). */
-  get cachedKernels(): number {
-    return this.cache.size;
   }
 
   dispose(): void {

@@ -1,4 +1,5 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from '@nn/core';
+import { sizeOf, stridesOf } from '@nn/core';
 
 // Kernel sources as text, one generator per Backend kernel. Every tensor lives
 // on the device as a flat row-major vector, so each kernel has a 1-D output of
@@ -19,23 +20,19 @@ function lit(v: number): string {
 
 /**
  * Lines that split the flat output index `i` over `outShape` and accumulate
- * one offset per input from its (broadcast) strides; offsets named `o0, o1...`.
+ * one offset per input from its (broadcast) strides, into variables named
+ * `names` (default `o0, o1...`).
  */
-function gatherOffsets(outShape: readonly number[], strides: readonly (readonly number[])[]): string {
+function gatherOffsets(outShape: readonly number[], strides: readonly (readonly number[])[], names = strides.map((_, k) => `o${k}`)): string {
   const lines = ['let r = i;'];
-  strides.forEach((_, k) => lines.push(`let o${k} = 0.0;`));
-  let inner = 1;
-  const block: number[] = [];
-  for (let d = outShape.length - 1; d >= 0; d--) {
-    block[d] = inner;
-    inner *= outShape[d]!;
-  }
+  names.forEach((o) => lines.push(`let ${o} = 0.0;`));
+  const block = stridesOf(outShape);
   for (let d = 0; d < outShape.length; d++) {
     if (outShape[d] === 1) continue;
     lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(block[d]!)});`);
     lines.push(`r = r - q${d} * ${lit(block[d]!)};`);
     strides.forEach((s, k) => {
-      if (s[d] !== 0) lines.push(`o${k} = o${k} + q${d} * ${lit(s[d]!)};`);
+      if (s[d] !== 0) lines.push(`${names[k]} = ${names[k]} + q${d} * ${lit(s[d]!)};`);
     });
   }
   return lines.join('\n  ');
@@ -236,14 +233,9 @@ export function matmulSource(k: number, n: number, ai: number, ap: number, bp: n
  * compensation so long reductions stay near PyTorch's pairwise float32 sums.
  */
 export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStrides: readonly number[], redShape: readonly number[], redStrides: readonly number[]): string {
-  const count = redShape.reduce((p, d) => p * d, 1);
+  const count = sizeOf(redShape);
   const walk: string[] = ['let rr = t;', 'let off = base;'];
-  let inner = 1;
-  const block: number[] = [];
-  for (let d = redShape.length - 1; d >= 0; d--) {
-    block[d] = inner;
-    inner *= redShape[d]!;
-  }
+  const block = stridesOf(redShape);
   for (let d = 0; d < redShape.length; d++) {
     walk.push(`const w${d} = Math.floor((rr + 0.5) / ${lit(block[d]!)});`);
     walk.push(`rr = rr - w${d} * ${lit(block[d]!)};`);
@@ -256,12 +248,16 @@ export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStr
     const tk = acc + yk;
     comp = (tk - acc) - yk;
     acc = tk;`
-      : `if (v > acc || v != v) {
+      : // NaN wins, as torch.amax; an unordered pair (a NaN) fails both tests, and
+        // v != v is not used: Dawn's compiler folds that self-comparison away.
+        `if (v > acc) {
       acc = v;
+    } else if (!(v <= acc)) {
+      acc = v + acc;
     }`;
   return `function (x) {
   const i = this.thread.x;
-  ${gatherOffsets(keptShape, [keptStrides]).replace(/o0/g, 'base')}
+  ${gatherOffsets(keptShape, [keptStrides], ['base'])}
   ${start}
   for (let t = 0; t < ${count}; t++) {
     ${walk.join('\n    ')}

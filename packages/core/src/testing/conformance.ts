@@ -142,7 +142,7 @@ add('elementwise: maximum and minimum', async ({ device }) => {
   assertClose(await read(a.maximum(2)), [2, 5, 3]);
 });
 
-add('elementwise: NaN and ±Inf pass through relu, clamp, maximum and minimum as in PyTorch', async ({ device }) => {
+add('elementwise: NaN and ±Inf pass through relu, clamp, maximum, minimum and max as in PyTorch', async ({ device }) => {
   const a = tensor([NaN, -1, 2, -Infinity, Infinity], { device });
   const ones5 = tensor([1, 1, 1, 1, 1], { device });
   assertClose(await read(a.relu()), [NaN, 0, 2, 0, Infinity], {}, 'relu');
@@ -152,6 +152,9 @@ add('elementwise: NaN and ±Inf pass through relu, clamp, maximum and minimum as
   assertClose(await read(ones5.maximum(a)), [NaN, 1, 2, 1, Infinity], {}, 'maximum, NaN on the right');
   assertClose(await read(a.minimum(1)), [NaN, -1, 1, -Infinity, 1], {}, 'minimum, NaN on the left');
   assertClose(await read(ones5.minimum(a)), [NaN, -1, 1, -Infinity, 1], {}, 'minimum, NaN on the right');
+  // A reduction over a NaN is NaN, wherever the NaN sits.
+  assertClose(await read(a.max()), [NaN], {}, 'max over a NaN');
+  assertClose(await read(tensor([[1, NaN], [NaN, 2], [3, 4]], { device }).max(1)), [NaN, NaN, 4], {}, 'max along a dim');
 });
 
 add('compare: lt gt le ge eq give 1/0 masks, with broadcasting', async ({ device }) => {
