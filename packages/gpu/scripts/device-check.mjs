@@ -155,13 +155,11 @@ try {
     });
   }
 
-  // ---- the seed program: two-layer net, manual backprop, loss read when t % 100 == 99.
+  // ---- the seed program: two-layer net, manual backprop, loss read when t % 100 == 99
+  // (core/testing's one copy of it, as the test suites and the bench use).
   await step('seed loop', async () => {
-    core.manualSeed(0);
-    const x = core.randn([64, 1000], { device: 'gpu' });
-    const y = core.randn([64, 10], { device: 'gpu' });
-    const w1 = core.randn([1000, 100], { device: 'gpu' });
-    const w2 = core.randn([100, 10], { device: 'gpu' });
+    const { seedNet, seedStep } = await import('@nn/core/testing');
+    const net = seedNet('gpu');
     const lr = 1e-6;
     const m0 = core.memory().gpu;
     const losses = [];
@@ -170,17 +168,7 @@ try {
     for (let t = 0; t < steps; t++) {
       const ts = performance.now();
       const loss = core.scope(() => {
-        const h = x.mm(w1);
-        const hRelu = h.clamp({ min: 0 });
-        const yPred = hRelu.mm(w2);
-        const l = yPred.sub(y).pow(2).sum();
-        const gradYPred = yPred.sub(y).mul(2);
-        const gradW2 = hRelu.t().mm(gradYPred);
-        const gradH = gradYPred.mm(w2.t()).clone();
-        gradH.maskedFill_(h.lt(0), 0);
-        const gradW1 = x.t().mm(gradH);
-        w1.sub_(gradW1.mul(lr));
-        w2.sub_(gradW2.mul(lr));
+        const l = seedStep(net, lr);
         return t % 100 === 99 ? l : null;
       });
       if (loss) {
@@ -190,11 +178,11 @@ try {
         loss.dispose();
       }
       if (t === 0) {
-        await read(w2);
+        await read(net.w[1]);
         firstStepMs = performance.now() - ts;
       }
     }
-    await read(w2); // wait for the device to finish
+    await read(net.w[1]); // wait for the device to finish
     const ms = performance.now() - t0;
     const m1 = core.memory().gpu;
     result.seedLoop = {
