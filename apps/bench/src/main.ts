@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { getBackend, memory, registerBackend, tensor, type Device } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
-import { autogradLoop, layersLoop, manualLoop, matmulTimed, type LayersApi } from './nn.js';
+import { autogradLoop, layersLoop, manualLoop, matmulTimed } from './nn.js';
 import { loadTf, tfManualLoop, tfMatmulTimed } from './tfjs.js';
 import { pythonUnavailable, runPython, writeNpy, type PythonJob, type PythonReport } from './python.js';
 import { loopData, loopFlops, loops, matmulData, W4_N, type LoopData, type LoopSpec } from './workloads.js';
@@ -74,6 +74,12 @@ interface Timing {
   losses: number[];
 }
 
+/** Best and median of the timed repetitions (seconds). */
+function summarize(times: number[], losses: number[]): Timing {
+  const t = [...times].sort((a, b) => a - b);
+  return { best: t[0]!, median: t[Math.floor((t.length - 1) / 2)]!, reps: t.length, losses };
+}
+
 /** One short warm-up run (JIT, caches), then `reps` timed runs of `steps` steps. */
 function timeLoop(fn: (steps: number) => number[], steps: number, reps: number, warmSteps: number): Timing {
   fn(Math.min(steps, warmSteps));
@@ -84,8 +90,26 @@ function timeLoop(fn: (steps: number) => number[], steps: number, reps: number, 
     losses = fn(steps);
     times.push((performance.now() - t0) / 1000);
   }
-  times.sort((a, b) => a - b);
-  return { best: times[0]!, median: times[Math.floor((times.length - 1) / 2)]!, reps, losses };
+  return summarize(times, losses);
+}
+
+/** W4: one warm-up product, then `reps` timed ones; the check value is the product's squared norm. */
+function timeProduct(run: () => { seconds: number; check: number }, reps: number): Timing {
+  run();
+  const times: number[] = [];
+  let check = 0;
+  for (let i = 0; i < reps; i++) {
+    const m = run();
+    times.push(m.seconds);
+    check = m.check;
+  }
+  return summarize(times, [check]);
+}
+
+/** Timed repetitions and warm-up steps of a loop workload: W3 is long, the slow peers run once. */
+function loopReps(w: 'W1' | 'W2' | 'W3', slow: boolean, reps: number): { reps: number; warm: number } {
+  if (slow) return { reps: 1, warm: 1 };
+  return w === 'W3' ? { reps: 1, warm: 2 } : { reps, warm: 20 };
 }
 
 function round2(x: number): number {
@@ -108,10 +132,7 @@ function timeInterleaved(fns: Record<string, (steps: number) => number[]>, steps
     }
   }
   const out: Record<string, Timing> = {};
-  for (const k of Object.keys(fns)) {
-    const t = times[k]!.sort((a, b) => a - b);
-    out[k] = { best: t[0]!, median: t[Math.floor((t.length - 1) / 2)]!, reps, losses: losses[k]! };
-  }
+  for (const k of Object.keys(fns)) out[k] = summarize(times[k]!, losses[k]!);
   return out;
 }
 
@@ -195,20 +216,13 @@ async function main(): Promise<void> {
     // W5 is judged as a ratio to W1: time the three loops in interleaved rounds,
     // so that other processes disturb them alike.
     let w5: Record<string, Timing> | null = null;
-    let layersWhy = '';
     if (want('W5') && p.w5) {
-      let layers: LayersApi | null = null;
-      try {
-        layers = (await import('@nn/layers')) as unknown as LayersApi;
-      } catch (e) {
-        layersWhy = `@nn/layers cannot load: ${(e as Error).message}`;
-      }
       const lr = loops.W1.lr;
       const fns: Record<string, (s: number) => number[]> = {
         W1: (s) => manualLoop(data.W1!, p.device, lr, s),
         'W5 autograd': (s) => autogradLoop(data.W1!, p.device, lr, s),
+        'W5 layers': (s) => layersLoop(data.W1!, p.device, lr, s),
       };
-      if (layers) fns['W5 layers'] = (s) => layersLoop(layers, data.W1!, p.device, lr, s);
       progress(`W1 and W5 ${p.peer}, interleaved (${steps.W1} steps)...`);
       w5 = timeInterleaved(fns, steps.W1, q ? 1 : 5, 20);
     }
@@ -217,31 +231,23 @@ async function main(): Promise<void> {
       const n = p.slow ? slowSteps[w] : steps[w];
       if (n === 0) addLoop(w, p.peer, rt, loops[w], 0, () => null, 'too slow for --quick');
       else if (w === 'W1' && w5) addLoop(w, p.peer, rt, loops[w], n, () => w5!.W1!);
-      else addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => manualLoop(data[w]!, p.device, loops[w].lr, s), n, p.slow ? 1 : w === 'W3' ? 1 : reps, p.slow ? 1 : w === 'W3' ? 2 : 20));
+      else {
+        const r = loopReps(w, p.slow, reps);
+        addLoop(w, p.peer, rt, loops[w], n, () => timeLoop((s) => manualLoop(data[w]!, p.device, loops[w].lr, s), n, r.reps, r.warm));
+      }
     }
     if (w5) {
       addLoop('W5 autograd', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 autograd']!);
-      if (w5['W5 layers']) addLoop('W5 layers', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 layers']!);
-      else addLoop('W5 layers', p.peer, rt, loops.W1, steps.W1, () => null, layersWhy);
+      addLoop('W5 layers', p.peer, rt, loops.W1, steps.W1, () => w5!['W5 layers']!);
     }
     if (want('W4')) {
       progress(`W4 ${p.peer}...`);
       const a = tensor(w4!.a, { shape: [W4_N, W4_N], device: p.device });
       const b = tensor(w4!.b, { shape: [W4_N, W4_N], device: p.device });
-      const syncRead = p.device === 'gpu';
-      const r = p.slow ? 1 : w4Reps;
-      matmulTimed(a, b, syncRead);
-      const times: number[] = [];
-      let check = 0;
-      for (let i = 0; i < r; i++) {
-        const m = matmulTimed(a, b, syncRead);
-        times.push(m.seconds);
-        check = m.check;
-      }
-      times.sort((x, y) => x - y);
+      const t = timeProduct(() => matmulTimed(a, b, p.device === 'gpu'), p.slow ? 1 : w4Reps);
       a.dispose();
       b.dispose();
-      measured.push({ workload: 'W4', peer: p.peer, runtime: rt, t: { best: times[0]!, median: times[Math.floor((r - 1) / 2)]!, reps: r, losses: [check] }, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
+      measured.push({ workload: 'W4', peer: p.peer, runtime: rt, t, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
     }
   }
   if (gpuSkip) measured.push({ workload: [...args.only].join(','), peer: 'nn gpu', runtime: '', t: null, stepsRun: 0, stepsFull: 0, flopsFull: 0, skipped: gpuSkip });
@@ -282,21 +288,15 @@ async function main(): Promise<void> {
       if (!want(w)) continue;
       const n = slow ? slowSteps[w] : steps[w];
       if (n === 0) addLoop(w, peer, rt, loops[w], 0, () => null, 'too slow for --quick');
-      else addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => tfManualLoop(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, slow || w === 'W3' ? 1 : reps, slow ? 1 : w === 'W3' ? 2 : 20));
+      else {
+        const r = loopReps(w, slow, reps);
+        addLoop(w, peer, rt, loops[w], n, () => timeLoop((s) => tfManualLoop(tf.tf, data[w]!, loops[w].lr, s, backend === 'wasm'), n, r.reps, r.warm));
+      }
     }
     if (want('W4')) {
       progress(`W4 ${peer}...`);
-      const r = slow ? 1 : w4Reps;
-      tfMatmulTimed(tf.tf, w4!.a, w4!.b, W4_N);
-      const times: number[] = [];
-      let check = 0;
-      for (let i = 0; i < r; i++) {
-        const m = tfMatmulTimed(tf.tf, w4!.a, w4!.b, W4_N);
-        times.push(m.seconds);
-        check = m.check;
-      }
-      times.sort((x, y) => x - y);
-      measured.push({ workload: 'W4', peer, runtime: rt, t: { best: times[0]!, median: times[Math.floor((r - 1) / 2)]!, reps: r, losses: [check] }, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
+      const t = timeProduct(() => tfMatmulTimed(tf.tf, w4!.a, w4!.b, W4_N), slow ? 1 : w4Reps);
+      measured.push({ workload: 'W4', peer, runtime: rt, t, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
     }
   }
 

@@ -1,5 +1,6 @@
 import { matmulT, noGrad, scope, tensor, type Device, type Tensor } from '@nn/core';
 import { seedStep } from '@nn/core/testing';
+import { Linear, MSELoss, ReLU, SGD, Sequential } from '@nn/layers';
 import type { LoopData } from './workloads.js';
 
 // The workloads written with nn, line for line as the seed program.
@@ -53,31 +54,22 @@ export function autogradLoop(d: LoopData, device: Device, lr: number, steps: num
   return losses;
 }
 
-/** The parts of @nn/layers the layers loop uses (imported dynamically: the package may be absent). */
-export interface LayersApi {
-  Sequential: new (...m: unknown[]) => { forward(x: Tensor): Tensor; parameters(): Iterable<Tensor> };
-  Linear: new (i: number, o: number, opts: { bias: boolean; device?: Device }) => { weight: Tensor };
-  ReLU: new () => unknown;
-  MSELoss: new (opts: { reduction: 'sum' }) => { forward(a: Tensor, b: Tensor): Tensor };
-  SGD: new (p: Iterable<Tensor>, opts: { lr: number }) => { step(): void; zeroGrad(): void };
-}
-
 /** W5b: the seed net as Sequential(Linear, ReLU, Linear) without bias, MSELoss(sum) and SGD. */
-export function layersLoop(L: LayersApi, d: LoopData, device: Device, lr: number, steps: number): number[] {
+export function layersLoop(d: LoopData, device: Device, lr: number, steps: number): number[] {
   const { x, y, w } = load(d, device);
   const [w1, w2] = w as [Tensor, Tensor];
   const [din, h] = d.shapes.w[0]!;
   const dout = d.shapes.w[1]![1]!;
-  const l1 = new L.Linear(din!, h!, { bias: false, device });
-  const l2 = new L.Linear(h!, dout, { bias: false, device });
+  const l1 = new Linear(din!, h!, { bias: false, device });
+  const l2 = new Linear(h!, dout, { bias: false, device });
   // Linear stores its weight [out, in]: start from the same weights as the manual loop.
   noGrad(() => {
     l1.weight.copy_(w1.t());
     l2.weight.copy_(w2.t());
   });
-  const model = new L.Sequential(l1, new L.ReLU(), l2);
-  const lossFn = new L.MSELoss({ reduction: 'sum' });
-  const opt = new L.SGD(model.parameters(), { lr });
+  const model = new Sequential(l1, new ReLU(), l2);
+  const lossFn = new MSELoss({ reduction: 'sum' });
+  const opt = new SGD(model.parameters(), { lr });
   const losses: number[] = [];
   for (let t = 0; t < steps; t++) {
     scope(() => {
