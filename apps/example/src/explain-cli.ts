@@ -11,7 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, toSvg, type Tensor } from '@nn/core';
+import { dispose, explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, topoOrder, toSvg, type Tensor } from '@nn/core';
 
 /** Write a file, making its folder first (as `--graph out/net.svg` into a new `out/` expects). */
 function writeOut(file: string, text: string): void {
@@ -109,24 +109,11 @@ export async function explainNet(
   } finally {
     // The recorded intermediates (h, h_relu, ...) were made outside any scope: free them with the copies.
     const loss = made.length > ws.length ? made[made.length - 1]! : null;
-    if (loss) disposeRecorded(loss);
+    if (loss) dispose(topoOrder(loss, true).filter((t) => !t.isLeaf));
     for (const t of made) {
       t.zeroGrad();
       t.dispose();
     }
-  }
-}
-
-// Every tensor made by a recorded op below `root` (leaves such as x and y stay).
-function disposeRecorded(root: Tensor): void {
-  const seen = new Set<Tensor>();
-  const stack = [root];
-  while (stack.length) {
-    const t = stack.pop()!;
-    if (seen.has(t) || t.isLeaf) continue;
-    seen.add(t);
-    stack.push(...(t._node?.inputs ?? []));
-    t.dispose();
   }
 }
 

@@ -1,5 +1,4 @@
-import { scope } from '@nn/core';
-import { explainApi, type Explanation } from './explain-api.js';
+import { explainGradientAsync, graph, scope, toSvg, type GradientExplanation as Explanation } from '@nn/core';
 import type { ExplainTarget, Trainer } from './nets/index.js';
 
 /** Put an SVG string into `host` as real SVG (parsed, never run as HTML). */
@@ -54,23 +53,6 @@ export class ExplainPanel {
     this.availability = root.querySelector('#explain-status')!;
   }
 
-  /** Whether the explain tools are in this build; when not, the panel says so. */
-  available(): boolean {
-    const { api, missing } = explainApi();
-    if (!api) {
-      this.availability.textContent =
-        `Explain tools not available in this build: @nn/core does not export ${missing.join(', ')}. ` +
-        'Training, the chart and the heatmaps work without them.';
-      this.availability.className = 'notice';
-      this.forward.replaceChildren();
-      this.backward.replaceChildren();
-      this.chain.replaceChildren();
-      this.select.disabled = true;
-      return false;
-    }
-    return true;
-  }
-
   /** Offer the trainer's weights in the weight picker, keeping the choice when it still exists. */
   setWeights(names: readonly string[]): void {
     const prev = this.select.value;
@@ -80,8 +62,6 @@ export class ExplainPanel {
 
   /** Redraw everything for the trainer's current weights. */
   async update(trainer: Trainer): Promise<void> {
-    const { api } = explainApi();
-    if (!this.available() || !api) return;
     this.select.disabled = false;
     this.availability.textContent = 'Explaining the current weights…';
     this.availability.className = 'muted';
@@ -89,10 +69,10 @@ export class ExplainPanel {
     const i = Math.max(0, trainer.weights.findIndex((w) => w.name === this.select.value));
     // Everything the panel shows, computed before anything is drawn.
     const compute = async (target: ExplainTarget): Promise<{ fwd: string; bwd: string; ex: Explanation }> => {
-      const fwd = api.toSvg(api.graph(target.loss, { view: 'forward' }));
-      const bwd = api.toSvg(api.graph(target.loss, { view: 'backward' }));
+      const fwd = toSvg(graph(target.loss, { view: 'forward' }));
+      const bwd = toSvg(graph(target.loss, { view: 'backward' }));
       scope(() => target.loss.backward());
-      return { fwd, bwd, ex: await api.explainGradientAsync(target.loss, target.weights[i]!) };
+      return { fwd, bwd, ex: await explainGradientAsync(target.loss, target.weights[i]!) };
     };
     let target: ExplainTarget | null = null;
     let note = '';

@@ -1,8 +1,7 @@
-import { memory, type Tensor } from '@nn/core';
+import { lossPlotSvg, memory, type Tensor } from '@nn/core';
 import { fillLossTable, fmtLoss, LossChart, type Run } from './chart.js';
 import { defaultLr, fmtLr, NET_LABEL, type DeviceChoice, type NetKind, type Style } from './config.js';
 import { browserOffers, useDevice, type DeviceReport } from './devices.js';
-import { explainApi } from './explain-api.js';
 import { ExplainPanel } from './explain-panel.js';
 import { HeatmapPanel } from './heatmap-panel.js';
 import { makeTrainer, type Trainer } from './nets/index.js';
@@ -317,12 +316,7 @@ buttons.step.addEventListener('click', step);
 buttons.reset.addEventListener('click', reset);
 $('save-svg').addEventListener('click', () => {
   // core's lossPlotSvg draws the same runs as a standalone SVG file.
-  const { api, missing } = explainApi();
-  if (!api) {
-    message(`Saving the chart needs lossPlotSvg from @nn/core, which this build lacks (${missing.join(', ')}).`);
-    return;
-  }
-  const svg = api.lossPlotSvg(
+  const svg = lossPlotSvg(
     chart.all().map((r) => ({ label: r.label, points: r.points.map((p) => [p.step, p.loss] as const) })),
     { title: 'nn playground: loss per step' },
   );

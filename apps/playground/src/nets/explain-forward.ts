@@ -1,18 +1,5 @@
-import { dispose, type Tensor } from '@nn/core';
+import { dispose, topoOrder, type Tensor } from '@nn/core';
 import type { ExplainTarget } from './trainer.js';
-
-/** Every tensor of the recorded graph that produced `root`, root included. */
-export function graphTensors(root: Tensor): Set<Tensor> {
-  const seen = new Set<Tensor>();
-  const stack = [root];
-  while (stack.length) {
-    const t = stack.pop()!;
-    if (seen.has(t)) continue;
-    seen.add(t);
-    if (t._node) stack.push(...t._node.inputs);
-  }
-  return seen;
-}
 
 /**
  * An ExplainTarget for a graph: disposing it frees the tensors the recorded
@@ -25,7 +12,7 @@ export function explainTarget(loss: Tensor, weights: readonly Tensor[], copies: 
     loss,
     weights,
     dispose: () => {
-      const made = [...graphTensors(loss)].filter((t) => !t.isLeaf);
+      const made = topoOrder(loss, true).filter((t) => !t.isLeaf);
       for (const w of weights) w.zeroGrad();
       for (const c of copies) c.zeroGrad();
       dispose([...made, ...copies]);
