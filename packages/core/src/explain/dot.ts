@@ -1,5 +1,5 @@
 import type { Graph } from './graph.js';
-import { nodeLines, titleOf } from './text.js';
+import { nodeLines, paletteOf, titleOf } from './text.js';
 
 // DOT strings: backslash and quote are escaped; a newline becomes \n (centred line).
 function str(s: string): string {
@@ -15,13 +15,7 @@ export function toDot(g: Graph): string {
   const edgeColor = g.view === 'backward' ? '#c0392b' : '#555555';
   out.push(`  edge [fontname="DejaVu Sans Mono", fontsize=10, color="${edgeColor}", fontcolor="${edgeColor}"];`);
   for (const n of g.nodes) {
-    const [fill, stroke] = n.isOutput
-      ? ['#e3f4e1', '#3c8d40']
-      : n.isLeaf
-        ? n.requiresGrad
-          ? ['#fde9d0', '#d9822b']
-          : ['#eef0f3', '#8a94a6']
-        : ['#e8f1fb', '#4a7ebb'];
+    const { fill, stroke } = paletteOf(n);
     const shape = n.isOutput ? ', peripheries=2' : '';
     out.push(`  ${n.id} [label=${str(nodeLines(g, n).join('\n'))}, fillcolor="${fill}", color="${stroke}"${shape}];`);
   }

@@ -276,11 +276,6 @@ function fmtDims(d: unknown): string {
   return Array.isArray(d) ? (d.length === 1 ? String(d[0]) : `(${d.join(', ')})`) : String(d);
 }
 
-/** A shape as people write it: 64×1000 (a scalar is `scalar`). */
-export function fmtDimsX(shape: Shape): string {
-  return shape.length ? shape.join('×') : 'scalar';
-}
-
 /** Numbers as a reader writes them: 2, 0.5, 1e-6. */
 export function fmtNum(v: number): string {
   if (Number.isInteger(v)) return String(v);
@@ -290,9 +285,14 @@ export function fmtNum(v: number): string {
 
 const SUPER: Record<string, string> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹', '-': '⁻' };
 
+/** Digits and a minus sign as superscripts: "-6" → "⁻⁶". */
+export function superscriptDigits(s: string): string {
+  return [...s].map((c) => SUPER[c]!).join('');
+}
+
 function superscript(p: number): string {
   const s = fmtNum(p);
-  if (/^-?\d+$/.test(s)) return [...s].map((c) => SUPER[c]!).join('');
+  if (/^-?\d+$/.test(s)) return superscriptDigits(s);
   return `^${s.length > 1 ? `(${s})` : s}`;
 }
 

@@ -8,6 +8,7 @@ import { evaluate } from './evaluate.js';
 import { forwardFormula } from './rules.js';
 import { consumers, describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward, type FoldedEdge } from './symbolic.js';
 import { topoOrder } from '../autograd.js';
+import { shapeText } from './text.js';
 
 /** One chain-rule step on a path from the output to the leaf. */
 export interface GradientStep {
@@ -231,7 +232,7 @@ function pad(s: string, n: number): string {
 /** The text a learner reads (what `toString()` returns). */
 export function formatExplanation(x: GradientExplanation): string {
   const lines: string[] = [];
-  lines.push(`Gradient of ${x.output} with respect to ${x.leaf} (${E.fmtDimsX(x.shape)})`);
+  lines.push(`Gradient of ${x.output} with respect to ${x.leaf} (${shapeText(x.shape)})`);
   lines.push('');
   lines.push(`${x.paths.length === 1 ? 'One path' : `${x.paths.length} paths`} from ${x.output} back to ${x.leaf} (the chain rule multiplies the local derivatives along a path; paths add):`);
   x.paths.forEach((path, i) => {
@@ -239,13 +240,13 @@ export function formatExplanation(x: GradientExplanation): string {
     const w = Math.max(...path.map((s) => [...s.local].length));
     for (const s of path) {
       const reads = s.reads.length ? `reads ${s.reads.join(', ')}` : 'reads nothing saved';
-      lines.push(`    ${pad(s.local, w)}   via ${pad(s.ops.join(', '), 14)} gives ${E.fmtDimsX(s.shape)}, ${reads}`);
+      lines.push(`    ${pad(s.local, w)}   via ${pad(s.ops.join(', '), 14)} gives ${shapeText(s.shape)}, ${reads}`);
     }
   });
   lines.push('');
   lines.push('Step by step, as the manual code writes it:');
   const w = Math.max(...x.program.map((l) => [...`${l.name} = ${l.formula}`].length));
-  for (const l of x.program) lines.push(`  ${pad(`${l.name} = ${l.formula}`, w)}   ${E.fmtDimsX(l.shape)}`);
+  for (const l of x.program) lines.push(`  ${pad(`${l.name} = ${l.formula}`, w)}   ${shapeText(l.shape)}`);
   lines.push('');
   lines.push('In one formula:');
   lines.push(`  ${x.closedForm}`);

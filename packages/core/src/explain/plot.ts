@@ -1,4 +1,5 @@
-import { escapeXml } from './text.js';
+import { superscriptDigits } from './expr.js';
+import { escapeXml, round1 } from './text.js';
 
 /** One line of a loss plot: a label for the legend and (step, loss) points. */
 export interface LossRun {
@@ -78,22 +79,22 @@ export function lossPlotSvg(runs: readonly LossRun[], opts: LossPlotOptions = {}
 
   // Grid and ticks.
   out.push('<g class="grid" stroke="#e4e6ea" stroke-width="1">');
-  for (const t of xTicks) out.push(`<line x1="${f(sx(t))}" y1="${m.top}" x2="${f(sx(t))}" y2="${m.top + ph}"/>`);
+  for (const t of xTicks) out.push(`<line x1="${round1(sx(t))}" y1="${m.top}" x2="${round1(sx(t))}" y2="${m.top + ph}"/>`);
   for (const e of yTicks) {
     const y = log ? sy(10 ** e) : sy(e);
-    out.push(`<line x1="${m.left}" y1="${f(y)}" x2="${m.left + pw}" y2="${f(y)}"/>`);
+    out.push(`<line x1="${m.left}" y1="${round1(y)}" x2="${m.left + pw}" y2="${round1(y)}"/>`);
   }
   out.push('</g>');
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   out.push('<g class="ticks" font-size="12" fill="#444">');
   for (const t of xTicks) {
-    out.push(`<line x1="${f(sx(t))}" y1="${m.top + ph}" x2="${f(sx(t))}" y2="${m.top + ph + 5}" stroke="#888"/>`);
-    out.push(`<text x="${f(sx(t))}" y="${m.top + ph + 19}" text-anchor="middle">${escapeXml(fmtTick(t))}</text>`);
+    out.push(`<line x1="${round1(sx(t))}" y1="${m.top + ph}" x2="${round1(sx(t))}" y2="${m.top + ph + 5}" stroke="#888"/>`);
+    out.push(`<text x="${round1(sx(t))}" y="${m.top + ph + 19}" text-anchor="middle">${escapeXml(fmtTick(t))}</text>`);
   }
   for (const e of yTicks) {
     const y = log ? sy(10 ** e) : sy(e);
-    out.push(`<line x1="${m.left - 5}" y1="${f(y)}" x2="${m.left}" y2="${f(y)}" stroke="#888"/>`);
-    out.push(`<text x="${m.left - 9}" y="${f(y + 4)}" text-anchor="end">${escapeXml(log ? powerOfTen(e) : fmtTick(e))}</text>`);
+    out.push(`<line x1="${m.left - 5}" y1="${round1(y)}" x2="${m.left}" y2="${round1(y)}" stroke="#888"/>`);
+    out.push(`<text x="${m.left - 9}" y="${round1(y + 4)}" text-anchor="end">${escapeXml(log ? powerOfTen(e) : fmtTick(e))}</text>`);
   }
   out.push('</g>');
   out.push(`<text x="${m.left + pw / 2}" y="${height - 14}" text-anchor="middle" font-size="13" fill="#222">${escapeXml(opts.xLabel ?? 'step')}</text>`);
@@ -105,10 +106,10 @@ export function lossPlotSvg(runs: readonly LossRun[], opts: LossPlotOptions = {}
     const color = COLORS[i % COLORS.length]!;
     const pts = run.points.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && (!log || v > 0));
     if (!pts.length) return;
-    const d = pts.map(([t, v], k) => `${k ? 'L' : 'M'}${f(sx(t))},${f(sy(v))}`).join(' ');
+    const d = pts.map(([t, v], k) => `${k ? 'L' : 'M'}${round1(sx(t))},${round1(sy(v))}`).join(' ');
     out.push(`<g class="run"><title>${escapeXml(run.label)}</title>`);
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"/>`);
-    if (pts.length <= 40) for (const [t, v] of pts) out.push(`<circle cx="${f(sx(t))}" cy="${f(sy(v))}" r="3" fill="${color}"/>`);
+    if (pts.length <= 40) for (const [t, v] of pts) out.push(`<circle cx="${round1(sx(t))}" cy="${round1(sy(v))}" r="3" fill="${color}"/>`);
     out.push('</g>');
   });
 
@@ -117,20 +118,16 @@ export function lossPlotSvg(runs: readonly LossRun[], opts: LossPlotOptions = {}
   const lh = runs.length * 20 + 10;
   const lx = m.left + pw - lw - 10;
   const ly = m.top + 10;
-  out.push(`<g class="legend"><rect x="${f(lx)}" y="${ly}" width="${f(lw)}" height="${lh}" rx="4" fill="#ffffff" fill-opacity="0.9" stroke="#ccc"/>`);
+  out.push(`<g class="legend"><rect x="${round1(lx)}" y="${ly}" width="${round1(lw)}" height="${lh}" rx="4" fill="#ffffff" fill-opacity="0.9" stroke="#ccc"/>`);
   runs.forEach((run, i) => {
     const y = ly + 18 + i * 20;
     const color = COLORS[i % COLORS.length]!;
-    out.push(`<line x1="${f(lx + 10)}" y1="${y - 4}" x2="${f(lx + 28)}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"/>`);
-    out.push(`<text x="${f(lx + 34)}" y="${y}" font-size="12" fill="#222">${escapeXml(run.label)}</text>`);
+    out.push(`<line x1="${round1(lx + 10)}" y1="${y - 4}" x2="${round1(lx + 28)}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"/>`);
+    out.push(`<text x="${round1(lx + 34)}" y="${y}" font-size="12" fill="#222">${escapeXml(run.label)}</text>`);
   });
   out.push('</g>');
   out.push('</svg>');
   return out.join('\n') + '\n';
-}
-
-function f(v: number): string {
-  return String(Math.round(v * 10) / 10);
 }
 
 function padRange(lo: number, hi: number): [number, number] {
@@ -155,8 +152,6 @@ function fmtTick(v: number): string {
   return String(v);
 }
 
-const SUP: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
-
 function powerOfTen(e: number): string {
-  return `10${[...String(e)].map((c) => SUP[c]!).join('')}`;
+  return `10${superscriptDigits(String(e))}`;
 }

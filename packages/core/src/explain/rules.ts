@@ -1,4 +1,4 @@
-import { reducedShape, sizeOf, type Shape } from '../shape.js';
+import { reducedShape, sameShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import * as E from './expr.js';
 import type { Expr } from './expr.js';
@@ -100,7 +100,7 @@ export function forwardFormula(t: Tensor): Expr | undefined {
 
 /** Sum a broadcast gradient back to the input's shape (nothing to do when the shapes match). */
 function sumTo(G: Expr, shape: Shape): Expr {
-  if (sizeOf(G.shape) === sizeOf(shape) && G.shape.length === shape.length) return G;
+  if (sameShape(G.shape, shape)) return G;
   return E.fn('sumTo', [G], shape);
 }
 

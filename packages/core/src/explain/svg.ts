@@ -1,6 +1,6 @@
 import type { Graph, GraphNode } from './graph.js';
 import { layeredLayout, type Box } from './layout.js';
-import { escapeXml, nodeLines, titleOf } from './text.js';
+import { escapeXml, nodeLines, paletteOf, round1, titleOf } from './text.js';
 
 // Monospace text has a known width (0.6 em a character), so boxes fit their
 // text without a font engine.
@@ -12,17 +12,6 @@ const CHAR = 0.6;
 const LINE = 1.35;
 
 const textWidth = (s: string, size: number): number => [...s].length * size * CHAR;
-
-interface Palette {
-  fill: string;
-  stroke: string;
-}
-
-function paletteOf(n: GraphNode): Palette {
-  if (n.isOutput) return { fill: '#e3f4e1', stroke: '#3c8d40' };
-  if (n.isLeaf) return n.requiresGrad ? { fill: '#fde9d0', stroke: '#d9822b' } : { fill: '#eef0f3', stroke: '#8a94a6' };
-  return { fill: '#e8f1fb', stroke: '#4a7ebb' };
-}
 
 /**
  * The graph as a standalone SVG drawn here, no external program: boxes for
@@ -61,7 +50,7 @@ export function toSvg(g: Graph): string {
   out.push('</defs>');
   out.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${width / 2}" y="28" text-anchor="middle" font-family="${TITLE_FONT}" font-size="15" font-weight="bold" fill="#222">${escapeXml(title)}</text>`);
-  out.push(`<g transform="translate(${fmt(dx)},${titleH})">`);
+  out.push(`<g transform="translate(${round1(dx)},${titleH})">`);
 
   // Edges first, so labels and boxes sit on top of the lines.
   for (const e of layout.edges) {
@@ -85,22 +74,18 @@ export function toSvg(g: Graph): string {
   return out.join('\n') + '\n';
 }
 
-function fmt(v: number): string {
-  return String(Math.round(v * 10) / 10);
-}
-
 // Smooth curve through the points with vertical tangents (reads as top-to-bottom flow).
 function curve(pts: [number, number][]): string {
-  let d = `M${fmt(pts[0]![0])},${fmt(pts[0]![1])}`;
+  let d = `M${round1(pts[0]![0])},${round1(pts[0]![1])}`;
   for (let i = 1; i < pts.length; i++) {
     const [x0, y0] = pts[i - 1]!;
     const [x1, y1] = pts[i]!;
     if (x0 === x1) {
-      d += ` L${fmt(x1)},${fmt(y1)}`;
+      d += ` L${round1(x1)},${round1(y1)}`;
       continue;
     }
     const my = (y0 + y1) / 2;
-    d += ` C${fmt(x0)},${fmt(my)} ${fmt(x1)},${fmt(my)} ${fmt(x1)},${fmt(y1)}`;
+    d += ` C${round1(x0)},${round1(my)} ${round1(x1)},${round1(my)} ${round1(x1)},${round1(y1)}`;
   }
   return d;
 }
@@ -115,16 +100,16 @@ function savedLink(from: Box, label: Box): string {
   const x1 = label.x + (left ? -label.w / 4 : label.w / 4);
   const y1 = label.y + label.h / 2;
   const k = Math.max(8, (y0 - y1) * 0.6);
-  const d = `M${fmt(x0)},${fmt(y0)} C${fmt(x0)},${fmt(y0 - k)} ${fmt(x1)},${fmt(y1 + k)} ${fmt(x1)},${fmt(y1)}`;
-  return `<path class="saved" d="${d}" fill="none" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/><circle cx="${fmt(x1)}" cy="${fmt(y1)}" r="2.6" fill="${SAVED}"/>`;
+  const d = `M${round1(x0)},${round1(y0)} C${round1(x0)},${round1(y0 - k)} ${round1(x1)},${round1(y1 + k)} ${round1(x1)},${round1(y1)}`;
+  return `<path class="saved" d="${d}" fill="none" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/><circle cx="${round1(x1)}" cy="${round1(y1)}" r="2.6" fill="${SAVED}"/>`;
 }
 
 function labelBox(b: Box, text: string, color: string): string {
   const x = b.x - b.w / 2;
   const y = b.y - b.h / 2;
   return (
-    `<g class="edge-label"><rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(b.w)}" height="${fmt(b.h)}" rx="4" fill="#fff7f5" stroke="${color}" stroke-width="0.8" stroke-opacity="0.6"/>` +
-    `<text x="${fmt(b.x)}" y="${fmt(b.y + LABEL_SIZE * 0.35)}" text-anchor="middle" font-size="${LABEL_SIZE}" fill="${color}">${escapeXml(text)}</text></g>`
+    `<g class="edge-label"><rect x="${round1(x)}" y="${round1(y)}" width="${round1(b.w)}" height="${round1(b.h)}" rx="4" fill="#fff7f5" stroke="${color}" stroke-width="0.8" stroke-opacity="0.6"/>` +
+    `<text x="${round1(b.x)}" y="${round1(b.y + LABEL_SIZE * 0.35)}" text-anchor="middle" font-size="${LABEL_SIZE}" fill="${color}">${escapeXml(text)}</text></g>`
   );
 }
 
@@ -135,16 +120,16 @@ function nodeBox(b: Box, n: GraphNode, lines: string[]): string {
   const parts: string[] = [];
   parts.push(`<g class="node" id="${n.id}"><title>${escapeXml(`${n.name}: ${lines.slice(1).join(' · ')}`)}</title>`);
   const rx = n.isLeaf ? b.h / 2.4 : 6;
-  parts.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="${fmt(b.w)}" height="${fmt(b.h)}" rx="${fmt(rx)}" fill="${p.fill}" stroke="${p.stroke}" stroke-width="${n.isOutput ? 2.4 : 1.4}"/>`);
+  parts.push(`<rect x="${round1(x)}" y="${round1(y)}" width="${round1(b.w)}" height="${round1(b.h)}" rx="${round1(rx)}" fill="${p.fill}" stroke="${p.stroke}" stroke-width="${n.isOutput ? 2.4 : 1.4}"/>`);
   const top = b.y - ((lines.length - 1) * SIZE * LINE) / 2 + SIZE * 0.35;
   lines.forEach((l, i) => {
-    const ty = fmt(top + i * SIZE * LINE);
+    const ty = round1(top + i * SIZE * LINE);
     if (i === 0) {
       const style = n.named ? 'font-weight="bold" fill="#111"' : 'font-style="italic" fill="#555"';
-      parts.push(`<text x="${fmt(b.x)}" y="${ty}" text-anchor="middle" font-size="${SIZE + 1}" ${style}>${escapeXml(l)}</text>`);
+      parts.push(`<text x="${round1(b.x)}" y="${ty}" text-anchor="middle" font-size="${SIZE + 1}" ${style}>${escapeXml(l)}</text>`);
     } else {
       const color = i === lines.length - 1 ? '#666' : '#222';
-      parts.push(`<text x="${fmt(b.x)}" y="${ty}" text-anchor="middle" font-size="${i === lines.length - 1 ? SIZE - 1 : SIZE}" fill="${color}">${escapeXml(l)}</text>`);
+      parts.push(`<text x="${round1(b.x)}" y="${ty}" text-anchor="middle" font-size="${i === lines.length - 1 ? SIZE - 1 : SIZE}" fill="${color}">${escapeXml(l)}</text>`);
     }
   });
   parts.push('</g>');
@@ -152,9 +137,9 @@ function nodeBox(b: Box, n: GraphNode, lines: string[]): string {
 }
 
 function legend(g: Graph, width: number, y: number): string {
-  const items: [string, Palette][] = [
+  const items: [string, ReturnType<typeof paletteOf>][] = [
     ['weight (leaf, requires grad)', { fill: '#fde9d0', stroke: '#d9822b' }],
-    ...(g.view === 'forward' ? ([['input (leaf)', { fill: '#eef0f3', stroke: '#8a94a6' }]] as [string, Palette][]) : []),
+    ...(g.view === 'forward' ? ([['input (leaf)', { fill: '#eef0f3', stroke: '#8a94a6' }]] as [string, ReturnType<typeof paletteOf>][]) : []),
     ['made by an op', { fill: '#e8f1fb', stroke: '#4a7ebb' }],
     ['output', { fill: '#e3f4e1', stroke: '#3c8d40' }],
   ];
@@ -165,13 +150,13 @@ function legend(g: Graph, width: number, y: number): string {
   let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
   const parts: string[] = ['<g class="legend">'];
   items.forEach(([t, p], i) => {
-    parts.push(`<rect x="${fmt(x)}" y="${fmt(y)}" width="12" height="12" rx="3" fill="${p.fill}" stroke="${p.stroke}"/>`);
-    parts.push(`<text x="${fmt(x + 18)}" y="${fmt(y + 10)}" font-size="${size}" fill="#444">${escapeXml(t)}</text>`);
+    parts.push(`<rect x="${round1(x)}" y="${round1(y)}" width="12" height="12" rx="3" fill="${p.fill}" stroke="${p.stroke}"/>`);
+    parts.push(`<text x="${round1(x + 18)}" y="${round1(y + 10)}" font-size="${size}" fill="#444">${escapeXml(t)}</text>`);
     x += widths[i]!;
   });
   if (saved) {
-    parts.push(`<path d="M${fmt(x)},${fmt(y + 6)} L${fmt(x + 22)},${fmt(y + 6)}" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/>`);
-    parts.push(`<text x="${fmt(x + 30)}" y="${fmt(y + 10)}" font-size="${size}" fill="#444">${escapeXml(saved)}</text>`);
+    parts.push(`<path d="M${round1(x)},${round1(y + 6)} L${round1(x + 22)},${round1(y + 6)}" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/>`);
+    parts.push(`<text x="${round1(x + 30)}" y="${round1(y + 10)}" font-size="${size}" fill="#444">${escapeXml(saved)}</text>`);
   }
   parts.push('</g>');
   return parts.join('');

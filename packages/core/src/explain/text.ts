@@ -10,11 +10,16 @@ export function shapeText(shape: readonly number[]): string {
   return shape.length ? shape.join('×') : 'scalar';
 }
 
-/** What a tensor is, in a few words: `weight (requires grad)`, `input`, `loss`. */
-export function kindText(n: GraphNode): string {
-  if (n.isOutput) return 'output';
-  if (n.isLeaf) return n.requiresGrad ? 'leaf, requires grad' : 'leaf, input';
-  return n.op ?? '';
+/** Fill and outline of a node, the same in every picture: weights orange, inputs grey, ops blue, the output green. */
+export function paletteOf(n: GraphNode): { fill: string; stroke: string } {
+  if (n.isOutput) return { fill: '#e3f4e1', stroke: '#3c8d40' };
+  if (n.isLeaf) return n.requiresGrad ? { fill: '#fde9d0', stroke: '#d9822b' } : { fill: '#eef0f3', stroke: '#8a94a6' };
+  return { fill: '#e8f1fb', stroke: '#4a7ebb' };
+}
+
+/** A coordinate for SVG text: one decimal at most. */
+export function round1(v: number): string {
+  return String(Math.round(v * 10) / 10);
 }
 
 /**
