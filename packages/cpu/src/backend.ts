@@ -213,35 +213,27 @@ export class CpuBackend implements Backend {
   }
 
   /**
-   * Make lazily transposed inputs row-major. Call it after allocating the
-   * output and before taking any view: with a private (unshared) WebAssembly
-   * memory every allocation may grow the memory, which detaches the views
-   * taken before it (the stored ones are re-pointed, local variables are not).
+   * The row-major storage of a live input (a lazy transpose is made row-major
+   * here). Call it after allocating the output, and read `.data` only after
+   * the last call: with a private (unshared) WebAssembly memory every
+   * allocation may grow the memory, which detaches older views (the stored
+   * ones are re-pointed, views held in local variables are not).
    */
-  private ready(...hs: Handle[]): void {
-    for (const h of hs) {
-      const b = this.buffer(h);
-      if (b.transposed) this.materialize(b);
-    }
-  }
-
-  // The WebAssembly SIMD loops take byte addresses: the storage of a live, row-major handle.
-  private ptrOf(h: Handle): number {
+  private rowMajor(h: Handle): Storage {
     const b = this.buffer(h);
     if (b.transposed) this.materialize(b);
-    return b.store.ptr;
+    return b.store;
   }
 
   unary(op: UnaryOp, x: Handle): Handle {
     const n = sizeOf(x.shape);
     const s = this.fresh(n);
-    this.ready(x);
-    const xd = this.data(x);
+    const xs = this.rowMajor(x);
     if (this.arena && n >= MIN_WASM_ELEMENTS && (op === 'relu' || op === 'neg')) {
       const e = this.arena.exports;
-      if (op === 'relu') e.relu(this.ptrOf(x), s.ptr, n);
-      else e.scalarOp(WASM_OPS.mul!, this.ptrOf(x), -1, s.ptr, n);
-    } else loops.unaryInto(op, xd, s.data);
+      if (op === 'relu') e.relu(xs.ptr, s.ptr, n);
+      else e.scalarOp(WASM_OPS.mul!, xs.ptr, -1, s.ptr, n);
+    } else loops.unaryInto(op, xs.data, s.data);
     return this.wrap(s, x.shape);
   }
 
@@ -249,36 +241,33 @@ export class CpuBackend implements Backend {
     const shape = broadcastShapes(op, a.shape, b.shape);
     const n = sizeOf(shape);
     const s = this.fresh(n);
-    this.ready(a, b);
-    const ad = this.data(a);
-    const bd = this.data(b);
+    const as = this.rowMajor(a);
+    const bs = this.rowMajor(b);
     const code = WASM_OPS[op];
-    if (this.arena && code !== undefined && n >= MIN_WASM_ELEMENTS && ad.length === n && bd.length === n) {
-      this.arena.exports.binaryOp(code, this.ptrOf(a), this.ptrOf(b), s.ptr, n);
-    } else loops.binaryInto(op, ad, a.shape, bd, b.shape, shape, s.data);
+    if (this.arena && code !== undefined && n >= MIN_WASM_ELEMENTS && as.data.length === n && bs.data.length === n) {
+      this.arena.exports.binaryOp(code, as.ptr, bs.ptr, s.ptr, n);
+    } else loops.binaryInto(op, as.data, a.shape, bs.data, b.shape, shape, s.data);
     return this.wrap(s, shape);
   }
 
   scalar(op: BinaryOp, x: Handle, v: number, reversed: boolean): Handle {
     const n = sizeOf(x.shape);
     const s = this.fresh(n);
-    this.ready(x);
-    const xd = this.data(x);
+    const xs = this.rowMajor(x);
     if (this.arena && n >= MIN_WASM_ELEMENTS) {
       const e = this.arena.exports;
       const code = WASM_OPS[(reversed ? SWAPPED[op] : op) ?? ''];
       // The scalar enters as float32, as PyTorch casts a Python scalar to the tensor's dtype.
       if (op === 'pow' && v === 2 && !reversed) {
-        const p = this.ptrOf(x);
-        e.binaryOp(WASM_OPS.mul!, p, p, s.ptr, n);
+        e.binaryOp(WASM_OPS.mul!, xs.ptr, xs.ptr, s.ptr, n);
         return this.wrap(s, x.shape);
       }
       if (code !== undefined) {
-        e.scalarOp(code, this.ptrOf(x), v, s.ptr, n);
+        e.scalarOp(code, xs.ptr, v, s.ptr, n);
         return this.wrap(s, x.shape);
       }
     }
-    loops.scalarInto(op, xd, v, reversed, s.data);
+    loops.scalarInto(op, xs.data, v, reversed, s.data);
     return this.wrap(s, x.shape);
   }
 
@@ -331,8 +320,7 @@ export class CpuBackend implements Backend {
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const shape = reducedShape(x.shape, axes, keepDims);
     const s = this.fresh(sizeOf(shape));
-    this.ready(x);
-    const xd = this.data(x);
+    const xd = this.rowMajor(x).data;
     if (op === 'sum' && axes.length === x.shape.length) s.data[0] = loops.sumAll(xd);
     else k.reduce(op, xd, x.shape, axes, s.data);
     return this.wrap(s, shape);
@@ -342,13 +330,13 @@ export class CpuBackend implements Backend {
     const shape = broadcastShapes('where', mask.shape, a.shape, b.shape);
     const n = sizeOf(shape);
     const s = this.fresh(n);
-    this.ready(mask, a, b);
-    const md = this.data(mask);
-    const ad = this.data(a);
-    const bd = this.data(b);
+    const ms = this.rowMajor(mask);
+    const as = this.rowMajor(a);
+    const bs = this.rowMajor(b);
+    const [md, ad, bd] = [ms.data, as.data, bs.data];
     // maskedFill: a one-element fill value and a full-size input.
     if (this.arena && n >= MIN_WASM_ELEMENTS && md.length === n && bd.length === n && (ad.length === n || ad.length === 1)) {
-      this.arena.exports.select(this.ptrOf(mask), this.ptrOf(a), ad.length === n ? 1 : 0, this.ptrOf(b), 1, s.ptr, n);
+      this.arena.exports.select(ms.ptr, as.ptr, ad.length === n ? 1 : 0, bs.ptr, 1, s.ptr, n);
     } else loops.whereInto(md, mask.shape, ad, a.shape, bd, b.shape, shape, s.data);
     return this.wrap(s, shape);
   }
@@ -364,25 +352,22 @@ export class CpuBackend implements Backend {
       return this.wrap(xb.store, shape, !xb.transposed);
     }
     const s = this.fresh(sizeOf(x.shape));
-    this.ready(x);
-    loops.permuteInto(xb.data, x.shape, perm, s.data);
+    loops.permuteInto(this.rowMajor(x).data, x.shape, perm, s.data);
     return this.wrap(s, shape);
   }
 
   expand(x: Handle, shape: Shape): Handle {
     const s = this.fresh(sizeOf(shape));
-    this.ready(x);
-    loops.expandInto(this.data(x), x.shape, shape, s.data);
+    loops.expandInto(this.rowMajor(x).data, x.shape, shape, s.data);
     return this.wrap(s, shape);
   }
 
   copy(x: Handle, shape: Shape): Handle {
-    const xb = this.buffer(x);
     // Blocks are never written after they are made, so a copy can share one.
-    if (xb.transposed) this.materialize(xb);
+    const xs = this.rowMajor(x);
     this.counters.kernels++;
-    xb.store.refs++;
-    return this.wrap(xb.store, shape);
+    xs.refs++;
+    return this.wrap(xs, shape);
   }
 
   stats(): BackendStats {
