@@ -1,3 +1,4 @@
+import { fmtShape, sameShape } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 
 /** Tolerances for float32 comparisons: |a - b| <= atol + rtol·|b|. */
@@ -47,9 +48,7 @@ export function assertClose(
 
 /** Throw unless the tensor's shape is `shape`. */
 export function assertShape(t: Tensor, shape: readonly number[], what = 'shape'): void {
-  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`${what}: got [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
-  }
+  if (!sameShape(t.shape, shape)) throw new Error(`${what}: got ${fmtShape(t.shape)}, expected ${fmtShape(shape)}`);
 }
 
 /** Throw unless `fn` throws an error of class `cls` whose message matches every pattern. */

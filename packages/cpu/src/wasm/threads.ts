@@ -152,13 +152,16 @@ export class GemmThreads {
     }
   }
 
+  /** Workers that are up, alive and have not failed. */
+  private live(): Slot[] {
+    return this.slots.filter((s) => !s.dead && Atomics.load(s.words, READY) === 1 && s.words[ERR] === 0);
+  }
+
   /** How many workers are booted and ready now (starting them on the first call; until they are up, the caller works alone). */
   ready(): number {
     if (this.disabledReason) return 0;
     if (!this.started) this.start();
-    let n = 0;
-    for (const s of this.slots) if (!s.dead && Atomics.load(s.words, READY) === 1 && s.words[ERR] === 0) n++;
-    return n;
+    return this.live().length;
   }
 
   /**
@@ -168,7 +171,7 @@ export class GemmThreads {
    */
   run(gemm: GemmFn, args: readonly number[], byRows: boolean, chunk: number, count: number, work: number, limitMs: number): void {
     const job = this.job;
-    const live = this.slots.filter((s) => !s.dead && Atomics.load(s.words, READY) === 1 && s.words[ERR] === 0);
+    const live = this.live();
     const before = live.map((s) => Atomics.load(s.words, TAKEN));
     for (let j = 0; j < 11; j++) job[1 + j] = args[j]!;
     job[BY_ROWS] = byRows ? 1 : 0;
