@@ -1,3 +1,5 @@
+import { ShapeError } from '@nn/core';
+
 /**
  * One block of float32 values that one or more handles read. Kernels never
  * write into a block after it is made, so reshape, clone and transposed views
@@ -22,6 +24,21 @@ export interface Allocator {
   release(s: Storage): void;
 }
 
+/**
+ * Refuse a block size that is not a non-negative safe integer. Sizes come from
+ * shapes that core validates, so a bad one here is a bug upstream; refusing it
+ * keeps that bug from moving a bump pointer to NaN and making later tensors
+ * share memory (every result after it would be silently wrong).
+ */
+export function checkAllocSize(n: number, unit: 'floats' | 'bytes'): void {
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return;
+  throw new ShapeError(
+    'alloc',
+    `refused a block of ${String(n)} ${unit}: a size must be a non-negative safe integer (0 ≤ n ≤ ${Number.MAX_SAFE_INTEGER}); ` +
+      `nothing was allocated and the allocator is unchanged. A valid shape never gives this size, so this is a bug in nn: please report it with the op that ran`,
+  );
+}
+
 // Freed arrays kept beyond this are left to the garbage collector.
 const MAX_POOLED_BYTES = 256 * 1024 * 1024;
 const MAX_PER_SIZE = 16;
@@ -32,6 +49,7 @@ export class HeapAllocator implements Allocator {
   private pooled = 0;
 
   alloc(n: number): Storage {
+    checkAllocSize(n, 'floats');
     const list = this.free.get(n);
     const data = list?.pop();
     if (data) {

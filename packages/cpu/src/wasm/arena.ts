@@ -1,5 +1,6 @@
 import type { Allocator, Storage } from '../storage.js';
-import { sizeClass } from '../storage.js';
+import { DeviceError } from '@nn/core';
+import { checkAllocSize, sizeClass } from '../storage.js';
 import { PRIVATE_MEMORY_RELAXED_WASM, PRIVATE_MEMORY_WASM, SHARED_MEMORY_RELAXED_WASM, SHARED_MEMORY_WASM } from './binary.generated.js';
 
 /** The exports of asm/gemm.ts and asm/elementwise.ts. */
@@ -92,6 +93,7 @@ export class WasmArena implements Allocator {
 
   /** Reserve raw bytes for good (scratch of a gemm thread); 64-byte aligned. */
   reserve(bytes: number): number {
+    checkAllocSize(bytes, 'bytes');
     return this.bump(Math.ceil(bytes / 64) * 64);
   }
 
@@ -105,7 +107,8 @@ export class WasmArena implements Allocator {
       // Grow by at least a quarter, so a growing workload does not grow on every op.
       const grow = Math.min(Math.max(need, Math.ceil(cur / 4)), MAX_PAGES - cur);
       if (grow < need) {
-        throw new RangeError(
+        throw new DeviceError(
+          'alloc',
           `@nn/cpu: WebAssembly memory is full (${(have / 2 ** 20).toFixed(0)} MiB in use, ${(bytes / 2 ** 20).toFixed(1)} MiB more asked); ` +
             `free tensors with dispose() or scope(), or use createCpuBackend({ kernels: 'js' })`,
         );
@@ -124,6 +127,8 @@ export class WasmArena implements Allocator {
   }
 
   alloc(n: number): Storage {
+    // Checked before anything moves: a NaN size would make the bump pointer NaN.
+    checkAllocSize(n, 'floats');
     const capacity = sizeClass(n);
     let s = this.free.get(capacity)?.pop();
     if (s) {
