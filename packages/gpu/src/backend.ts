@@ -230,6 +230,15 @@ export class GpuBackend implements Backend {
     return out;
   }
 
+  /**
+   * A tensor of `shape` holding `value` everywhere, for results that read no
+   * input data (an input with a size-0 dimension would give gpu.js an empty
+   * texture, which it cannot bind). The value is an argument, so one kernel per size.
+   */
+  private filled(op: string, shape: Shape, value: number): GpuHandle {
+    return this.launch(op, `fill|${sizeOf(shape)}`, src.fillSource, [], [value], shape);
+  }
+
   // ---- kernels ---------------------------------------------------------------
 
   unary(op: UnaryOp, x: Handle): Handle {
@@ -264,19 +273,26 @@ export class GpuBackend implements Backend {
     // Strides of op(A) along (row i, inner p) and op(B) along (inner p, column j).
     const [ai, ap] = transA ? [1, ac] : [ac, 1];
     const [bp, bj] = transB ? [1, bc] : [bc, 1];
+    // An [m,0]·[0,n] product sums nothing: m×n zeros, as PyTorch (there is no input data to bind).
+    if (k === 0) return this.filled('mm', [m, n], 0);
     const key = `mm|${m}|${k}|${n}|${transA}|${transB}`;
     return this.launch('mm', key, () => src.matmulSource(k, n, ai, ap, bp, bj), [ha, hb], [], [m, n]);
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const h = this.handleOf(x, op);
+    const shape = reducedShape(h.shape, axes, keepDims);
+    // Reducing a size-0 dimension reads no data: a sum over nothing is 0 (PyTorch's;
+    // mean divides it by 0 in core, giving NaN), a max over nothing is −Inf as on
+    // the cpu reference (core refuses an empty max before it gets here).
+    if (h.size === 0) return this.filled(op, shape, op === 'sum' ? 0 : -Infinity);
     const key = `reduce|${op}|${h.shape}|${axes}`;
     const source = (): string => {
       const strides = stridesOf(h.shape);
       const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
       return src.reduceSource(op, kept.map((i) => h.shape[i]!), kept.map((i) => strides[i]!), axes.map((i) => h.shape[i]!), axes.map((i) => strides[i]!));
     };
-    return this.launch(op, key, source, [h], [], reducedShape(h.shape, axes, keepDims));
+    return this.launch(op, key, source, [h], [], shape);
   }
 
   where(mask: Handle, a: Handle, b: Handle): Handle {

@@ -52,6 +52,21 @@ describe('conformance on gpu (headless-gl)', () => {
     for (const j of [0, 1, n - 1]) expect(Math.abs(col[j]! - ((n * (n - 1) * n) / 2 + n * (j + 1))) / col[j]!).toBeLessThan(1e-6);
     for (const v of [x, t, s]) v.dispose();
   });
+  it('launches no kernel for an empty output, and one fill kernel for a result that reads no data', () => {
+    const e = tensor(new Float32Array(0), { shape: [0, 5], device: 'gpu' });
+    const w = tensor(new Float32Array(0), { shape: [5, 0], device: 'gpu' });
+    const before = ctx.gpu.stats().kernels;
+    const empties = [e.add(1), e.exp(), e.t(), e.sum(1)];
+    expect(ctx.gpu.stats().kernels).toBe(before);
+    for (const t of empties) expect(t.dataSync().length).toBe(0);
+    // [5,0]·[0,5] and sum(1) of [5,0] read nothing but write 25 and 5 values: one fill launch each.
+    const p = w.mm(e);
+    const s = w.sum(1);
+    expect(ctx.gpu.stats().kernels).toBe(before + 2);
+    expect(Array.from(p.dataSync())).toEqual(new Array(25).fill(0));
+    expect(Array.from(s.dataSync())).toEqual(new Array(5).fill(0));
+    for (const t of [e, w, p, s, ...empties]) t.dispose();
+  });
   it('still ran HeadlessGLKernel after every case', () => {
     expect(ctx.gpu.kernelClass()).toBe('HeadlessGLKernel');
   });

@@ -150,6 +150,13 @@ export function copySource(): string {
 }`;
 }
 
+/** Every output is the scalar argument `s` (results of ops that read no data, e.g. a sum over a size-0 dimension). */
+export function fillSource(): string {
+  return `function (s) {
+  return s;
+}`;
+}
+
 /** Elementwise unary op. */
 export function unarySource(op: UnaryOp): string {
   return `function (x) {

@@ -270,6 +270,67 @@ add('reduce: sum, mean, max over all and along dims', async ({ device }) => {
   assertClose(await read(big.sum(0)), new Array(129).fill(257));
 });
 
+// ---------------------------------------------------------------- size-0 dimensions
+// PyTorch's results for empty tensors: a sum over nothing is 0, a mean 0/0 = NaN,
+// an [m,0]·[0,n] product is m×n zeros, and every op on an empty tensor gives an
+// empty tensor of the broadcast shape. No backend may launch a kernel on no data.
+add('empty: reductions over a size-0 dimension (sum 0, mean NaN, as PyTorch)', async ({ device }) => {
+  const a = zeros([2, 0], { device });
+  assertShape(a.sum(1), [2]);
+  assertClose(await read(a.sum(1)), [0, 0], {}, 'sum(1) of [2, 0]');
+  assertShape(a.sum(0), [0]);
+  assertClose(await read(a.sum(0)), [], {}, 'sum(0) of [2, 0]');
+  assertClose(await read(a.sum()), [0], {}, 'sum() of [2, 0]');
+  assertShape(a.sum(1, true), [2, 1]);
+  assertClose(await read(a.mean(1)), [NaN, NaN], {}, 'mean(1) of [2, 0]');
+  assertClose(await read(a.mean()), [NaN], {}, 'mean() of [2, 0]');
+  assertShape(a.max(0), [0]);
+  assertClose(await read(a.max(0)), [], {}, 'max(0) of [2, 0] reduces a size-2 dim: empty result');
+  assertClose(await read(zeros([0, 3, 0], { device }).sum([0, 2])), [0, 0, 0], {}, 'sum over two empty dims');
+});
+
+add('empty: [m,0]·[0,n] is m×n zeros; products with an empty output are empty', async ({ device }) => {
+  const c = zeros([2, 0], { device }).mm(zeros([0, 3], { device }));
+  assertShape(c, [2, 3]);
+  assertClose(await read(c), [0, 0, 0, 0, 0, 0], {}, '[2,0]·[0,3]');
+  assertClose(await read(matmulT(zeros([0, 2], { device }), zeros([3, 0], { device }), true, true)), [0, 0, 0, 0, 0, 0], {}, 'transposed [0,2]ᵀ·[3,0]ᵀ');
+  assertShape(zeros([0, 5], { device }).mm(ones([5, 3], { device })), [0, 3]);
+  assertShape(ones([2, 5], { device }).mm(zeros([5, 0], { device })), [2, 0]);
+  assertClose(await read(ones([2, 5], { device }).mm(zeros([5, 0], { device }))), [], {}, '[2,5]·[5,0]');
+});
+
+add('empty: elementwise, where, expand, permute and reshape of size-0 tensors', async ({ device }) => {
+  const e = zeros([0, 5], { device });
+  for (const [label, t, shape] of [
+    ['add a row', e.add(ones([5], { device })), [0, 5]],
+    ['scalar mul', e.mul(2), [0, 5]],
+    ['exp', e.exp(), [0, 5]],
+    ['lt', e.lt(1), [0, 5]],
+    ['where', where(e.gt(0), e, ones([1, 5], { device })), [0, 5]],
+    ['expand [1,0] to [3,0]', zeros([1, 0], { device }).expand(3, 0), [3, 0]],
+    ['t', e.t(), [5, 0]],
+    ['reshape', e.reshape(5, 0), [5, 0]],
+    ['broadcast [2,1]+[0] → [2,0]', ones([2, 1], { device }).add(zeros([0], { device })), [2, 0]],
+  ] as [string, Tensor, number[]][]) {
+    assertShape(t, shape, label);
+    assertClose(await read(t), [], {}, label);
+  }
+});
+
+add('empty: Linear(0, 5) forward and backward (x·Wᵀ + b with no inputs) give PyTorch\'s zeros and bias', async ({ device }) => {
+  // What @nn/layers' Linear computes; PyTorch: y = b on every row, dW = zeros [5, 0], db = batch size.
+  const x = zeros([4, 0], { device, requiresGrad: true });
+  const w = zeros([5, 0], { device, requiresGrad: true });
+  const b = tensor([1, 2, 3, 4, 5], { device, requiresGrad: true });
+  const y = matmulT(x, w, false, true).add(b);
+  assertShape(y, [4, 5]);
+  assertClose(await read(y), [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3, 4, 5], {}, 'forward');
+  y.sum().backward();
+  assertShape(w.grad!, [5, 0], 'weight grad');
+  assertShape(x.grad!, [4, 0], 'input grad');
+  assertClose(await read(b.grad!), [4, 4, 4, 4, 4], {}, 'bias grad');
+});
+
 // ---------------------------------------------------------------- reading & in place
 add('read: item, dataSync, toArray, data, clone, detach', async ({ device }) => {
   const a = tensor([[1, 2], [3, 4]], { device });
