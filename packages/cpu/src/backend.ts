@@ -143,7 +143,7 @@ export class CpuBackend implements Backend {
     const t = this.threads!;
     const threads = t.disabledReason
       ? `one thread (${t.disabledReason})`
-      : `${t.workers + 1} threads for products of ≥ ${this.minParallelMacs} multiply-adds`;
+      : `${t.workers + 1} threads for products of ≥ ${this.minParallelMacs} multiply-adds${t.failure ? ` (${t.failure})` : ''}`;
     return {
       name: '@nn/cpu',
       runtime: this.arena!.relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',

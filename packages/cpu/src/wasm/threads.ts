@@ -36,7 +36,8 @@ export const MAX_WORKERS = 12;
 /**
  * Run chunk i of the posted job. The workers run this same function, sent as
  * source text, so it refers to nothing outside itself (word numbers as
- * literals: 12 BY_ROWS, 13 CHUNK).
+ * literals: 12 BY_ROWS, 13 CHUNK). A minifier renames it, so the worker binds
+ * the text to its own name rather than calling it by the name it had here.
  */
 function runChunk(gemm: GemmFn, job: Int32Array, i: number, work: number): void {
   const chunk = job[13]!;
@@ -57,13 +58,14 @@ function runChunk(gemm: GemmFn, job: Int32Array, i: number, work: number): void 
 type GemmFn = (m: number, n: number, k: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, ldc: number, work: number, accumulate: number) => void;
 
 // The worker (CommonJS, evaluated from this string so that the package needs no separate file).
+// An exception is flagged in its slot and its text sent on `port`, which the caller reads synchronously.
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, slot: at, work } = workerData;
+const { module, memory, slot: at, work, port } = workerData;
 const { gemm } = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const job = new Int32Array(memory.buffer, ${JOB}, ${JOB_WORDS});
 const slot = new Int32Array(memory.buffer, at, ${SLOT_WORDS});
-${runChunk.toString()}
+const runChunk = ${runChunk.toString()};
 let seen = Atomics.load(job, ${SEQ});
 Atomics.store(slot, ${READY}, 1);
 for (;;) {
@@ -83,10 +85,13 @@ for (;;) {
       Atomics.add(slot, ${CHUNKS}, 1);
     }
   } catch (e) {
+    port.postMessage(String(e));
     Atomics.store(slot, ${ERR}, 1);
   }
   Atomics.store(slot, ${DONE}, seen);
   Atomics.notify(slot, ${DONE});
+  // A failed worker stops: the caller leaves it out from now on.
+  if (Atomics.load(slot, ${ERR}) !== 0) break;
 }
 `;
 
@@ -95,25 +100,45 @@ interface NodeWorker {
   terminate(): Promise<number>;
   on(event: 'error' | 'exit', fn: (e: unknown) => void): void;
 }
-type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown }) => NodeWorker;
+type WorkerCtor = new (src: string, opts: { eval: true; workerData: unknown; transferList: unknown[] }) => NodeWorker;
+interface NodePort {
+  close(): void;
+  unref?(): void;
+}
+interface WorkerThreads {
+  Worker: WorkerCtor;
+  MessageChannel: new () => { port1: NodePort; port2: NodePort };
+  receiveMessageOnPort(port: NodePort): { message: unknown } | undefined;
+}
 
 interface Slot {
   worker: NodeWorker;
   words: Int32Array;
   dead: boolean;
+  /** The caller's end of the channel on which the worker reports an exception. */
+  port: NodePort;
 }
 
-function loadWorkerCtor(): WorkerCtor | string {
+function loadWorkerThreads(): WorkerThreads | string {
   if (typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule !== 'function') {
     return 'worker threads need Node ≥ 20.16 (process.getBuiltinModule); in a browser run the backend inside a Web Worker';
   }
-  return nodeBuiltin<{ Worker?: WorkerCtor }>('node:worker_threads')?.Worker ?? 'node:worker_threads is unavailable';
+  const wt = nodeBuiltin<Partial<WorkerThreads>>('node:worker_threads');
+  return wt?.Worker && wt.MessageChannel && wt.receiveMessageOnPort ? (wt as WorkerThreads) : 'node:worker_threads is unavailable';
+}
+
+/** The text a worker sent on its port, if any, read without waiting. */
+function receiveMessage(port: NodePort): string | undefined {
+  const got = (loadWorkerThreads() as WorkerThreads).receiveMessageOnPort(port);
+  return got === undefined ? undefined : String(got.message);
 }
 
 /** Worker threads that share the chunks of large gemm calls with the caller. */
 export class GemmThreads {
   /** Why threads are off, or null when the pool is available. */
   readonly disabledReason: string | null;
+  /** What made a worker fail, once one has (it is left out; its products ran on the caller), else null. */
+  failure: string | null = null;
   private slots: Slot[] = [];
   private started = false;
   private readonly job: Int32Array;
@@ -128,24 +153,27 @@ export class GemmThreads {
     else if (workers > MAX_WORKERS) this.disabledReason = `at most ${MAX_WORKERS + 1} threads are supported`;
     else if (!arena.shared) this.disabledReason = 'WebAssembly memory is not shared (no SharedArrayBuffer, or the page is not cross-origin isolated)';
     else {
-      const ctor = loadWorkerCtor();
-      this.disabledReason = typeof ctor === 'string' ? ctor : null;
+      const wt = loadWorkerThreads();
+      this.disabledReason = typeof wt === 'string' ? wt : null;
     }
   }
 
   /** Start the workers (once); they boot in the background, unref'd so they never keep a process alive. */
   private start(): void {
     this.started = true;
-    const Worker = loadWorkerCtor() as WorkerCtor;
+    const { Worker, MessageChannel } = loadWorkerThreads() as WorkerThreads;
     const workBytes = this.arena.exports.workBytes();
     for (let i = 0; i < this.workers; i++) {
       const at = SLOTS + i * SLOT_WORDS * 4;
       const words = new Int32Array(this.arena.memory.buffer, at, SLOT_WORDS);
       words.fill(0);
       const work = this.arena.reserve(workBytes);
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: this.arena.module, memory: this.arena.memory, slot: at, work } });
+      const { port1, port2 } = new MessageChannel();
+      const workerData = { module: this.arena.module, memory: this.arena.memory, slot: at, work, port: port2 };
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, transferList: [port2] });
       worker.unref();
-      const slot: Slot = { worker, words, dead: false };
+      port1.unref?.();
+      const slot: Slot = { worker, words, dead: false, port: port1 };
       worker.on('error', () => (slot.dead = true));
       worker.on('exit', () => (slot.dead = true));
       this.slots.push(slot);
@@ -183,6 +211,7 @@ export class GemmThreads {
     for (let i = Atomics.add(job, NEXT, 1); i < count; i = Atomics.add(job, NEXT, 1)) runChunk(gemm, job, i, work);
     // Workers that never took the job are told to skip it; the others finish their chunk.
     const t0 = Date.now();
+    let failed = false;
     live.forEach((s, w) => {
       if (Atomics.compareExchange(s.words, TAKEN, before[w]!, -seq) === before[w]) return;
       for (let spins = 0; ; spins++) {
@@ -198,9 +227,15 @@ export class GemmThreads {
       }
       if (s.words[ERR] !== 0) {
         s.dead = true;
-        throw new Error('@nn/cpu: a gemm worker thread failed (wasm trap); it is now left out');
+        failed = true;
+        const sent = receiveMessage(s.port);
+        this.failure = `a gemm worker thread failed (${sent ?? 'no message'}); it is left out and its work runs on the calling thread`;
       }
     });
+    // A failed worker left its chunk unfinished, and which one is unknown: every
+    // worker has finished or skipped the job by now, so the caller computes the
+    // whole product again (the gemm overwrites C; it does not accumulate).
+    if (failed) for (let i = 0; i < count; i++) runChunk(gemm, job, i, work);
   }
 
   /** Chunks the workers have computed so far. */
@@ -216,7 +251,10 @@ export class GemmThreads {
       this.job[1] = -1;
       Atomics.add(this.job, SEQ, 1);
       Atomics.notify(this.job, SEQ);
-      for (const s of this.slots) void s.worker.terminate();
+      for (const s of this.slots) {
+        void s.worker.terminate();
+        s.port.close();
+      }
     }
     this.slots = [];
     this.started = true;
