@@ -1,7 +1,7 @@
 import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp } from '@nn/core';
 import { broadcastShapes, broadcastStrides, DeviceError, fmtShape, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
 import { deleteValue, type DeviceValue, type GpuHandle } from './handle.js';
-import { runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
+import { kernelClassName, runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
 import * as src from './sources.js';
 
 /** How a backend was opened: which gpu.js runtime, and what to tell the user about it. */
@@ -163,7 +163,7 @@ export class GpuBackend implements Backend {
     if (inner === k.inner) return;
     if (k.inner !== undefined) this.counters.compiles++;
     k.inner = inner;
-    const cls = inner?.constructor.name ?? 'unknown';
+    const cls = kernelClassName(inner);
     const ran = runtimeOfClass(cls);
     if (ran !== this.runtime) {
       throw new DeviceError(
@@ -335,7 +335,7 @@ export class GpuBackend implements Backend {
   /** The gpu.js kernel class that ran the last compiled kernel (e.g. `WebGL2Kernel`). */
   kernelClass(): string {
     let cls = 'none';
-    for (const k of this.cache.values()) if (k.fn.kernel) cls = k.fn.kernel.constructor.name;
+    for (const k of this.cache.values()) if (k.fn.kernel) cls = kernelClassName(k.fn.kernel);
     return cls;
   }
 

@@ -49,6 +49,26 @@ export function runtimeOfClass(name: string): GpuRuntime | undefined {
   return classToRuntime[name];
 }
 
+// gpu.js's kernel classes as the loaded module exports them. A minifier
+// renames classes (`constructor.name` becomes `b`), so a kernel object is
+// matched by identity with the exported class, never by its name. Exact
+// constructors, not instanceof: HeadlessGLKernel and WebGL2Kernel both extend WebGLKernel.
+const kernelClasses = new Map<unknown, string>();
+
+/** Remember the kernel classes a gpu.js module exports (called by loadGpuJs). */
+function rememberKernelClasses(mod: Record<string, unknown>): void {
+  for (const name of Object.keys(classToRuntime)) {
+    const cls = mod[name] ?? (mod.default as Record<string, unknown> | undefined)?.[name];
+    if (typeof cls === 'function') kernelClasses.set(cls, name);
+  }
+}
+
+/** gpu.js's name of a kernel object's class (e.g. `WebGL2Kernel`), found by identity, so minified builds still match; 'unknown' for another class. */
+export function kernelClassName(kernel: object | undefined): string {
+  if (kernel === undefined) return 'unknown';
+  return kernelClasses.get(kernel.constructor) ?? 'unknown';
+}
+
 /** Runtimes that run on a GPU (the others compute on the host). */
 export const gpuRuntimes: readonly GpuRuntime[] = ['headlessgl', 'webgl2', 'webgl', 'webgpu'];
 
@@ -71,6 +91,7 @@ export async function loadGpuJs(): Promise<GpuJsClass> {
   }
   const GPU = (mod.GPU ?? (mod.default as Record<string, unknown> | undefined)?.GPU) as GpuJsClass | undefined;
   if (typeof GPU !== 'function') throw new DeviceError('createGpuBackend', 'gpu.js loaded but exports no GPU class; @nn/gpu needs gpu.js 2.24');
+  rememberKernelClasses(mod);
   return GPU;
 }
 
