@@ -17,13 +17,33 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
 };
 
+/**
+ * C's pow, which PyTorch's follows: JS Math.pow differs only where |base| is 1,
+ * giving NaN for 1^NaN and (±1)^±Inf where IEEE 754 and PyTorch give 1.
+ */
+export function pow(a: number, b: number): number {
+  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
+  return Math.pow(a, b);
+}
+
+/**
+ * PyTorch's `tensor ** scalar`: it computes exponent 0.5 as sqrt and −0.5 as
+ * 1/sqrt, which differ from pow at −Inf (NaN, not Inf or 0) and at −0
+ * ((−0)^−0.5 is −Inf). A tensor exponent, even of one element, is plain pow.
+ */
+export function powScalar(x: number, s: number): number {
+  if (s === 0.5) return Math.sqrt(x);
+  if (s === -0.5) return 1 / Math.sqrt(x);
+  return pow(x, s);
+}
+
 /** Elementwise function of two values; comparisons give 1 or 0. */
 export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: (a, b) => Math.pow(a, b),
+  pow,
   // NaN propagates, as torch.maximum/minimum.
   max: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   min: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
@@ -45,7 +65,7 @@ export function unary(op: UnaryOp, x: Float32Array): Float32Array {
 /** out[i] = f(x[i], s) or f(s, x[i]). */
 export function scalar(op: BinaryOp, x: Float32Array, s: number, reversed: boolean): Float32Array {
   const out = new Float32Array(x.length);
-  const f = binaryFns[op];
+  const f = op === 'pow' && !reversed ? powScalar : binaryFns[op];
   if (reversed) for (let i = 0; i < x.length; i++) out[i] = f(s, x[i]!);
   else for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, s);
   return out;

@@ -1,6 +1,6 @@
 import type { BinaryOp, Shape, UnaryOp } from '@nn/core';
 import { broadcastStrides, sizeOf, stridesOf } from '@nn/core';
-import { binaryFns, unaryFns } from './kernels.js';
+import { binaryFns, powScalar, unaryFns } from './kernels.js';
 
 // Elementwise kernels that write into a caller-provided array (a recycled
 // block), with a plain loop per common op: one call per element through a
@@ -67,7 +67,7 @@ export function scalarInto(op: BinaryOp, x: Float32Array, s: number, reversed: b
       case 'pow':
         if (s === 2) for (let i = 0; i < n; i++) out[i] = x[i]! * x[i]!;
         else if (s === 1) out.set(x);
-        else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i]!, s);
+        else for (let i = 0; i < n; i++) out[i] = powScalar(x[i]!, s);
         return;
       case 'lt':
         for (let i = 0; i < n; i++) out[i] = x[i]! < s ? 1 : 0;
@@ -155,7 +155,8 @@ function walk(shape: Shape, strides: number[][], inner: (offs: number[], o: numb
 export function binaryInto(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, shape: Shape, out: Float32Array): void {
   const n = out.length;
   if (a.length === n && b.length === n) return sameShapeInto(op, a, b, out);
-  if (b.length === 1 && a.length === n) return scalarInto(op, a, b[0]!, false, out);
+  // Not for pow: a one-element exponent tensor is plain pow, not PyTorch's tensor ** scalar (sqrt at 0.5).
+  if (b.length === 1 && a.length === n && op !== 'pow') return scalarInto(op, a, b[0]!, false, out);
   if (a.length === 1 && b.length === n) return scalarInto(op, b, a[0]!, true, out);
   const f = binaryFns[op];
   const sa = broadcastStrides(aShape, shape);

@@ -100,46 +100,78 @@ export const helperSources: string[] = [
   }
   return t;
 }`,
-  // GLSL/WGSL pow is undefined for negative bases; PyTorch's is not (x**2 of a
-  // negative residual is the seed loop's loss). Small integer powers multiply,
-  // which is also exact where exp2(log2) is not.
+  // C's pow, which PyTorch's follows. GLSL/WGSL pow is exp2(b·log2(a)): undefined
+  // for a ≤ 0, NaN for 1^Inf, and no NaN test survives every compiler, so each
+  // IEEE 754 special case is decided here and the hardware pow only ever sees a
+  // finite positive base and a finite exponent. Small integer powers multiply,
+  // which is also exact where exp2(log2) is not. FLT_MAX tells ±Inf from finite
+  // (no Infinity literal compiles everywhere); a NaN fails both a <= b and a > b.
   `function nnPow(a, b) {
-  if (b == 2.0) {
-    return a * a;
+  if (b == 0.0) {
+    return 1.0;
+  }
+  if (a == 1.0) {
+    return 1.0;
+  }
+  if (!(a <= b || a > b)) {
+    return a + b;
   }
   if (b == 1.0) {
     return a;
   }
-  if (b == 0.0) {
-    return 1.0;
+  if (b == 2.0) {
+    return a * a;
   }
   if (b == 3.0) {
     return a * a * a;
   }
-  if (b == 0.5) {
-    return Math.sqrt(a);
-  }
   if (b == -1.0) {
     return 1.0 / a;
   }
-  if (a < 0.0) {
-    const m = Math.pow(-a, b);
-    const h = b * 0.5;
-    if (Math.floor(b) != b) {
-      return Math.sqrt(-1.0 - m * 0.0);
+  const x = Math.abs(a);
+  const bAbs = Math.abs(b);
+  let m = 0.0;
+  if (x == 1.0) {
+    m = 1.0;
+  } else if (bAbs > 3.4028234e38) {
+    if ((x > 1.0 && b > 0.0) || (x < 1.0 && b < 0.0)) {
+      m = bAbs;
     }
-    if (Math.floor(h) == h) {
+  } else if (x == 0.0) {
+    if (b < 0.0) {
+      m = 1.0 / x;
+    }
+  } else if (x > 3.4028234e38) {
+    if (b > 0.0) {
+      m = x;
+    }
+  } else {
+    m = Math.pow(x, b);
+  }
+  if (a > 0.0 || (a == 0.0 && 1.0 / a > 0.0)) {
+    return m;
+  }
+  if (Math.floor(b) != b) {
+    if (x == 0.0 || x > 3.4028234e38) {
       return m;
     }
+    return Math.sqrt(-1.0 - m * 0.0);
+  }
+  if (bAbs < 16777216.0 && Math.floor(b * 0.5) * 2.0 != b) {
     return -m;
   }
-  if (a == 0.0) {
-    if (b > 0.0) {
-      return 0.0;
-    }
-    return 1.0 / a;
+  return m;
+}`,
+  // PyTorch's tensor ** scalar computes exponent 0.5 as sqrt and −0.5 as 1/sqrt
+  // (NaN at −Inf, where pow gives Inf or 0); a tensor exponent is plain pow.
+  `function nnPowScalar(a, b) {
+  if (b == 0.5) {
+    return Math.sqrt(a);
   }
-  return Math.pow(a, b);
+  if (b == -0.5) {
+    return 1.0 / Math.sqrt(a);
+  }
+  return nnPow(a, b);
 }`,
 ];
 
@@ -167,10 +199,11 @@ export function unarySource(op: UnaryOp): string {
 
 /** Elementwise op with a scalar argument `s` (a kernel argument, so lr changes compile nothing). */
 export function scalarSource(op: BinaryOp, reversed: boolean): string {
+  const expr = op === 'pow' && !reversed ? 'nnPowScalar(a, b)' : binaryExpr[op];
   return `function (x, s) {
   const ${reversed ? 'b' : 'a'} = x[this.thread.x];
   const ${reversed ? 'a' : 'b'} = s;
-  return ${binaryExpr[op]};
+  return ${expr};
 }`;
 }
 

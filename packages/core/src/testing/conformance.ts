@@ -10,6 +10,7 @@ import { matmulT, where } from '../ops/index.js';
 import { assertClose, assertShape, assertThrows, maxAbsDiff } from './assert.js';
 import { assertGradcheckAsync } from './gradcheck.js';
 import { seedForwardBackward, seedNet } from './seed.js';
+import { POW_BASES, POW_EXPONENTS, POW_SCALAR_TENSOR, POW_TENSOR_SCALAR, POW_TENSOR_TENSOR } from './pow-corners.generated.js';
 
 /** One conformance check, runnable on any registered device. */
 export interface ConformanceCase {
@@ -155,6 +156,31 @@ add('elementwise: NaN and ±Inf pass through relu, clamp, maximum, minimum and m
   // A reduction over a NaN is NaN, wherever the NaN sits.
   assertClose(await read(a.max()), [NaN], {}, 'max over a NaN');
   assertClose(await read(tensor([[1, NaN], [NaN, 2], [3, 4]], { device }).max(1)), [NaN, NaN, 4], {}, 'max along a dim');
+});
+
+add('elementwise: pow at NaN, ±Inf, ±0, ±1 and negative bases, as PyTorch (table from torch)', async ({ device }) => {
+  // Special values must be exact; finite ones within a few float32 ulps (GPU pow is exp2(b·log2 a)).
+  const tol = { atol: 0, rtol: 1e-5 };
+  const nb = POW_BASES.length;
+  const ne = POW_EXPONENTS.length;
+  const base = tensor(POW_BASES as number[], { device });
+  const exps = tensor(POW_EXPONENTS as number[], { device });
+  // tensor ** tensor, same shapes (every base against every exponent, flattened) and broadcast ([nb,1] ** [1,ne]).
+  const flatBases = tensor(POW_BASES.flatMap((b) => POW_EXPONENTS.map(() => b)), { device });
+  const flatExps = tensor(POW_BASES.flatMap(() => POW_EXPONENTS as number[]), { device });
+  const want = POW_TENSOR_TENSOR.flat();
+  assertClose(await read(flatBases.pow(flatExps)), want, tol, 'tensor ** tensor');
+  assertClose(await read(base.reshape(nb, 1).pow(exps.reshape(1, ne))), want, tol, 'tensor ** tensor, broadcast');
+  for (let j = 0; j < ne; j++) {
+    const e = POW_EXPONENTS[j]!;
+    assertClose(await read(base.pow(e)), POW_TENSOR_SCALAR[j]!, tol, `tensor ** ${e}`);
+    // A one-element exponent tensor is plain pow, not the scalar form (they differ at 0.5 and -0.5).
+    assertClose(await read(base.pow(tensor([e], { device }))), POW_TENSOR_TENSOR.map((r) => r[j]!), tol, `tensor ** tensor([${e}])`);
+  }
+  const { pow } = await import('../ops/index.js');
+  for (let i = 0; i < nb; i++) {
+    assertClose(await read(pow(POW_BASES[i]!, exps)), POW_SCALAR_TENSOR[i]!, tol, `${POW_BASES[i]} ** tensor`);
+  }
 });
 
 add('compare: lt gt le ge eq give 1/0 masks, with broadcasting', async ({ device }) => {
