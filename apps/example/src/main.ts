@@ -8,7 +8,7 @@ import { NNError } from '@nn/core';
 import { helpText, parseArgs, toOptions, UsageError } from './args.js';
 import { detectDataNet } from './data.js';
 import { setupDevice } from './device.js';
-import { runNet, type RunResult } from './run.js';
+import { divergenceMessage, runNet, type RunResult } from './run.js';
 import { writeLossPlot } from './explain-cli.js';
 
 /** Run the example with `argv` (without node and the script); resolves to the exit status. */
@@ -33,6 +33,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const net of opts.nets) {
       if (printer && results.length > 0) printer.line('');
       results.push(await runNet(net, opts, info, printer, results.length === 0 ? announce : undefined));
+      // A diverged net stops the program: the next net would run with the same mistake.
+      if (results.at(-1)!.diverged) break;
     }
     if (opts.plot) {
       writeLossPlot(opts.plot, results.map((r) => ({ net: r.net, style: r.style, device: r.device, lr: r.lr, losses: r.curve ?? r.losses })));
@@ -53,7 +55,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const e of unexplained) {
       process.stderr.write(`nn-example: the explained formula for the ${e.net}-layer net's ${e.name} differs from autograd by ${e.maxAbsDiff}, beyond the float32 tolerance\n`);
     }
-    return failed.length || unexplained.length ? 1 : 0;
+    const diverged = results.filter((r) => r.diverged);
+    for (const r of diverged) process.stderr.write(`nn-example: ${divergenceMessage(r)}\n`);
+    return failed.length || unexplained.length || diverged.length ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`nn-example: ${e.message}\n`);

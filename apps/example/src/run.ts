@@ -31,6 +31,24 @@ export interface RunResult {
   explain?: ExplainedWeight[];
   /** With --plot: [t, loss] at every step. */
   curve?: [number, number][];
+  /** Set when a loss read was NaN or ±Inf: the run stopped at that step (see divergenceMessage). */
+  diverged?: { step: number; loss: number };
+}
+
+/**
+ * What a diverged run tells the user: the step, the value and the fix. The loss
+ * is only read where it is printed (or every step with --plot) and after the
+ * last step, so a NaN that appeared earlier is reported at the first read after it.
+ */
+export function divergenceMessage(r: Pick<RunResult, 'net' | 'lr' | 'diverged'>): string {
+  const { step, loss } = r.diverged!;
+  const what = Number.isNaN(loss) ? 'NaN' : `${loss > 0 ? '+' : '-'}Inf`;
+  return (
+    `the ${r.net === 2 ? 'two' : 'three'}-layer net diverged: its loss is ${what} at step ${step} ` +
+    `(the loss is checked where it is read: at each printed step, every step with --plot, and after the last step). ` +
+    `A learning rate of ${r.lr.toExponential()} is too large for this net: each update overshoots and the weights grow until float32 overflows. ` +
+    `Training stopped. Use a smaller --lr (this net trains at ${DEFAULT_LR[r.net].toExponential()})`
+  );
 }
 
 /** Where a run writes its text (nothing in --json mode). */
@@ -85,12 +103,16 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   const curve: [number, number][] = [];
   const start = performance.now();
   let last: number | undefined;
+  let diverged: RunResult['diverged'];
   for (let t = 0; t < opts.steps; t++) {
     const loss = scope(step);
     const logged = t % opts.logEvery === opts.logEvery - 1;
+    const final = t === opts.steps - 1;
     // Reading the loss is the only sync point with the device; the seed program
-    // reads it every step (.item()), nn only where it prints or plots, once.
-    const value = opts.plot || logged ? (await loss.data())[0]! : undefined;
+    // reads it every step (.item()), nn only where it prints or plots, once, and
+    // after the last step. Each read value is checked: a NaN or Inf stops the run.
+    const value = opts.plot || logged || final ? (await loss.data())[0]! : undefined;
+    if (value !== undefined && !Number.isFinite(value)) diverged = { step: t, loss: value };
     if (opts.plot) curve.push([t, value!]);
     if (logged) {
       last = value!;
@@ -101,6 +123,7 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
       }
     }
     loss.dispose();
+    if (diverged) break;
     progress.tick(t, last);
   }
   const elapsedMs = performance.now() - start;
@@ -125,5 +148,6 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
     elapsedMs: Math.round(elapsedMs),
     ...(opts.explain && explain ? { explain } : {}),
     ...(opts.plot ? { curve } : {}),
+    ...(diverged ? { diverged } : {}),
   };
 }

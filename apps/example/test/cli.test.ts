@@ -132,6 +132,34 @@ describe('styles agree: manual, autograd and layers from the same weights', () =
   }, 60_000);
 });
 
+describe('a diverging run stops at the first non-finite loss read and exits 1', () => {
+  it('--lr 1e-4: prints `99 nan`, then names the step, the value and the fix; no later step, no second net', async () => {
+    const r = await cli(['--lr', '1e-4', '--steps', '300']);
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(2)).toEqual(['99 nan']);
+    expect(r.stdout).not.toMatch(/three-layer/);
+    const msg = r.stderr.split('\n').find((l) => /diverged/.test(l));
+    expect(msg).toMatch(/^nn-example: the two-layer net diverged: its loss is NaN at step 99 /);
+    expect(msg).toMatch(/A learning rate of 1e-4 is too large/);
+    expect(msg).toMatch(/Use a smaller --lr \(this net trains at 1e-6\)/);
+  }, 120_000);
+  it('a run shorter than the log interval is still checked after its last step; --json carries the step and value', async () => {
+    const r = await cli(['--net', '2', '--lr', '1e-4', '--steps', '30', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const run = JSON.parse(r.stdout) as Run & { diverged: { step: number; loss: number | null } };
+    expect(run.losses).toEqual([]);
+    // JSON has no NaN: JSON.stringify writes it as null.
+    expect(run.diverged).toEqual({ step: 29, loss: null });
+    expect(r.stderr).toMatch(/diverged: its loss is NaN at step 29 .*--lr/);
+  }, 120_000);
+  it('a run that trains exits 0 and has no `diverged` field', async () => {
+    const r = await cli(['--net', '2', '--steps', '30', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).not.toHaveProperty('diverged');
+  }, 120_000);
+});
+
 describe('usage errors print one clear line and exit 2', () => {
   it('bad flags and values', async () => {
     await expectUsageError(['--bogus'], /unknown flag --bogus/);
