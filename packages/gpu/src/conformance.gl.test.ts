@@ -3,6 +3,7 @@ import { arange, tensor } from '@nn/core';
 import type { GpuHandle } from './index.js';
 import { conformanceCases } from '@nn/core/testing';
 import { useGpu } from '../test/use-gpu.js';
+import { expectSubnormalsFlushed } from '../test/subnormals.js';
 
 // Node + headless-gl (Mesa llvmpipe under Xvfb): real GLSL shaders, no browser.
 // Run under `xvfb-run -a`; without a display createGpuBackend fails and says so.
@@ -67,6 +68,7 @@ describe('conformance on gpu (headless-gl)', () => {
     expect(Array.from(s.dataSync())).toEqual(new Array(5).fill(0));
     for (const t of [e, w, p, s, ...empties]) t.dispose();
   });
+  it('flushes float32 subnormals to zero in arithmetic and keeps them in copies (Mesa llvmpipe; docs/gpu.md)', () => expectSubnormalsFlushed());
   it('still ran HeadlessGLKernel after every case', () => {
     expect(ctx.gpu.kernelClass()).toBe('HeadlessGLKernel');
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conformanceCases } from '@nn/core/testing';
 import { expectResidentSeedLoop } from '../test/seed-loop-checks.js';
 import { useGpu } from '../test/use-gpu.js';
+import { expectSubnormalsFlushed } from '../test/subnormals.js';
 
 // Headless Chromium, WebGL2 on SwiftShader: gpu.js's WebGL2Kernel compiles real GLSL ES 3.0.
 // The reference is @nn/cpu's plain TypeScript loops, its living spec.
@@ -17,6 +18,7 @@ describe('conformance on gpu (webgl2, Chromium)', () => {
   for (const c of conformanceCases()) {
     it(c.name, () => c.run({ device: 'gpu', reference: 'cpu' }));
   }
+  it('flushes float32 subnormals to zero in arithmetic and keeps them in copies (SwiftShader; docs/gpu.md)', () => expectSubnormalsFlushed());
   it('still ran WebGL2Kernel after every case', () => {
     expect(ctx.gpu.kernelClass()).toBe('WebGL2Kernel');
   });

@@ -3,6 +3,7 @@ import { DeviceError, tensor } from '@nn/core';
 import { conformanceCases } from '@nn/core/testing';
 import type { GpuBackend } from '../src/index.js';
 import { expectResidentSeedLoop } from './seed-loop-checks.js';
+import { expectSubnormalsFlushed } from './subnormals.js';
 
 /**
  * The WebGPU suites, shared by Node + Dawn and Chromium: the kernel class, every
@@ -28,6 +29,7 @@ export function describeWebGpu(where: string, gpu: () => GpuBackend): void {
       expect(() => t.item()).toThrow(/await t\.data\(\)/);
       t.dispose();
     });
+    it('flushes float32 subnormals to zero in arithmetic and keeps them in copies (SwiftShader; docs/gpu.md)', () => expectSubnormalsFlushed());
     it('still ran WebGPUKernel after every case', () => {
       expect(gpu().kernelClass()).toBe('WebGPUKernel');
     });
