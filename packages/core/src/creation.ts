@@ -4,6 +4,15 @@ import { getBackend, getDefaultDevice } from './registry.js';
 import { randArray, randnArray } from './random.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
+import { ArgumentError } from './errors.js';
+import { checkArg, checkOptions, checkShape, checkTensor, isBoolean, isName, isNumber, MAX_ELEMENTS, type OptionRule } from './validate.js';
+
+// What each factory's options accept; an unknown key or a wrong type is an ArgumentError naming it.
+const common: Record<string, OptionRule> = { device: isName, requiresGrad: isBoolean, name: isName };
+const anyShape: OptionRule = { accepts: 'an array of whole numbers ≥ 0', ok: Array.isArray };
+const tensorRules = { ...common, shape: anyShape };
+const isFinite: OptionRule = { accepts: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) };
+const randRules = { ...common, low: isNumber, high: isNumber };
 
 /** Options shared by every factory. */
 export interface TensorOptions {
@@ -50,11 +59,9 @@ function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
   walk(data, 0, []);
 }
 
-function make(data: Float32Array, shape: Shape, opts: TensorOptions): Tensor {
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new ShapeError('tensor', `sizes must be non-negative integers, got ${fmtShape(shape)}`);
-  }
-  const backend = getBackend(opts.device ?? getDefaultDevice(), 'tensor');
+// The shape and options are checked by each factory before it allocates anything.
+function make(op: string, data: Float32Array, shape: Shape, opts: TensorOptions): Tensor {
+  const backend = getBackend(opts.device ?? getDefaultDevice(), op);
   const t = new Tensor(backend.fromArray(data, [...shape]));
   if (opts.requiresGrad) t.requiresGrad = true;
   if (opts.name) t.name = opts.name;
@@ -66,6 +73,8 @@ function make(data: Float32Array, shape: Shape, opts: TensorOptions): Tensor {
  * typed data plus a shape (`tensor(f32, { shape: [2, 2] })`). The data is copied.
  */
 export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  checkOptions('tensor', opts, tensorRules);
+  if (opts.shape !== undefined) checkShape('tensor', opts.shape);
   if (typeof data === 'bigint' || data instanceof BigInt64Array || data instanceof BigUint64Array) {
     throw new DTypeError('tensor', '64-bit integer data cannot be held exactly in float32; convert first, e.g. Float32Array.from(data, Number)');
   }
@@ -75,60 +84,90 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonl
     if (sizeOf(shape) !== flat.length) {
       throw new ShapeError('tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${flat.length}`);
     }
-    return make(flat, shape, opts);
+    return make('tensor', flat, shape, opts);
   }
-  if (typeof data === 'number') return make(new Float32Array([data]), opts.shape ?? [], opts);
+  if (typeof data === 'number') {
+    const shape = opts.shape ?? [];
+    if (sizeOf(shape) !== 1) throw new ShapeError('tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but a number is one; use full(shape, value)`);
+    return make('tensor', new Float32Array([data]), shape, opts);
+  }
   if (!Array.isArray(data)) throw new DTypeError('tensor', `expected nested arrays of numbers or a typed array, got ${typeof data}`);
   const shape = inferShape(data as NestedArray);
+  checkShape('tensor', shape);
   const flat = new Float32Array(sizeOf(shape));
   flatten(data as NestedArray, shape, flat);
   if (opts.shape) {
     if (sizeOf(opts.shape) !== flat.length) throw new ShapeError('tensor', `shape ${fmtShape(opts.shape)} needs ${sizeOf(opts.shape)} elements but the data has ${flat.length}`);
-    return make(flat, opts.shape, opts);
+    return make('tensor', flat, opts.shape, opts);
   }
-  return make(flat, shape, opts);
+  return make('tensor', flat, shape, opts);
+}
+
+// zeros, ones and full: check the arguments, then fill.
+function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
+  checkShape(op, shape);
+  checkOptions(op, opts, common);
+  return make(op, new Float32Array(sizeOf(shape)).fill(value), shape, opts);
 }
 
 /** Tensor filled with `value`. */
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
-  return make(new Float32Array(sizeOf(shape)).fill(value), shape, opts);
+  checkArg('full', 'value', value, isNumber);
+  return filled('full', shape, value, opts);
 }
 
 /** Tensor of zeros. */
 export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /** Tensor of ones. */
 export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /** Zeros with another tensor's shape and device. */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkTensor('zerosLike', t, 'the model tensor');
+  checkOptions('zerosLike', opts, common);
   return zeros(t.shape, { device: t.device, ...opts });
 }
 
 /** Ones with another tensor's shape and device. */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
+  checkTensor('onesLike', t, 'the model tensor');
+  checkOptions('onesLike', opts, common);
   return ones(t.shape, { device: t.device, ...opts });
 }
 
 /** Standard normal samples from the seeded generator (`manualSeed`). */
 export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  return make(randnArray(sizeOf(shape)), shape, opts);
+  checkShape('randn', shape);
+  checkOptions('randn', opts, common);
+  return make('randn', randnArray(sizeOf(shape)), shape, opts);
 }
 
 /** Uniform samples in [0, 1) — or [low, high) — from the seeded generator. */
 export function rand(shape: readonly number[], opts: TensorOptions & { low?: number; high?: number } = {}): Tensor {
-  return make(randArray(sizeOf(shape), opts.low ?? 0, opts.high ?? 1), shape, opts);
+  checkShape('rand', shape);
+  checkOptions('rand', opts, randRules);
+  return make('rand', randArray(sizeOf(shape), opts.low ?? 0, opts.high ?? 1), shape, opts);
 }
 
 /** Values start, start+step, ... below end, as `torch.arange`. */
 export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  const n = Math.max(0, Math.ceil((end - start) / step));
+  checkArg('arange', 'start', start, isFinite);
+  checkArg('arange', 'end', end, isFinite);
+  checkArg('arange', 'step', step, isFinite);
+  checkOptions('arange', opts, common);
+  if (step === 0) throw new ArgumentError('arange', `step must be nonzero, got 0; arange(${start}, ${end}, 1) counts up, a negative step counts down`);
+  if ((end - start) / step < 0) {
+    throw new ArgumentError('arange', `step ${step} moves away from end ${end} starting at ${start}; use a ${step > 0 ? 'negative' : 'positive'} step, or swap start and end`);
+  }
+  const n = Math.ceil((end - start) / step);
+  if (n > MAX_ELEMENTS) throw new ShapeError('arange', `arange(${start}, ${end}, ${step}) would hold ${n} elements, more than the ${MAX_ELEMENTS} one tensor may hold; use a larger step`);
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return make(data, [n], opts);
+  return make('arange', data, [n], opts);
 }

@@ -1,7 +1,7 @@
 /** Base class of every error nn throws; `kind` tells which family it belongs to. */
 export class NNError extends Error {
-  /** The family: shape, device, dtype, state or numeric. */
-  readonly kind: 'shape' | 'device' | 'dtype' | 'state' | 'numeric' | 'format';
+  /** The family: shape, device, dtype, state, numeric, format or argument. */
+  readonly kind: 'shape' | 'device' | 'dtype' | 'state' | 'numeric' | 'format' | 'argument';
   /** The op that raised it (e.g. `mm`), when there is one. */
   readonly op: string | undefined;
   constructor(kind: NNError['kind'], op: string | undefined, message: string) {
@@ -51,5 +51,15 @@ export class NumericError extends NNError {
 export class FormatError extends NNError {
   constructor(op: string | undefined, message: string) {
     super('format', op, message);
+  }
+}
+
+/**
+ * An argument or option of the wrong type or outside what it accepts (a string learning rate, an unknown
+ * option key, `arange`'s step of 0, `x.add(undefined)`): what plain-JavaScript callers get instead of a TypeError.
+ */
+export class ArgumentError extends NNError {
+  constructor(op: string | undefined, message: string) {
+    super('argument', op, message);
   }
 }

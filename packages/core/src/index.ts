@@ -1,5 +1,5 @@
 export type { Backend, BackendInfo, BackendStats, BinaryOp, Device, Handle, ReduceOp, UnaryOp } from './backend.js';
-export { NNError, ShapeError, DeviceError, DTypeError, StateError, NumericError, FormatError } from './errors.js';
+export { NNError, ShapeError, DeviceError, DTypeError, StateError, NumericError, FormatError, ArgumentError } from './errors.js';
 export { broadcastShapes, broadcastStrides, fmtShape, reducedShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
 export { registerBackend, unregisterBackend, getBackend, listDevices, setDefaultDevice, getDefaultDevice } from './registry.js';
 export { manualSeed, randnArray, randArray } from './random.js';
@@ -8,6 +8,10 @@ export type { GradNode } from './node.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, randn, rand, arange, type TensorOptions, type TensorData } from './creation.js';
 export { noGrad, enableGrad, isGradEnabled, checkNumerics, isCheckingNumerics } from './state.js';
 export { scope, keep, dispose, memory, type DeviceMemory } from './memory.js';
+export {
+  checkShape, checkDim, checkTensor, checkOperand, checkArg, checkOptions, showValue, oneOf, numberIn,
+  isBoolean, isName, isNumber, MAX_ELEMENTS, type OptionRule,
+} from './validate.js';
 export { topoOrder } from './autograd.js';
 export { parseNpy, encodeNpy, loadNpy, saveNpy, type NpyArray } from './npy.js';
 export {

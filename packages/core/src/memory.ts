@@ -2,6 +2,10 @@ import type { Device } from './backend.js';
 import { listDevices, getBackend } from './registry.js';
 import { Tensor } from './tensor.js';
 import { adoptIntoParent, popScope, pushScope, untrack } from './state.js';
+import { isThenable, refuseAsyncFn, refusePromise } from './sync-only.js';
+
+const SCOPE_FIX =
+  'Await outside the scope and wrap each synchronous part: `const y = scope(() => f(x)); const v = await y.data(); y.dispose();`, or free tensors with dispose()';
 
 /** Live buffers and bytes of one device, plus its traffic counters. */
 export interface DeviceMemory {
@@ -35,8 +39,10 @@ function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): 
 /**
  * Run `fn` and free every tensor it created, except those it returns (found in
  * arrays, Maps and plain objects) and those passed to `keep()`. Like tfjs's `tidy`.
+ * `fn` must be synchronous: an async one is a StateError (see the README's "Async").
  */
 export function scope<T>(fn: () => T): T {
+  refuseAsyncFn('scope', fn, SCOPE_FIX);
   const made = pushScope();
   let result: T;
   try {
@@ -47,14 +53,21 @@ export function scope<T>(fn: () => T): T {
     throw e;
   }
   popScope();
-  if (result instanceof Promise) {
-    throw new TypeError('scope: fn returned a Promise; scope() is synchronous — await outside it, or free tensors with dispose()');
+  if (isThenable(result)) {
+    // The tensors made before the first await are this scope's to free; tensors made after it escape every scope.
+    for (const t of made) t.dispose();
+    refusePromise('scope', result, SCOPE_FIX);
   }
   const kept = new Set<Tensor>();
   collect(result, kept);
   for (const t of made) {
-    if (kept.has(t)) adoptIntoParent(t);
-    else t.dispose();
+    if (kept.has(t)) {
+      adoptIntoParent(t);
+      continue;
+    }
+    // dispose() frees a tensor's .grad with it; a .grad the scope returns outlives its tensor.
+    if (t.grad && kept.has(t.grad)) t.grad = null;
+    t.dispose();
   }
   return result;
 }

@@ -1,4 +1,10 @@
 import type { Tensor } from './tensor.js';
+import { isThenable, refuseAsyncFn, refusePromise } from './sync-only.js';
+
+const NO_GRAD_FIX =
+  'Wrap each synchronous part instead, after the await: `const g = await ...; noGrad(() => w.sub_(g.mul(lr)));`';
+const ENABLE_GRAD_FIX =
+  'Wrap each synchronous part instead, after the await: `const x = await ...; const y = enableGrad(() => f(x));`';
 
 // Global autograd and memory state. Kept in one module so that every op sees
 // the same flags whichever entry point imported it.
@@ -12,26 +18,28 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Run `fn` without recording ops for autograd, as `torch.no_grad()`. */
+/** Run `fn` without recording ops for autograd, as `torch.no_grad()`; `fn` must be synchronous (an async one is a StateError). */
 export function noGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+  return withGrad('noGrad', false, fn, NO_GRAD_FIX);
 }
 
-/** Run `fn` with recording switched on even inside `noGrad`, as `torch.enable_grad()`. */
+/** Run `fn` with recording switched on even inside `noGrad`, as `torch.enable_grad()`; `fn` must be synchronous. */
 export function enableGrad<T>(fn: () => T): T {
+  return withGrad('enableGrad', true, fn, ENABLE_GRAD_FIX);
+}
+
+function withGrad<T>(op: string, enabled: boolean, fn: () => T, fix: string): T {
+  refuseAsyncFn(op, fn, fix);
   const prev = gradEnabled;
-  gradEnabled = true;
+  gradEnabled = enabled;
+  let out: T;
   try {
-    return fn();
+    out = fn();
   } finally {
     gradEnabled = prev;
   }
+  if (isThenable(out)) refusePromise(op, out, fix);
+  return out;
 }
 
 /** Turn the NaN/Inf check on or off: when on, every op reads its result and names the first op that made a NaN or Inf. */

@@ -2,10 +2,11 @@ import type { Backend, Device, Handle } from './backend.js';
 import { DeviceError, ShapeError, StateError } from './errors.js';
 import type { GradNode } from './node.js';
 import { getBackend } from './registry.js';
-import { fmtShape, sameShape, sizeOf, type Shape } from './shape.js';
+import { broadcastShapes, fmtShape, sameShape, sizeOf, type Shape } from './shape.js';
+import { checkOperand, checkTensor } from './validate.js';
 import { isGradEnabled, noGrad, track, untrack } from './state.js';
 import * as ops from './ops/index.js';
-import { runBackward } from './autograd.js';
+import { runBackward, type BackwardOptions } from './autograd.js';
 import { formatTensor } from './format.js';
 
 let nextId = 1;
@@ -127,8 +128,14 @@ export class Tensor {
     return this;
   }
 
-  /** Free the device buffer now. Safe to call twice. */
+  /** Free the device buffer now, and the `.grad` this tensor holds. Safe to call twice. */
   dispose(): void {
+    // The gradient belongs to its tensor (no scope tracks it): without this a leaf made
+    // each step would leave its .grad behind every step.
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
     if (this._handle === null) return;
     const h = this._handle;
     this._handle = null;
@@ -150,8 +157,8 @@ export class Tensor {
     return b.readSync(this.handle('dataSync'));
   }
 
-  /** Read the data; works on every backend. */
-  data(): Promise<Float32Array> {
+  /** Read the data; works on every backend. A disposed tensor gives a rejected promise (StateError), never a synchronous throw. */
+  async data(): Promise<Float32Array> {
     return this.backend('data').read(this.handle('data'));
   }
 
@@ -182,9 +189,19 @@ export class Tensor {
 
   // ---- autograd ------------------------------------------------------------
 
-  /** Compute gradients of this tensor with respect to every leaf that requires grad. */
-  backward(grad?: Tensor): void {
-    runBackward(this, grad);
+  /**
+   * Compute gradients of this tensor with respect to every leaf that requires grad, as PyTorch's
+   * `backward(gradient, retain_graph)`: `loss.backward()`, `y.backward(gradient)`,
+   * `loss.backward({ retainGraph: true })` or `y.backward(gradient, { retainGraph: true })`.
+   * Without `retainGraph` the graph is released: a second backward through an op that saved
+   * values is a StateError, as in PyTorch.
+   */
+  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor) && options === undefined && isOptionsObject(gradient)) {
+      runBackward(this, undefined, gradient);
+      return;
+    }
+    runBackward(this, gradient as Tensor | undefined, options);
   }
 
   /** Drop the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`). */
@@ -271,7 +288,7 @@ export class Tensor {
   /** Swap two dimensions. */
   transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
   /** Reorder dimensions. */
-  permute(...dims: number[]): Tensor { return ops.permute(this, dims); }
+  permute(...dims: number[] | [readonly number[]]): Tensor { return ops.permute(this, flatShape(dims)); }
   /** Same data, new shape; one size may be -1. */
   reshape(...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatShape(shape)); }
   /** Alias of reshape (nn never shares storage between tensors). */
@@ -293,22 +310,43 @@ export class Tensor {
   // ---- in place ---------------------------------------------------------------------
 
   /** this -= other, in place (inside `noGrad` for weights that require grad). */
-  sub_(other: Operand): this { return this.assign_('sub_', () => ops.sub(this, other)); }
+  sub_(other: Operand): this {
+    checkOperand('sub_', other, 'other');
+    return this.assign_('sub_', () => ops.sub(this, other));
+  }
   /** this += other, in place. */
-  add_(other: Operand): this { return this.assign_('add_', () => ops.add(this, other)); }
+  add_(other: Operand): this {
+    checkOperand('add_', other, 'other');
+    return this.assign_('add_', () => ops.add(this, other));
+  }
   /** this *= other, in place. */
-  mul_(other: Operand): this { return this.assign_('mul_', () => ops.mul(this, other)); }
+  mul_(other: Operand): this {
+    checkOperand('mul_', other, 'other');
+    return this.assign_('mul_', () => ops.mul(this, other));
+  }
   /** Set elements where `mask` is nonzero to `value`, in place (`grad_h[h < 0] = 0`). */
   maskedFill_(mask: Tensor, value: number): this { return this.assign_('maskedFill_', () => ops.maskedFill(this, mask, value)); }
   /** Fill with zeros, in place (also over NaN and Inf, which `mul(0)` would keep as NaN). */
-  zero_(): this { return this.assign_('zero_', () => ops.expand(ops.constant(this.device, 0), this.shape)); }
+  zero_(): this {
+    return this.assign_('zero_', () => {
+      const zero = ops.scalarTensor(this.backend('zero_'), 0);
+      const zeros = ops.expand(zero, this.shape);
+      zero.dispose();
+      return zeros;
+    });
+  }
   /** Copy `src`'s values into this tensor, in place (same shape after broadcasting). */
   copy_(src: Tensor): this {
+    checkTensor('copy_', src, 'src');
     ops.sameDevice('copy_', this, src);
+    if (!sameShape(broadcastShapes('copy_', this.shape, src.shape), this.shape)) {
+      throw new ShapeError('copy_', `src ${src.describe()} cannot be broadcast to ${this.describe()}; give a src of shape ${fmtShape(this.shape)} or one that broadcasts to it`);
+    }
     return this.assign_('copy_', () => ops.expand(src, this.shape));
   }
 
   private assign_(op: string, compute: () => Tensor): this {
+    this.handle(op); // a disposed tensor is reported under the in-place op's own name
     if (isGradEnabled() && this._requiresGrad) {
       if (this.isLeaf) {
         throw new StateError(
@@ -339,6 +377,11 @@ export class Tensor {
     untrack(this);
     return h;
   }
+}
+
+// A plain object (not null, not an array) passed where backward's gradient goes is its options.
+function isOptionsObject(v: unknown): v is BackwardOptions {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 function flatShape(shape: number[] | [readonly number[]]): number[] {

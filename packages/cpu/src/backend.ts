@@ -1,5 +1,5 @@
 import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp } from '@nn/core';
-import { broadcastShapes, reducedShape, sizeOf } from '@nn/core';
+import { broadcastShapes, checkOptions, isName, numberIn, oneOf, reducedShape, sizeOf } from '@nn/core';
 import type { CpuHandle } from './handle.js';
 import * as k from './kernels.js';
 import * as loops from './loops.js';
@@ -47,6 +47,17 @@ export interface CpuBackendOptions {
    */
   fma?: FmaChoice;
 }
+
+// What each option accepts: an unknown key or a wrong value is an ArgumentError that names it.
+const optionRules = {
+  device: isName,
+  kernels: oneOf('wasm', 'js', 'auto'),
+  threads: numberIn(1, 256, true),
+  minParallelMacs: numberIn(0),
+  minGemmMacs: numberIn(0),
+  memory: oneOf('shared', 'private'),
+  fma: oneOf('auto', 'on', 'off'),
+};
 
 // Below this many elements the plain loop beats the call into WebAssembly.
 const MIN_WASM_ELEMENTS = 16;
@@ -104,6 +115,7 @@ export class CpuBackend implements Backend {
   private counters = { uploads: 0, readbacks: 0, kernels: 0 };
 
   constructor(opts: CpuBackendOptions = {}) {
+    checkOptions('createCpuBackend', opts, optionRules);
     this.device = (opts.device ?? 'cpu') as 'cpu';
     this.minParallelMacs = opts.minParallelMacs ?? 2 ** 20;
     this.minGemmMacs = opts.minGemmMacs ?? 4096;

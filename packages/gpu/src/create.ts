@@ -1,4 +1,4 @@
-import { DeviceError } from '@nn/core';
+import { DeviceError, checkOptions, isBoolean, isName, oneOf } from '@nn/core';
 import { GpuBackend } from './backend.js';
 import { closestSquare } from './limits.js';
 import { gpuRuntimes, isNode, loadGpuJs, runtimeOfClass, unavailableReason, type GpuJs, type GpuJsClass, type GpuMode, type GpuRuntime } from './runtime.js';
@@ -20,6 +20,9 @@ export interface GpuBackendOptions {
 
 const hostRuntimes: readonly GpuRuntime[] = ['webasm', 'cpu'];
 
+// What each option accepts.
+const optionRules = { mode: oneOf('auto', ...gpuRuntimes, ...hostRuntimes), allowFallback: isBoolean, device: isName };
+
 /** Largest tensor the kernels index exactly: flat indices are split in float32 (see sources.ts). */
 const INDEX_LIMIT = 2 ** 22;
 
@@ -30,6 +33,8 @@ const INDEX_LIMIT = 2 ** 22;
  * `info.note` says what runs instead).
  */
 export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<GpuBackend> {
+  // Checked before gpu.js loads: a wrong option is an ArgumentError (a rejected promise) naming it.
+  checkOptions('createGpuBackend', opts, optionRules);
   const GPU = await loadGpuJs();
   const mode = opts.mode ?? 'auto';
   const device = opts.device ?? 'gpu';

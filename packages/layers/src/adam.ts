@@ -1,4 +1,11 @@
-import { zerosLike, type Tensor } from '@nn/core';
+import { checkOptions, numberIn, zerosLike, type OptionRule, type Tensor } from '@nn/core';
+
+const beta = numberIn(0, 1);
+const betasRule: OptionRule = {
+  accepts: 'two numbers in [0, 1), e.g. [0.9, 0.999]',
+  ok: (v) => Array.isArray(v) && v.length === 2 && v.every((b) => beta.ok(b) && b < 1),
+};
+const adamRules = { lr: numberIn(0), betas: betasRule, eps: numberIn(0) };
 import { Optimizer } from './optimizer.js';
 
 /** Options of `Adam`. */
@@ -28,12 +35,10 @@ export class Adam extends Optimizer {
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
     super(params);
+    checkOptions('Adam', opts, adamRules);
     this.lr = opts.lr ?? 1e-3;
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
-    if (!(this.lr >= 0)) throw new RangeError(`Adam: invalid learning rate ${this.lr}; expected a number >= 0`);
-    for (const b of this.betas) if (!(b >= 0 && b < 1)) throw new RangeError(`Adam: invalid beta ${b}; expected 0 <= beta < 1`);
-    if (!(this.eps >= 0)) throw new RangeError(`Adam: invalid eps ${this.eps}; expected a number >= 0`);
     this.state = this.params.map(() => null);
   }
 

@@ -1,4 +1,4 @@
-import { matmulT, type Device, type Tensor } from '@nn/core';
+import { checkOptions, checkShape, isBoolean, isName, matmulT, ShapeError, showValue, type Device, type Tensor } from '@nn/core';
 import { Module } from './module.js';
 import { linearInitBound, uniform } from './init.js';
 
@@ -24,6 +24,13 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+        throw new ShapeError('Linear', `${name} must be a whole number ≥ 0, got ${showValue(v)}; e.g. new Linear(1000, 100)`);
+      }
+    }
+    checkShape('Linear', [outFeatures, inFeatures], 'weight shape');
+    checkOptions('Linear', opts, { bias: isBoolean, device: isName });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = linearInitBound(inFeatures);

@@ -1,4 +1,4 @@
-import { ShapeError, fmtShape, type Tensor } from '@nn/core';
+import { ShapeError, checkOptions, checkTensor, fmtShape, oneOf, type Tensor } from '@nn/core';
 
 /** How a loss reduces its elementwise terms. */
 export type Reduction = 'sum' | 'mean';
@@ -15,11 +15,14 @@ export class MSELoss {
   readonly reduction: Reduction;
 
   constructor(opts: MSELossOptions = {}) {
+    checkOptions('MSELoss', opts, { reduction: oneOf('mean', 'sum') });
     this.reduction = opts.reduction ?? 'mean';
   }
 
   /** (input - target)² reduced to a scalar. Shapes must match (no silent broadcasting, as PyTorch warns). */
   forward(input: Tensor, target: Tensor): Tensor {
+    checkTensor('MSELoss', input, 'input');
+    checkTensor('MSELoss', target, 'target');
     if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
       throw new ShapeError(
         'MSELoss',

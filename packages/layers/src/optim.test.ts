@@ -98,8 +98,8 @@ describe('Adam', () => {
 
   it('rejects bad settings with a clear message', () => {
     const w = tensor([1], { requiresGrad: true });
-    expect(() => new Adam([w], { betas: [1, 0.9] })).toThrow(/Adam: invalid beta 1/);
-    expect(() => new SGD([w], { lr: -1 })).toThrow(/SGD: invalid learning rate -1/);
+    expect(() => new Adam([w], { betas: [1, 0.9] })).toThrow(/^Adam: option betas must be two numbers in \[0, 1\).*got \[1, 0\.9\]/);
+    expect(() => new SGD([w], { lr: -1 })).toThrow(/^SGD: option lr must be a finite number ≥ 0, got -1/);
     expect(() => new SGD([], { lr: 1 })).toThrow(/empty parameter list/);
     expect(() => new SGD([noGrad(() => w.mul(2))], { lr: 1 })).not.toThrow();
     expect(() => new SGD([w.mul(2)], { lr: 1 })).toThrow(/not a leaf/);

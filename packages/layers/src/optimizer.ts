@@ -1,4 +1,4 @@
-import { keep, noGrad, scope, StateError, type Tensor } from '@nn/core';
+import { ArgumentError, checkTensor, keep, noGrad, scope, showValue, StateError, type Tensor } from '@nn/core';
 
 /**
  * Base of the optimisers: holds the parameters, drops their gradients, and runs
@@ -10,7 +10,12 @@ export abstract class Optimizer {
   readonly params: readonly Tensor[];
 
   constructor(params: Iterable<Tensor>) {
+    const name = new.target.name;
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+      throw new ArgumentError(name, `expected the parameters as an iterable of tensors, e.g. model.parameters(), got ${showValue(params)}`);
+    }
     this.params = [...params];
+    this.params.forEach((p, i) => checkTensor(name, p, `parameter ${i}`));
     if (this.params.length === 0) throw new StateError(this.constructor.name, 'got an empty parameter list; pass model.parameters()');
     for (const p of this.params) {
       if (!p.isLeaf) {

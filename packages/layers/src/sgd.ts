@@ -1,4 +1,4 @@
-import type { Tensor } from '@nn/core';
+import { ArgumentError, checkOptions, numberIn, showValue, type Tensor } from '@nn/core';
 import { Optimizer } from './optimizer.js';
 
 /** Options of `SGD`. */
@@ -25,9 +25,11 @@ export class SGD extends Optimizer {
 
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
     super(params);
-    if (!(opts.lr >= 0)) throw new RangeError(`SGD: invalid learning rate ${opts.lr}; expected a number >= 0`);
+    if (opts === null || typeof opts !== 'object' || opts.lr === undefined) {
+      throw new ArgumentError('SGD', `needs options with a learning rate, e.g. new SGD(model.parameters(), { lr: 0.01 }), got ${showValue(opts)}`);
+    }
+    checkOptions('SGD', opts, { lr: numberIn(0), momentum: numberIn(0) });
     const momentum = opts.momentum ?? 0;
-    if (!(momentum >= 0)) throw new RangeError(`SGD: invalid momentum ${momentum}; expected a number >= 0`);
     this.lr = opts.lr;
     this.momentum = momentum;
     this.buffers = this.params.map(() => null);

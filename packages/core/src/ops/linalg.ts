@@ -3,6 +3,7 @@ import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { result, sameDevice } from './record.js';
 import { reshape } from './shape.js';
+import { checkTensor } from '../validate.js';
 
 /**
  * op(a) · op(b) where op transposes when asked. The backward pass uses the
@@ -10,6 +11,8 @@ import { reshape } from './shape.js';
  * for C = A·B, dA = G·Bᵀ and dB = Aᵀ·G.
  */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, op = 'mm'): Tensor {
+  checkTensor(op, a, 'the first operand');
+  checkTensor(op, b, 'the second operand');
   const be = sameDevice(op, a, b);
   if (a.ndim !== 2 || b.ndim !== 2) {
     throw new ShapeError(op, `expects 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}; use .reshape() to make them matrices`);
@@ -51,6 +54,8 @@ export function mm(a: Tensor, b: Tensor): Tensor {
 
 /** Matrix product; 1-D operands are treated as a row (left) or column (right) vector, as `torch.matmul`. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', a, 'the first operand');
+  checkTensor('matmul', b, 'the second operand');
   if (a.ndim === 2 && b.ndim === 2) return matmulT(a, b, false, false, 'matmul');
   if (a.ndim === 1 && b.ndim === 2) return reshape(matmulT(reshape(a, [1, a.shape[0]!]), b, false, false, 'matmul'), [b.shape[1]!]);
   if (a.ndim === 2 && b.ndim === 1) return reshape(matmulT(a, reshape(b, [b.shape[0]!, 1]), false, false, 'matmul'), [a.shape[0]!]);

@@ -1,13 +1,17 @@
-import { normDim, reducedShape, sameShape } from '../shape.js';
+import { ShapeError } from '../errors.js';
+import { reducedShape, sameShape } from '../shape.js';
+import { checkArg, checkReduceDims, isBoolean } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import { div, mul, compare } from './elementwise.js';
 import { result } from './record.js';
 import { expand, reshape } from './shape.js';
 
-function axesOf(op: string, x: Tensor, dim: number | readonly number[] | undefined): number[] {
-  if (dim === undefined) return x.shape.map((_, i) => i);
-  const list = typeof dim === 'number' ? [dim] : [...dim];
-  return [...new Set(list.map((d) => normDim(op, d, x.ndim)))].sort((a, b) => a - b);
+// The dims a reduction runs over, as PyTorch: none given or [] means all, a repeated dim is an error.
+// A scalar accepts dim 0 or -1 and has nothing to reduce.
+function axesOf(op: string, x: Tensor, dim: number | readonly number[] | undefined, keepdim: boolean): number[] {
+  if (typeof keepdim !== 'boolean') checkArg(op, 'keepdim', keepdim, isBoolean);
+  const axes = checkReduceDims(op, dim, x.ndim);
+  return x.ndim === 0 ? [] : axes;
 }
 
 // A reduced result with its reduced dims as 1s (a copy only when keepdim dropped them).
@@ -23,7 +27,7 @@ function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {
 
 /** Sum of all elements, or along `dim`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  const axes = axesOf('sum', x, dim);
+  const axes = axesOf('sum', x, dim, keepdim);
   if (axes.length === 0) return result('sum', x.backend('sum').copy(x.handle('sum'), x.shape), [x], { backward: (g) => [g] });
   return result('sum', x.backend('sum').reduce('sum', x.handle('sum'), axes, keepdim), [x], {
     attrs: dim === undefined ? {} : { dim: axes, keepdim },
@@ -33,7 +37,7 @@ export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false
 
 /** Mean of all elements, or along `dim`. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  const axes = axesOf('mean', x, dim);
+  const axes = axesOf('mean', x, dim, keepdim);
   let count = 1;
   for (const a of axes) count *= x.shape[a]!;
   const be = x.backend('mean');
@@ -48,7 +52,17 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepdim = fals
 
 /** Maximum along `dim` (or of all); the gradient is split evenly among ties, as `torch.amax`. */
 export function amax(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  const axes = axesOf('max', x, dim);
+  const axes = axesOf('max', x, dim, keepdim);
+  // max has no identity: over an empty dimension there is no value to return (PyTorch raises too).
+  for (const a of axes) {
+    if (x.shape[a] === 0) {
+      throw new ShapeError(
+        'max',
+        `cannot reduce over dim ${a} of ${x.describe()}: it has size 0 and max has no identity; ` +
+          `reduce only over non-empty dims${dim === undefined ? ', e.g. max(dim) with a dim of non-zero size' : ''}, or check numel() first`,
+      );
+    }
+  }
   return result('max', x.backend('max').reduce('max', x.handle('max'), axes, keepdim), [x], {
     attrs: dim === undefined ? {} : { dim: axes, keepdim },
     saves: ['a', 'output'],

@@ -2,12 +2,13 @@ import { ShapeError } from '../errors.js';
 import { fmtShape, normDim, sizeOf, broadcastShapes, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { result, sumToShape } from './record.js';
+import { checkReshapeSizes, checkShape } from '../validate.js';
 
 /** Same data in a new shape (one size may be -1). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const target = [...shape];
+  // Sizes are checked before any product is taken: -2 and -3 must not pass as 6 elements.
+  const target = [...checkReshapeSizes('reshape', shape)];
   const free = target.indexOf(-1);
-  if (free !== target.lastIndexOf(-1)) throw new ShapeError('reshape', `only one size may be -1, got ${fmtShape(shape)}`);
   if (free >= 0) {
     const rest = sizeOf(target.filter((_, i) => i !== free));
     if (rest === 0 || x.size % rest !== 0) {
@@ -15,7 +16,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     }
     target[free] = x.size / rest;
   }
-  if (target.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(target) !== x.size) {
+  if (sizeOf(target) !== x.size) {
     throw new ShapeError(
       'reshape',
       `shape ${fmtShape(shape)} holds ${sizeOf(target)} elements but ${x.describe()} has ${x.size}; the sizes must multiply to the same number`,
@@ -30,11 +31,12 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Reorder dimensions: output dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  if (!Array.isArray(dims)) throw new ShapeError('permute', `expected the dims as numbers or an array, e.g. permute(1, 0), got ${String(dims)}`);
   if (dims.length !== x.ndim) {
-    throw new ShapeError('permute', `needs ${x.ndim} dims for ${fmtShape(x.shape)}, got [${dims.join(', ')}]`);
+    throw new ShapeError('permute', `needs ${x.ndim} dims for ${fmtShape(x.shape)}, got [${dims.map(String).join(', ')}]; give each dim once, e.g. permute(${[...x.shape.keys()].reverse().join(', ')})`);
   }
   const perm = dims.map((d) => normDim('permute', d, x.ndim));
-  if (new Set(perm).size !== perm.length) throw new ShapeError('permute', `repeated dimension in [${dims.join(', ')}]`);
+  if (new Set(perm).size !== perm.length) throw new ShapeError('permute', `a dim appears multiple times in [${dims.join(', ')}]; give each dim once`);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return result('permute', x.backend('permute').permute(x.handle('permute'), perm), [x], {
@@ -57,6 +59,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const perm = x.shape.map((_, i) => i);
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
+  // A scalar has one (virtual) dim: swapping it with itself is a copy, as in PyTorch.
+  if (x.ndim === 0) return clone(x);
   perm[a] = b;
   perm[b] = a;
   return permute(x, perm);
@@ -64,7 +68,25 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Broadcast to `shape` (sizes of 1 repeat; new leading dims are added). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const target = shape.map((d, i) => (d === -1 ? x.shape[i - (shape.length - x.ndim)]! : d));
+  if (Array.isArray(shape) && shape.length < x.ndim) {
+    throw new ShapeError(
+      'expand',
+      `the number of sizes given (${shape.length}) must be at least the number of dims of ${x.describe()} (${x.ndim}); give one size per dim, -1 to keep one`,
+    );
+  }
+  // -1 keeps an existing size; a new leading dim has no size to keep (PyTorch refuses it too).
+  const lead = Array.isArray(shape) ? shape.length - x.ndim : 0;
+  for (let i = 0; i < lead; i++) {
+    if (shape[i] === -1) {
+      throw new ShapeError(
+        'expand',
+        `the size -1 at dim ${i} of ${fmtShape(shape)} is a new leading dim of ${x.describe()}, which has no size to keep; ` +
+          `-1 keeps an existing size only (the last ${x.ndim} dims here) — give the new dim its size`,
+      );
+    }
+  }
+  const target = Array.isArray(shape) ? shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d)) : shape;
+  checkShape('expand', target, 'size');
   const out = broadcastShapes('expand', x.shape, target);
   if (!sameShape(out, target)) {
     throw new ShapeError('expand', `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
