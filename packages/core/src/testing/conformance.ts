@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor.js';
 import { matmulT, where } from '../ops/index.js';
 import { assertClose, assertShape, assertThrows, maxAbsDiff } from './assert.js';
 import { assertGradcheckAsync } from './gradcheck.js';
+import { leakChecked } from './leaks.js';
 import { seedForwardBackward, seedNet } from './seed.js';
 import { POW_BASES, POW_EXPONENTS, POW_SCALAR_TENSOR, POW_TENSOR_SCALAR, POW_TENSOR_TENSOR } from './pow-corners.generated.js';
 
@@ -34,8 +35,9 @@ async function read(t: Tensor): Promise<number[]> {
 }
 
 const cases: ConformanceCase[] = [];
+// Every case runs under the leak check: live buffers before and after it must be equal on every device.
 function add(name: string, run: ConformanceCase['run']): void {
-  cases.push({ name, run });
+  cases.push({ name, run: (ctx) => leakChecked(`conformance case '${name}' on '${ctx.device}'`, () => run(ctx)) });
 }
 
 // Inputs kept away from 0 so that finite differences never straddle a kink.

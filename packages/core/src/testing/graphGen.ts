@@ -1,0 +1,216 @@
+import { binaryOps, unaryOps, type GraphCmp, type GraphLeaf, type GraphNode, type GraphRef, type GraphSpec } from './graph.js';
+
+// The random-graph generator, free of any dependency: it turns a list of
+// non-negative integers ("choices") into a valid graph. A property-testing
+// library supplies the list and shrinks it (shorter, smaller numbers); since
+// choice 0 always means the simplest option (size 2 or 1 dims, plain values,
+// the first op), a shrunk list is a small, readable graph.
+
+/** Reads choices in order; once they run out every choice is 0. */
+class Chooser {
+  private i = 0;
+  constructor(private readonly choices: readonly number[]) {}
+  /** A number in [0, n). */
+  int(n: number): number {
+    const c = this.choices[this.i++] ?? 0;
+    return n <= 1 ? 0 : c % n;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
+}
+
+/** Edge values some inputs hold: NaN, ±Inf, ±0, huge, tiny. */
+export const edgeValues = [NaN, Infinity, -Infinity, 0, -0, 1e30, -1e30, 1e-30, -1e-30, 1, -1] as const;
+const DIMS = [2, 1, 3, 0, 4, 2, 3, 1];
+const SCALARS = [2, 0.5, 0, -1, 3, 1, -0.5, 1.5];
+const EXPONENTS = [2, 0, 0.5, 3, -1, 1, 1.5, -2];
+const THRESHOLDS = [0, 1, -1, 0.5];
+const CMPS: GraphCmp[] = ['gt', 'lt', 'ge', 'le', 'eq'];
+const FILLS = [0, -1, 2, Infinity, NaN];
+
+type Shape = number[];
+
+function size(s: Shape): number {
+  return s.reduce((a, b) => a * b, 1);
+}
+
+function broadcasts(a: Shape, b: Shape): boolean {
+  for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+    const x = a[a.length - i]!;
+    const y = b[b.length - i]!;
+    if (x !== y && x !== 1 && y !== 1) return false;
+  }
+  return true;
+}
+
+function bshape(a: Shape, b: Shape): Shape {
+  const r = Math.max(a.length, b.length);
+  return Array.from({ length: r }, (_, i) => {
+    const x = a[a.length - r + i] ?? 1;
+    const y = b[b.length - r + i] ?? 1;
+    return x === 1 ? y : x;
+  });
+}
+
+function value(ch: Chooser, kind: number): number {
+  if (kind === 2 && ch.int(3) === 0) return ch.pick(edgeValues);
+  if (kind === 1) return ch.int(5) - 2; // small integers: exact zeros and ties
+  // Multiples of 1/64 in [-8, 8] (exact in float32, so ties happen), or arbitrary float32s.
+  const k = ch.int(1025);
+  return ch.int(2) === 0 ? (k % 2 ? -1 : 1) * Math.floor(k / 2) / 64 : Math.fround((k - 512) / 97.3);
+}
+
+/** Build a graph of 3–8 ops from `choices` (every choice list gives a valid graph). */
+export function graphFromChoices(choices: readonly number[]): GraphSpec {
+  const ch = new Chooser(choices);
+  const leaves: GraphLeaf[] = [];
+  const shapes: { ref: GraphRef; shape: Shape }[] = [];
+  const nodes: GraphNode[] = [];
+
+  const newLeaf = (shape: Shape): GraphRef => {
+    // Kind 0: plain values; 1: small integers; 2: some edge values.
+    const kind = ch.int(4) === 3 ? 2 : ch.int(2);
+    const values = Array.from({ length: size(shape) }, () => value(ch, kind));
+    leaves.push({ shape, values });
+    const ref = { leaf: leaves.length - 1 };
+    shapes.push({ ref, shape });
+    return ref;
+  };
+  const randomShape = (): Shape => Array.from({ length: ch.int(4) }, () => ch.pick(DIMS));
+  // A shape that broadcasts with `s`: some trailing dims of s, some set to 1, sometimes a new leading dim.
+  const partner = (s: Shape): Shape => {
+    const drop = ch.int(s.length + 1);
+    const tail = s.slice(drop).map((d) => (ch.int(3) === 0 ? 1 : d));
+    // A new leading dim only in front of the full shape (else it would not line up).
+    return drop === 0 && ch.int(4) === 0 && s.length < 3 ? [2, ...tail] : tail;
+  };
+  const other = (s: Shape): GraphRef => {
+    const fits = shapes.filter((v) => broadcasts(v.shape, s));
+    return ch.int(2) === 0 || fits.length === 0 ? newLeaf(partner(s)) : ch.pick(fits).ref;
+  };
+  const shapeOf = (r: GraphRef): Shape => ('scalar' in r ? [] : shapes.find((v) => sameRef(v.ref, r))!.shape);
+  const push = (n: GraphNode, shape: Shape): void => {
+    nodes.push(n);
+    shapes.push({ ref: { node: nodes.length - 1 }, shape });
+  };
+
+  // The op count first: shrinking it to 3 keeps the rest, so a shrunk graph is a prefix of the failing one.
+  const count = 3 + ch.int(6);
+  newLeaf(randomShape());
+  while (nodes.length < count) {
+    // Mostly the latest value, so graphs grow deep rather than wide.
+    const pick = ch.int(3) === 0 ? shapes[ch.int(shapes.length)]! : shapes[shapes.length - 1]!;
+    const x = pick.ref;
+    const s = pick.shape;
+    const kind = ch.int(11);
+    if (kind === 0) {
+      push({ op: ch.pick(unaryOps), x }, s);
+    } else if (kind === 1 || kind === 2) {
+      const op = ch.pick(binaryOps);
+      const side = ch.int(3);
+      const scalar = { scalar: ch.pick(op === 'pow' ? EXPONENTS : SCALARS) };
+      if (side === 0) push({ op, a: x, b: scalar }, s);
+      else if (side === 1) push({ op, a: scalar, b: x }, s);
+      else {
+        const b = other(s);
+        const swap = ch.int(2) === 1;
+        push(swap ? { op, a: b, b: x } : { op, a: x, b }, bshape(s, shapeOf(b)));
+      }
+    } else if (kind === 3) {
+      const m = ch.int(3);
+      const lo = ch.pick(THRESHOLDS);
+      const hi = lo + ch.pick([0, 1, 2]);
+      push({ op: 'clamp', x, ...(m !== 1 ? { min: lo } : {}), ...(m !== 0 ? { max: hi } : {}) }, s);
+    } else if (kind === 4) {
+      // The mask may broadcast the input larger (a new leading dim): gradients must sum back.
+      const c = ch.int(3) === 0 ? newLeaf(s.length < 3 && ch.int(2) ? [2, ...s] : partner(s)) : x;
+      const cs = shapeOf(c);
+      if (!broadcasts(cs, s)) continue;
+      const base = bshape(cs, s);
+      const b = ch.int(2) === 0 ? { scalar: ch.pick(SCALARS) } : other(base);
+      const swap = ch.int(2) === 1;
+      const shape = bshape(base, shapeOf(b));
+      push({ op: 'where', c, cmp: ch.pick(CMPS), threshold: ch.pick(THRESHOLDS), ...(swap ? { a: b, b: x } : { a: x, b }) }, shape);
+    } else if (kind === 5) {
+      const c = ch.int(2) === 0 ? x : newLeaf(s.length < 3 && ch.int(2) ? [2, ...s] : partner(s));
+      const shape = bshape(s, shapeOf(c));
+      push({ op: 'maskedFill', x, c, cmp: ch.pick(CMPS), threshold: ch.pick(THRESHOLDS), value: ch.pick(FILLS) }, shape);
+    } else if (kind === 6) {
+      const op = ch.pick(['sum', 'mean', 'max'] as const);
+      const mode = ch.int(4);
+      const keepdim = ch.int(2) === 1;
+      let dim: number[] | undefined;
+      if (mode === 1 && s.length > 0) dim = [ch.int(s.length) - (ch.int(2) ? s.length : 0)];
+      else if (mode === 2 && s.length > 0) dim = [...Array(s.length).keys()].filter(() => ch.int(2) === 1);
+      else if (mode === 3) dim = [];
+      const axes = dim === undefined || dim.length === 0 ? [...Array(s.length).keys()] : dim.map((d) => (d < 0 ? d + s.length : d));
+      // PyTorch refuses max over an empty dim (or of an empty tensor): use sum there.
+      const empty = size(s) === 0 && (axes.some((a) => s[a] === 0) || s.length === 0 || axes.length === s.length);
+      const shape = dim === undefined ? [] : s.map((d, i) => (axes.includes(i) ? (keepdim ? 1 : -1) : d)).filter((d) => d >= 0);
+      push(dim === undefined ? { op: op === 'max' && empty ? 'sum' : op, x, keepdim: false } : { op: op === 'max' && empty ? 'sum' : op, x, dim, keepdim }, shape);
+    } else if (kind === 7) {
+      const n = size(s);
+      const m = ch.int(4);
+      let shape: Shape;
+      if (m === 0) shape = [n];
+      else if (m === 1 && n > 0) shape = [-1];
+      else if (m === 2 && n % 2 === 0 && n > 0) shape = ch.int(2) ? [2, -1] : [n / 2, 2];
+      else shape = [1, ...s];
+      push({ op: 'reshape', x, shape }, shape.map((d) => (d === -1 ? n / shape.filter((k) => k !== -1).reduce((a, b) => a * b, 1) : d)));
+    } else if (kind === 8) {
+      if (s.length <= 2) push({ op: 't', x }, [...s].reverse());
+      else {
+        const dims = [...Array(s.length).keys()];
+        for (let i = dims.length - 1; i > 0; i--) {
+          const j = ch.int(i + 1);
+          [dims[i], dims[j]] = [dims[j]!, dims[i]!];
+        }
+        if (ch.int(2)) push({ op: 'permute', x, dims }, dims.map((d) => s[d]!));
+        else {
+          const d0 = ch.int(s.length);
+          const d1 = ch.int(s.length);
+          const out = [...s];
+          [out[d0], out[d1]] = [out[d1]!, out[d0]!];
+          push({ op: 'transpose', x, dim0: d0, dim1: d1 - (ch.int(2) ? s.length : 0) }, out);
+        }
+      }
+    } else if (kind === 9) {
+      const lead = s.length < 3 && ch.int(3) === 0 ? [ch.pick([2, 1, 3])] : [];
+      const target = s.map((d) => (d === 1 ? ch.pick([1, 2, 3, 0]) : ch.int(3) === 0 ? -1 : d));
+      const shape = [...lead, ...target];
+      push({ op: 'expand', x, shape }, [...lead, ...target.map((d, i) => (d === -1 ? s[i]! : d))]);
+    } else {
+      // mm / matmul: a 2-D (or, for matmul, 1-D) x times a fresh operand that fits.
+      if (s.length === 2) {
+        const n = ch.pick([2, 1, 3, 0]);
+        const left = ch.int(2) === 1;
+        const op = ch.int(2) ? 'matmul' : 'mm';
+        if (left) {
+          const b = newLeaf([n, s[0]!]);
+          push({ op, a: b, b: x }, [n, s[1]!]);
+        } else {
+          const b = newLeaf(op === 'matmul' && ch.int(3) === 0 ? [s[1]!] : [s[1]!, n]);
+          push({ op, a: x, b }, shapeOf(b).length === 1 ? [s[0]!] : [s[0]!, n]);
+        }
+      } else if (s.length === 1) {
+        const n = ch.pick([2, 1, 3, 0]);
+        const b = newLeaf(ch.int(3) === 0 ? [s[0]!] : [s[0]!, n]);
+        push({ op: 'matmul', a: x, b }, shapeOf(b).length === 1 ? [] : [n]);
+      } else {
+        push({ op: ch.pick(unaryOps), x }, s);
+      }
+    }
+  }
+  const outShape = shapes[shapes.length - 1]!.shape;
+  // The upstream gradient: mostly plain values, sometimes edge values (0·Inf through masks must stay 0).
+  const gkind = ch.int(4) === 3 ? 2 : 0;
+  const grad = Array.from({ length: size(outShape) }, () => value(ch, gkind));
+  return { leaves, nodes, grad };
+}
+
+function sameRef(a: GraphRef, b: GraphRef): boolean {
+  if ('leaf' in a) return 'leaf' in b && a.leaf === b.leaf;
+  if ('node' in a) return 'node' in b && a.node === b.node;
+  return false;
+}

@@ -1,0 +1,363 @@
+import type { GraphNode, GraphRef, GraphResult, GraphSpec } from './graph.js';
+
+// An independent evaluator for random graphs: plain number arrays, its own
+// broadcasting, reductions, matrix products and reverse-mode gradients, written
+// from the math and PyTorch 1.13's derivative formulas (tools/autograd/
+// derivatives.yaml). It imports nothing from core's ops, shapes or backends,
+// so a bug there cannot hide by being shared.
+//
+// `round` is applied to every value an op produces (and to each step inside a
+// derivative formula, as a float32 run rounds each). With the identity it is a
+// float64 evaluation; with Math.fround (and sums accumulated in float32) it
+// simulates a float32 run, which graphCheck.ts uses to see how sensitive each
+// value of this particular graph is to float32 rounding.
+
+interface Arr {
+  shape: number[];
+  data: number[];
+}
+
+type Round = (x: number) => number;
+
+const sizeOfShape = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+function stridesFor(s: readonly number[]): number[] {
+  const st = new Array<number>(s.length).fill(1);
+  for (let i = s.length - 2; i >= 0; i--) st[i] = st[i + 1]! * s[i + 1]!;
+  return st;
+}
+
+function bshape(...shapes: number[][]): number[] {
+  const r = Math.max(...shapes.map((s) => s.length));
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    let d = 1;
+    for (const s of shapes) {
+      const k = s[s.length - r + i] ?? 1;
+      if (k !== 1) {
+        if (d !== 1 && d !== k) throw new Error(`reference64: shapes ${JSON.stringify(shapes)} do not broadcast`);
+        d = k;
+      }
+    }
+    out.push(d);
+  }
+  return out;
+}
+
+// Index of `a` read at each position of an `out`-shaped loop (broadcast stride 0).
+function gatherIndex(a: readonly number[], out: readonly number[]): number[] {
+  const st = stridesFor(a);
+  const off = out.length - a.length;
+  const n = sizeOfShape(out);
+  const idx = new Array<number>(n);
+  const pos = new Array<number>(out.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let j = 0;
+    for (let d = 0; d < a.length; d++) if (a[d] !== 1) j += pos[d + off]! * st[d]!;
+    idx[i] = j;
+    for (let d = out.length - 1; d >= 0; d--) {
+      if (++pos[d]! < out[d]!) break;
+      pos[d] = 0;
+    }
+  }
+  return idx;
+}
+
+function zipN(arrs: Arr[], f: (...v: number[]) => number, round: Round): Arr {
+  const shape = bshape(...arrs.map((a) => a.shape));
+  const idx = arrs.map((a) => gatherIndex(a.shape, shape));
+  const n = sizeOfShape(shape);
+  const data = new Array<number>(n);
+  for (let i = 0; i < n; i++) data[i] = round(f(...arrs.map((a, k) => a.data[idx[k]![i]!]!)));
+  return { shape, data };
+}
+
+const scalarArr = (v: number): Arr => ({ shape: [], data: [v] });
+
+// Sum `g` down to `shape` (the inverse of broadcasting), accumulating with `round`.
+function sumTo(g: Arr, shape: number[], round: Round): Arr {
+  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const idx = gatherIndex(shape, g.shape);
+  const data = new Array<number>(sizeOfShape(shape)).fill(0);
+  for (let i = 0; i < g.data.length; i++) data[idx[i]!] = round(data[idx[i]!]! + g.data[i]!);
+  return { shape: [...shape], data };
+}
+
+function normAxes(dim: number[] | undefined, rank: number): number[] {
+  if (dim === undefined || dim.length === 0) return [...Array(rank).keys()];
+  return [...new Set(dim.map((d) => (d < 0 ? d + Math.max(rank, 1) : d)))].filter((d) => d < rank).sort((a, b) => a - b);
+}
+
+function keptShape(shape: number[], axes: number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function reduce(x: Arr, axes: number[], kind: 'sum' | 'max', round: Round): Arr {
+  const kept = keptShape(x.shape, axes);
+  const idx = gatherIndex(kept, x.shape);
+  const data = new Array<number>(sizeOfShape(kept)).fill(kind === 'sum' ? 0 : -Infinity);
+  for (let i = 0; i < x.data.length; i++) {
+    const j = idx[i]!;
+    const v = x.data[i]!;
+    if (kind === 'sum') data[j] = round(data[j]! + v);
+    else if (Number.isNaN(v) || Number.isNaN(data[j]!)) data[j] = NaN;
+    else data[j] = Math.max(data[j]!, v);
+  }
+  return { shape: kept, data };
+}
+
+function dropAxes(a: Arr, axes: number[], keepdim: boolean): Arr {
+  return keepdim ? a : { shape: a.shape.filter((_, i) => !axes.includes(i)), data: a.data };
+}
+
+function permuteArr(x: Arr, dims: number[]): Arr {
+  const shape = dims.map((d) => x.shape[d]!);
+  const st = stridesFor(x.shape);
+  const n = x.data.length;
+  const data = new Array<number>(n);
+  const pos = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let j = 0;
+    for (let d = 0; d < shape.length; d++) j += pos[d]! * st[dims[d]!]!;
+    data[i] = x.data[j]!;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++pos[d]! < shape[d]!) break;
+      pos[d] = 0;
+    }
+  }
+  return { shape, data };
+}
+
+function inversePerm(dims: number[]): number[] {
+  const inv = new Array<number>(dims.length);
+  dims.forEach((d, i) => (inv[d] = i));
+  return inv;
+}
+
+function resolveShape(shape: number[], size: number): number[] {
+  const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  return shape.map((d) => (d === -1 ? size / known : d));
+}
+
+function matmul2(a: Arr, b: Arr, round: Round): Arr {
+  const [m, k] = a.shape as [number, number];
+  const n = b.shape[1]!;
+  const data = new Array<number>(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s = round(s + round(a.data[i * k + p]! * b.data[p * n + j]!));
+      data[i * n + j] = s;
+    }
+  }
+  return { shape: [m, n], data };
+}
+
+const transpose2 = (a: Arr): Arr => permuteArr(a, [1, 0]);
+
+/** pow as IEEE 754 and PyTorch define it: 1 for x^0 and for 1^y, even when y is NaN; (-1)^±Inf = 1. */
+export function ieeePow(x: number, y: number): number {
+  if (y === 0 || x === 1) return 1;
+  if (x === -1 && !Number.isFinite(y) && !Number.isNaN(y)) return 1;
+  return Math.pow(x, y);
+}
+
+// torch.sgn on reals: sign, with 0 for ±0 and (as PyTorch 1.13 computes it) for NaN.
+const sgn = (v: number): number => (v > 0 ? 1 : v < 0 ? -1 : 0);
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+const cmpFn = {
+  lt: (a: number, b: number) => a < b,
+  gt: (a: number, b: number) => a > b,
+  le: (a: number, b: number) => a <= b,
+  ge: (a: number, b: number) => a >= b,
+  eq: (a: number, b: number) => a === b,
+};
+
+/** Evaluate `spec` forward and backward with plain numbers, rounding every result with `round`. */
+export function evaluateReference(spec: GraphSpec, round: Round = (x) => x): GraphResult {
+  const leaves: Arr[] = spec.leaves.map((l) => ({ shape: [...l.shape], data: l.values.map(round) }));
+  const nodes: Arr[] = [];
+  const get = (r: GraphRef): Arr => ('scalar' in r ? scalarArr(round(r.scalar)) : 'leaf' in r ? leaves[r.leaf]! : nodes[r.node]!);
+  const mask = (n: { c: GraphRef; cmp: keyof typeof cmpFn; threshold: number }): Arr => {
+    const c = get(n.c);
+    return { shape: c.shape, data: c.data.map((v) => (cmpFn[n.cmp](v, n.threshold) ? 1 : 0)) };
+  };
+
+  for (const n of spec.nodes) nodes.push(forward(n, get, mask, round));
+
+  // Reverse mode: gradients of every leaf and node, accumulated as PyTorch does (by addition).
+  const gLeaf: (Arr | null)[] = leaves.map(() => null);
+  const gNode: (Arr | null)[] = nodes.map(() => null);
+  const last = nodes.length - 1;
+  gNode[last] = { shape: [...nodes[last]!.shape], data: spec.grad.map(round) };
+  const accumulate = (r: GraphRef, g: Arr): void => {
+    if ('scalar' in r) return;
+    const list = 'leaf' in r ? gLeaf : gNode;
+    const i = 'leaf' in r ? r.leaf : r.node;
+    const target = get(r).shape;
+    const gs = sumTo(g, target, round);
+    const prev = list[i];
+    list[i] = prev ? zipN([prev, gs], (a, b) => a + b, round) : gs;
+  };
+  for (let i = last; i >= 0; i--) {
+    const g = gNode[i];
+    if (!g) continue;
+    backward(spec.nodes[i]!, g, nodes[i]!, get, mask, round, accumulate);
+  }
+  const out = nodes[last]!;
+  return { shape: out.shape, out: out.data, grads: gLeaf.map((g) => (g ? g.data : null)) };
+}
+
+type Get = (r: GraphRef) => Arr;
+type Mask = (n: { c: GraphRef; cmp: keyof typeof cmpFn; threshold: number }) => Arr;
+
+function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
+  const map = (x: Arr, f: (v: number) => number): Arr => ({ shape: x.shape, data: x.data.map((v) => round(f(v))) });
+  switch (n.op) {
+    case 'neg': return map(get(n.x), (v) => -v);
+    case 'exp': return map(get(n.x), Math.exp);
+    case 'log': return map(get(n.x), Math.log);
+    case 'sqrt': return map(get(n.x), Math.sqrt);
+    case 'abs': return map(get(n.x), Math.abs);
+    case 'tanh': return map(get(n.x), Math.tanh);
+    case 'sigmoid': return map(get(n.x), sigmoid);
+    // relu and clamp propagate NaN, as PyTorch does.
+    case 'relu': return map(get(n.x), (v) => (Number.isNaN(v) ? v : v > 0 ? v : 0));
+    case 'clamp': return map(get(n.x), (v) => {
+      if (Number.isNaN(v)) return v;
+      let r = v;
+      if (n.min !== undefined && r < n.min) r = n.min;
+      if (n.max !== undefined && r > n.max) r = n.max;
+      return r;
+    });
+    case 'add': return zipN([get(n.a), get(n.b)], (a, b) => a + b, round);
+    case 'sub': return zipN([get(n.a), get(n.b)], (a, b) => a - b, round);
+    case 'mul': return zipN([get(n.a), get(n.b)], (a, b) => a * b, round);
+    case 'div': return zipN([get(n.a), get(n.b)], (a, b) => a / b, round);
+    case 'pow': return zipN([get(n.a), get(n.b)], ieeePow, round);
+    case 'maximum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), round);
+    case 'minimum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), round);
+    case 'where': return zipN([mask(n), get(n.a), get(n.b)], (m, a, b) => (m ? a : b), round);
+    case 'maskedFill': return zipN([mask(n), get(n.x)], (m, x) => (m ? n.value : x), round);
+    case 'sum': case 'mean': case 'max': {
+      const x = get(n.x);
+      const axes = normAxes(n.dim, x.shape.length);
+      const r = reduce(x, axes, n.op === 'max' ? 'max' : 'sum', round);
+      if (n.op === 'mean') {
+        const count = axes.reduce((c, a) => c * x.shape[a]!, 1);
+        r.data = r.data.map((v) => round(v / count));
+      }
+      return dropAxes(r, axes, n.keepdim && n.dim !== undefined);
+    }
+    case 'reshape': { const x = get(n.x); return { shape: resolveShape(n.shape, x.data.length), data: x.data }; }
+    case 'expand': {
+      const x = get(n.x);
+      const off = n.shape.length - x.shape.length;
+      const shape = n.shape.map((d, i) => (d === -1 ? x.shape[i - off]! : d));
+      return zipN([x, { shape, data: new Array<number>(sizeOfShape(shape)).fill(0) }], (a) => a, (v) => v);
+    }
+    case 'permute': return permuteArr(get(n.x), n.dims.map((d) => (d < 0 ? d + n.dims.length : d)));
+    case 'transpose': {
+      const x = get(n.x);
+      const r = x.shape.length;
+      const perm = [...Array(r).keys()];
+      const d0 = n.dim0 < 0 ? n.dim0 + r : n.dim0;
+      const d1 = n.dim1 < 0 ? n.dim1 + r : n.dim1;
+      [perm[d0], perm[d1]] = [perm[d1]!, perm[d0]!];
+      return permuteArr(x, perm);
+    }
+    case 't': { const x = get(n.x); return x.shape.length < 2 ? x : transpose2(x); }
+    case 'mm': return matmul2(get(n.a), get(n.b), round);
+    case 'matmul': {
+      const a = get(n.a);
+      const b = get(n.b);
+      const a2 = a.shape.length === 1 ? { shape: [1, a.shape[0]!], data: a.data } : a;
+      const b2 = b.shape.length === 1 ? { shape: [b.shape[0]!, 1], data: b.data } : b;
+      const r = matmul2(a2, b2, round);
+      const shape = [...(a.shape.length === 2 ? [a.shape[0]!] : []), ...(b.shape.length === 2 ? [b.shape[1]!] : [])];
+      return { shape, data: r.data };
+    }
+  }
+}
+
+function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: Round, acc: (r: GraphRef, g: Arr) => void): void {
+  const z = (arrs: Arr[], f: (...v: number[]) => number): Arr => zipN(arrs, f, round);
+  switch (n.op) {
+    case 'neg': return acc(n.x, z([g], (g) => -g));
+    case 'exp': return acc(n.x, z([g, out], (g, y) => g * y));
+    case 'log': return acc(n.x, z([g, get(n.x)], (g, x) => g / x));
+    case 'sqrt': return acc(n.x, z([g, out], (g, y) => g / round(2 * y)));
+    case 'abs': return acc(n.x, z([g, get(n.x)], (g, x) => g * sgn(x)));
+    case 'tanh': return acc(n.x, z([g, out], (g, y) => g * round(1 - round(y * y))));
+    case 'sigmoid': return acc(n.x, z([g, out], (g, y) => round(g * round(1 - y)) * y));
+    // threshold_backward: 0 where the result is <= 0 (a NaN result passes the gradient).
+    case 'relu': return acc(n.x, z([g, out], (g, y) => (y <= 0 ? 0 : g)));
+    // clamp_backward: the gradient where min <= x <= max (NaN fails both tests), 0 elsewhere.
+    case 'clamp': return acc(n.x, z([g, get(n.x)], (g, x) => ((n.min === undefined || x >= n.min) && (n.max === undefined || x <= n.max) ? g : 0)));
+    case 'add': acc(n.a, g); return acc(n.b, g);
+    case 'sub': acc(n.a, g); return acc(n.b, z([g], (g) => -g));
+    case 'mul': acc(n.a, z([g, get(n.b)], (g, b) => g * b)); return acc(n.b, z([g, get(n.a)], (g, a) => g * a));
+    case 'div':
+      acc(n.a, z([g, get(n.b)], (g, b) => g / b));
+      return acc(n.b, z([g, get(n.a), get(n.b)], (g, a, b) => -g * round(round(a / b) / b)));
+    case 'pow': {
+      const a = get(n.a);
+      const b = get(n.b);
+      // pow_backward_self: 0 where the exponent is 0; pow_backward_exponent: 0 where base == 0 and exponent >= 0.
+      acc(n.a, z([g, a, b], (g, a, b) => (b === 0 ? 0 : g * round(b * round(ieeePow(a, round(b - 1)))))));
+      return acc(n.b, z([g, a, b, out], (g, a, b, y) => (a === 0 && b >= 0 ? 0 : g * round(y * round(Math.log(a))))));
+    }
+    // where(a == b, g/2, g), then 0 where the other operand wins; NaN pairs pass g to both.
+    case 'maximum': case 'minimum': {
+      const a = get(n.a);
+      const b = get(n.b);
+      const loses = n.op === 'maximum' ? (x: number, y: number) => x < y : (x: number, y: number) => x > y;
+      acc(n.a, z([g, a, b], (g, a, b) => (loses(a, b) ? 0 : a === b ? g / 2 : g)));
+      return acc(n.b, z([g, a, b], (g, a, b) => (loses(b, a) ? 0 : a === b ? g / 2 : g)));
+    }
+    case 'where': {
+      const m = mask(n);
+      acc(n.a, z([m, g], (m, g) => (m ? g : 0)));
+      return acc(n.b, z([m, g], (m, g) => (m ? 0 : g)));
+    }
+    case 'maskedFill': return acc(n.x, z([mask(n), g], (m, g) => (m ? 0 : g)));
+    case 'sum': case 'mean': case 'max': {
+      const x = get(n.x);
+      const axes = normAxes(n.dim, x.shape.length);
+      const kept = keptShape(x.shape, axes);
+      const gk: Arr = { shape: kept, data: g.data };
+      if (n.op === 'sum') return acc(n.x, z([gk, x], (g) => g));
+      if (n.op === 'mean') {
+        const count = axes.reduce((c, a) => c * x.shape[a]!, 1);
+        return acc(n.x, z([gk, x], (g) => g / count));
+      }
+      // amax: (g / count) * mask, with mask = (x == max) and count its sum over the reduced dims.
+      const yk: Arr = { shape: kept, data: out.data };
+      const m = z([x, yk], (x, y) => (x === y ? 1 : 0));
+      const count = reduce(m, axes, 'sum', (v) => v);
+      return acc(n.x, z([gk, count, m], (g, c, m) => round(g / c) * m));
+    }
+    case 'reshape': return acc(n.x, { shape: get(n.x).shape, data: g.data });
+    case 'expand': return acc(n.x, g); // accumulate sums g down to the input's shape
+    case 'permute': return acc(n.x, permuteArr(g, inversePerm(n.dims.map((d) => (d < 0 ? d + n.dims.length : d)))));
+    case 'transpose': {
+      const r = g.shape.length;
+      const perm = [...Array(r).keys()];
+      const d0 = n.dim0 < 0 ? n.dim0 + r : n.dim0;
+      const d1 = n.dim1 < 0 ? n.dim1 + r : n.dim1;
+      [perm[d0], perm[d1]] = [perm[d1]!, perm[d0]!];
+      return acc(n.x, permuteArr(g, perm));
+    }
+    case 't': return acc(n.x, g.shape.length < 2 ? g : transpose2(g));
+    case 'mm': case 'matmul': {
+      const a = get(n.a);
+      const b = get(n.b);
+      const a2 = a.shape.length === 1 ? { shape: [1, a.shape[0]!], data: a.data } : a;
+      const b2 = b.shape.length === 1 ? { shape: [b.shape[0]!, 1], data: b.data } : b;
+      const g2 = { shape: [a2.shape[0]!, b2.shape[1]!], data: g.data };
+      acc(n.a, { shape: a.shape, data: matmul2(g2, transpose2(b2), round).data });
+      return acc(n.b, { shape: b.shape, data: matmul2(transpose2(a2), g2, round).data });
+    }
+  }
+}
