@@ -1,5 +1,6 @@
 import { onesLike } from './creation.js';
-import { ShapeError, StateError } from './errors.js';
+import { ArgumentError, DeviceError, ShapeError, StateError } from './errors.js';
+import type { GradNode } from './node.js';
 import { fmtShape, sameShape } from './shape.js';
 import { keep } from './memory.js';
 import { noGrad, popScope, pushScope } from './state.js';
@@ -42,31 +43,45 @@ export function topoOrder(root: Tensor, all = false): Tensor[] {
   return order;
 }
 
+/** Options of `backward()`, PyTorch's keyword arguments in camelCase. */
+export interface BackwardOptions {
+  /**
+   * Keep the graph for another backward() through it, as PyTorch's `retain_graph`. Without it a
+   * backward releases the graph, and a second one through an op that saved values is refused.
+   */
+  retainGraph?: boolean;
+}
+
 /**
  * @internal Reverse-mode differentiation from `root`. Gradients of leaves are
  * accumulated into `.grad`; every intermediate gradient is freed on return.
+ * Everything that would make the result wrong is refused before any gradient
+ * is computed, so a refused backward leaves every `.grad` as it was.
  */
-export function runBackward(root: Tensor, seed?: Tensor): void {
+export function runBackward(root: Tensor, seed?: Tensor, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new StateError(
       'backward',
       `${root.describe()} does not require grad: nothing recorded leads to it. Set requiresGrad = true on the weights before the forward pass, outside noGrad()`,
     );
   }
-  if (seed === undefined && root.size !== 1) {
+  if (seed !== undefined) checkSeed(root, seed);
+  else if (root.size !== 1) {
     throw new ShapeError(
       'backward',
       `the gradient can be implied only for a one-element output, but ${root.describe()} has ${root.size}; reduce it first (.sum()) or pass backward(grad) with shape ${fmtShape(root.shape)}`,
     );
   }
-  if (seed !== undefined && !sameShape(seed.shape, root.shape)) {
-    throw new ShapeError('backward', `grad has shape ${fmtShape(seed.shape)} but the output has shape ${fmtShape(root.shape)}`);
+  const retainGraph = options.retainGraph ?? false;
+  if (typeof retainGraph !== 'boolean') {
+    throw new ArgumentError('backward', `retainGraph must be true or false, got ${typeof retainGraph} ${String(retainGraph)}; write backward({ retainGraph: true })`);
   }
+  const order = topoOrder(root);
+  for (const t of order) if (t._node) checkSaved(t, t._node);
   const made = pushScope();
   const adopted = new Set<Tensor>();
   try {
     noGrad(() => {
-      const order = topoOrder(root);
       const grads = new Map<Tensor, Tensor>();
       grads.set(root, seed ?? onesLike(root));
       for (let i = order.length - 1; i >= 0; i--) {
@@ -78,21 +93,13 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
           accumulate(t, g, made, adopted);
           continue;
         }
-        node.inputs.forEach((inp, k) => {
-          if (inp._version !== node.versions[k]) {
-            throw new StateError(
-              'backward',
-              `${inp.describe()}, saved by ${node.op}, was changed in place after it was used (version ${node.versions[k]} → ${inp._version}); ` +
-                `the gradient would be wrong — compute the in-place update after backward(), or use the out-of-place op`,
-            );
-          }
-        });
         backwardOp = node.op;
         const inGrads = node.backward(g);
         backwardOp = null;
         node.inputs.forEach((inp, k) => {
           const gi = inGrads[k];
           if (!gi || !inp.requiresGrad) return;
+          checkGradient(node, inp, gi);
           const prev = grads.get(inp);
           grads.set(inp, prev ? prev.add(gi) : gi);
         });
@@ -102,6 +109,104 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
     backwardOp = null;
     popScope();
     for (const t of made) if (!adopted.has(t)) t.dispose();
+  }
+  // As PyTorch frees saved tensors here. nn keeps them (they are the caller's h, h_relu, ...,
+  // and explain and topoOrder still read the graph), but refuses a second pass all the same,
+  // so that a program behaves alike in both and a forgotten retainGraph is not silently
+  // accumulated twice.
+  if (!retainGraph) for (const t of order) if (t._node) t._node.released = true;
+}
+
+// The gradient given to backward(gradient) must fit the output: same device, same shape.
+function checkSeed(root: Tensor, seed: unknown): asserts seed is Tensor {
+  if (!(seed instanceof Tensor)) {
+    throw new ArgumentError(
+      'backward',
+      `gradient must be a Tensor of shape ${fmtShape(root.shape)} (or an options object such as { retainGraph: true }), got ${seed === null ? 'null' : typeof seed}; pass e.g. onesLike(output)`,
+    );
+  }
+  if (seed.isDisposed) {
+    throw new StateError('backward', `the gradient ${seed.describe()} was disposed; keep it alive until backward() returns`);
+  }
+  if (seed.device !== root.device) {
+    throw new DeviceError(
+      'backward',
+      `the gradient ${seed.describe()} is on '${seed.device}' but the output ${root.describe()} is on '${root.device}'; ` +
+        `nn never moves data silently — move the gradient with gradient.to('${root.device}')`,
+    );
+  }
+  if (!sameShape(seed.shape, root.shape)) {
+    throw new ShapeError(
+      'backward',
+      `the gradient has shape ${fmtShape(seed.shape)} but the output ${root.describe()} has shape ${fmtShape(root.shape)}; ` +
+        `backward(gradient) needs one value per output element — pass a gradient of shape ${fmtShape(root.shape)}`,
+    );
+  }
+}
+
+// The saved values a node's backward will read must still be as they were saved:
+// not released by an earlier backward, not disposed, not changed in place.
+function checkSaved(out: Tensor, node: GradNode): void {
+  if (node.released && node.saves.length > 0) {
+    throw new StateError(
+      'backward',
+      `trying to backward through the graph a second time: ${out.describe()} was made by ${node.op}, whose saved values ` +
+        `(${node.saves.join(', ')}) were released by the first backward(). Pass { retainGraph: true } to the first call ` +
+        `(loss.backward({ retainGraph: true })) if you need to backward twice, or run the forward pass again`,
+    );
+  }
+  const saved: [Tensor, string, number][] = savedInputs(node).map(([k, name]) => [node.inputs[k]!, `its input ${name}`, node.versions[k]!]);
+  // An op's output starts at version 0, so any other version is a change after it was saved.
+  if (node.saves.includes('output')) saved.push([out, 'its output', 0]);
+  for (const [t, role, version] of saved) {
+    if (t.isDisposed) {
+      throw new StateError(
+        'backward',
+        `${t.describe()}, saved by ${node.op} as ${role}, was disposed before backward(); the gradient needs it — ` +
+          `keep it alive until backward() returns (return it from the scope, or call backward() inside it)`,
+      );
+    }
+    if (t._version !== version) {
+      throw new StateError(
+        'backward',
+        `one of the values needed for the gradient was changed in place: ${t.describe()}, saved by ${node.op} as ${role}, ` +
+          `is at version ${t._version} but was saved at version ${version}, so the gradient would be wrong — ` +
+          `do the in-place change after backward(), or use the out-of-place op (e.g. x.mul(2) instead of x.mul_(2))`,
+      );
+    }
+  }
+}
+
+// Which inputs a node's backward reads, from its `saves` names: 'a' and 'b' are the
+// operands (a binary op with a number records only its tensor, the number's side in
+// attrs.scalarSide), 'mask' is the last input (where, maskedFill), 'output' is not an
+// input. An unknown name counts every input as saved.
+function savedInputs(node: GradNode): [index: number, name: string][] {
+  const side = node.attrs['scalarSide'];
+  const found: [number, string][] = [];
+  for (const name of node.saves) {
+    let k: number;
+    if (name === 'output') continue;
+    else if (name === 'a') k = side === 'left' ? -1 : 0;
+    else if (name === 'b') k = side === 'left' ? 0 : side === 'right' ? -1 : 1;
+    else if (name === 'mask') k = node.inputs.length - 1;
+    else return node.inputs.map((_, i) => [i, String(i)]);
+    if (k >= 0 && k < node.inputs.length) found.push([k, name]);
+  }
+  return found;
+}
+
+// Each op's backward must give a gradient of its input's shape on its input's device;
+// anything else is a bug in that op, caught here before it reaches a .grad.
+function checkGradient(node: GradNode, inp: Tensor, g: Tensor): void {
+  if (g.device !== inp.device) {
+    throw new DeviceError('backward', `the backward of ${node.op} gave a gradient on '${g.device}' for ${inp.describe()}; this is a bug in nn's ${node.op} — please report it`);
+  }
+  if (!sameShape(g.shape, inp.shape)) {
+    throw new ShapeError(
+      'backward',
+      `the backward of ${node.op} gave a gradient of shape ${fmtShape(g.shape)} for ${inp.describe()}; this is a bug in nn's ${node.op} — please report it`,
+    );
   }
 }
 

@@ -11,8 +11,16 @@ export interface GradNode {
   readonly inputs: readonly Tensor[];
   /** Gradient for each input given the output's gradient (null where an input gets none). */
   readonly backward: (grad: Tensor) => (Tensor | null)[];
-  /** Versions of the inputs when recorded: an in-place change after that makes backward wrong. */
+  /**
+   * Versions of the inputs when recorded: an in-place change to a saved one after that makes
+   * backward wrong. The output's version at creation is always 0, so it needs no entry.
+   */
   readonly versions: readonly number[];
+  /**
+   * Set when a backward() without `retainGraph` has run through this node: its saved values
+   * count as freed, as in PyTorch, and a second backward through it is refused.
+   */
+  released: boolean;
   /** Op settings worth showing (scalar operands, transposes, clamp bounds, axes). */
   readonly attrs: Readonly<Record<string, unknown>>;
   /** Which forward values the backward reads (`inputs[i]`, `output`): the answer to "why is h_relu used again?". */

@@ -1,12 +1,19 @@
 import type { Backend, Device } from './backend.js';
 import { DeviceError } from './errors.js';
+import { prepareConstants } from './ops/constant.js';
+import { claimDevice, secondCopyMessage } from './instance.js';
 
 const backends = new Map<Device, Backend>();
 let defaultDevice: Device = 'cpu';
 
 /** Make a backend available under its device name; nn registers nothing by itself. */
 export function registerBackend(backend: Backend): void {
+  claimDevice('registerBackend', backend.device);
   backends.set(backend.device, backend);
+  // Core's one cached buffer per backend (ops/constant.ts) is made now, so that it exists
+  // before any live-buffer count is taken. A stand-in without kernels (a test's fake
+  // backend) is left alone; a real one would make it on first use anyway.
+  if (typeof backend.fromArray === 'function') prepareConstants(backend);
 }
 
 /** Remove a backend (e.g. to swap implementations in tests); its buffers are its own business. */
@@ -25,9 +32,11 @@ export function getBackend(device: Device, op = 'device'): Backend {
         : device === 'cpu'
           ? `install @nn/cpu and call registerBackend(createCpuBackend())`
           : `register a backend for '${device}' with registerBackend()`;
+    const twoCopies = secondCopyMessage();
     throw new DeviceError(
       op,
-      `no backend is registered for device '${device}' (registered: ${known.length ? known.join(', ') : 'none'}); ${hint}`,
+      `no backend is registered for device '${device}' (registered: ${known.length ? known.join(', ') : 'none'}); ` +
+        (twoCopies ?? hint),
     );
   }
   return b;

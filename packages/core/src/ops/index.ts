@@ -4,5 +4,4 @@ export * from './reduce.js';
 export * from './select.js';
 export * from './shape.js';
 export * from './device.js';
-export { constant } from './constant.js';
 export { sameDevice, sumToShape } from './record.js';

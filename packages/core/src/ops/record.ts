@@ -35,6 +35,7 @@ export function result(op: string, handle: Handle, inputs: readonly Tensor[], sp
     versions: inputs.map((t) => t._version),
     attrs: s.attrs ?? {},
     saves: s.saves ?? [],
+    released: false,
     backward: (g) => backward(g, out!),
   };
   out = new Tensor(handle, node);
@@ -53,6 +54,8 @@ function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): voi
       const inBackward = currentBackwardOp();
       const where = inBackward ? ` (in the backward pass of ${inBackward})` : '';
       const ins = inputs.map((t) => t.describe()).join(', ');
+      // The result never reaches a Tensor: free it here, or every caught NumericError leaks it.
+      b.free(handle);
       throw new NumericError(
         op,
         `produced ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'} at flat index ${i} of its ${fmtShape(handle.shape)} result${where}; ` +

@@ -512,6 +512,57 @@ add('devices: mixing devices throws and names .to()', ({ device }) => {
   const a = tensor([1, 2], { device });
   const b = tensor([1, 2], { device: other });
   assertThrows(() => a.add(b), DeviceError, /add/, new RegExp(`'${device}'`), new RegExp(`'${other}'`), /\.to\(/);
+  // backward(gradient) refuses a gradient on another device at once, before any .grad is touched.
+  const w = tensor([1, 2], { device, requiresGrad: true });
+  assertThrows(() => w.mul(2).backward(tensor([1, 1], { device: other })), DeviceError, /backward/, new RegExp(`'${other}'`), new RegExp(`\\.to\\('${device}'\\)`));
+  if (w.grad !== null) throw new Error('a refused backward wrote w.grad');
+});
+
+// PyTorch's numbers (torch float64): selecting gradients use where, so 0·Inf never makes NaN.
+add('autograd: gradients that select are 0 where PyTorch gives 0 (not 0·Inf = NaN); ties split 0.5/0.5', async ({ device }) => {
+  const grad = async (data: number[], f: (x: Tensor) => Tensor): Promise<number[]> => {
+    const x = tensor(data, { device, requiresGrad: true });
+    f(x).sum().backward();
+    return read(x.grad!);
+  };
+  assertClose(await grad([-1, 0, 4], (x) => x.clamp({ min: 0 }).sqrt()), [0, Infinity, 0.25], {}, 'clamp({ min: 0 }).sqrt()');
+  assertClose(await grad([-1, 0, 4], (x) => x.relu().sqrt()), [0, 0, 0.25], {}, 'relu().sqrt()');
+  assertClose(await grad([0, 2, -1], (x) => x.pow(0)), [0, 0, 0], {}, 'pow(0)');
+  assertClose(await grad([1, 2], (x) => x.maximum(tensor([2, 1], { device })).mul(Infinity)), [0, Infinity], {}, 'maximum × Inf');
+  const a = tensor([1, 2, 3], { device, requiresGrad: true });
+  const b = tensor([1, 1, 4], { device, requiresGrad: true });
+  a.maximum(b).add(a.minimum(b).mul(10)).sum().backward();
+  assertClose(await read(a.grad!), [5.5, 1, 10], {}, 'maximum + 10·minimum, a');
+  assertClose(await read(b.grad!), [5.5, 10, 1], {}, 'maximum + 10·minimum, b');
+});
+
+add('autograd: a mask that broadcasts the input larger gives a gradient of the input shape', async ({ device }) => {
+  // torch: x.masked_fill(m, 0).sum() → x.grad [0, 1, 2]; (where(c, a, b) * k).sum() → a.grad [1, 0, 9], b.grad [11]
+  const x = tensor([1, 2, 3], { device, requiresGrad: true });
+  x.maskedFill(tensor([[1, 0, 0], [1, 1, 0]], { device }), 0).sum().backward();
+  assertShape(x.grad!, [3], 'maskedFill gradient');
+  assertClose(await read(x.grad!), [0, 1, 2], {}, 'maskedFill gradient');
+  const a = tensor([1, 2, 3], { device, requiresGrad: true });
+  const b = tensor([5], { device, requiresGrad: true });
+  where(tensor([[1, 0, 1], [0, 0, 1]], { device }), a, b).mul(tensor([[1, 2, 3], [4, 5, 6]], { device })).sum().backward();
+  assertShape(a.grad!, [3], 'where gradient of a');
+  assertShape(b.grad!, [1], 'where gradient of b');
+  assertClose(await read(a.grad!), [1, 0, 9], {}, 'where gradient of a');
+  assertClose(await read(b.grad!), [11], {}, 'where gradient of b');
+});
+
+add('autograd: backward refuses a changed saved output, a second pass without retainGraph, a gradient of another shape', async ({ device }) => {
+  const w = tensor([1, 2], { device, requiresGrad: true });
+  const e = w.exp();
+  noGrad(() => e.mul_(2));
+  assertThrows(() => e.sum().backward(), StateError, /backward/, /saved by exp as its output/, /in place/);
+  if (w.grad !== null) throw new Error('a refused backward wrote w.grad');
+  const loss = w.exp().sum();
+  loss.backward({ retainGraph: true });
+  loss.backward();
+  assertThrows(() => loss.backward(), StateError, /second time/, /retainGraph: true/);
+  assertClose(await read(w.grad!), [2 * Math.E, 2 * Math.E ** 2], { rtol: 1e-5 }, 'two backward passes with retainGraph');
+  assertThrows(() => w.mul(2).backward(tensor([[1, 1]], { device })), ShapeError, /backward/, /\[1, 2\]/, /\[2\]/);
 });
 
 /** Every conformance case; run each on the device under test. */
