@@ -42,7 +42,8 @@ export function gpuProjects(alias: unknown): TestProjectInlineConfiguration[] {
     },
     {
       resolve,
-      optimizeDeps: { include: ['gpu.js'] },
+      // fast-check: the random-graph suite; prebundled so that Vite never reloads the page mid-run.
+      optimizeDeps: { include: ['gpu.js', 'fast-check'] },
       test: {
         name: 'gpu-browser',
         include: ['packages/gpu/src/**/*.browser.test.ts'],

@@ -3,6 +3,7 @@ import { arange, tensor } from '@nn/core';
 import type { GpuHandle } from './index.js';
 import { conformanceCases } from '@nn/core/testing';
 import { useGpu } from '../test/use-gpu.js';
+import { describeGraphSuites } from '../test/graph-suites.js';
 import { expectSubnormalsFlushed } from '../test/subnormals.js';
 
 // Node + headless-gl (Mesa llvmpipe under Xvfb): real GLSL shaders, no browser.
@@ -73,3 +74,5 @@ describe('conformance on gpu (headless-gl)', () => {
     expect(ctx.gpu.kernelClass()).toBe('HeadlessGLKernel');
   });
 });
+
+describeGraphSuites('headless-gl');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conformanceCases } from '@nn/core/testing';
 import { expectResidentSeedLoop } from '../test/seed-loop-checks.js';
 import { useGpu } from '../test/use-gpu.js';
+import { describeGraphSuites } from '../test/graph-suites.js';
 import { expectSubnormalsFlushed } from '../test/subnormals.js';
 
 // Headless Chromium, WebGL2 on SwiftShader: gpu.js's WebGL2Kernel compiles real GLSL ES 3.0.
@@ -30,3 +31,5 @@ describe('seed loop on gpu (webgl2, Chromium)', () => {
     expect(ctx.gpu.kernelClass()).toBe('WebGL2Kernel');
   }, 600_000);
 });
+
+describeGraphSuites('webgl2, Chromium');

@@ -3,6 +3,7 @@ import { DeviceError, tensor } from '@nn/core';
 import { conformanceCases } from '@nn/core/testing';
 import type { GpuBackend } from '../src/index.js';
 import { expectResidentSeedLoop } from './seed-loop-checks.js';
+import { describeGraphSuites } from './graph-suites.js';
 import { expectSubnormalsFlushed } from './subnormals.js';
 
 /**
@@ -34,6 +35,8 @@ export function describeWebGpu(where: string, gpu: () => GpuBackend): void {
       expect(gpu().kernelClass()).toBe('WebGPUKernel');
     });
   });
+
+  describeGraphSuites(`webgpu, ${where}`);
 
   describe(`seed loop on gpu (webgpu, ${where})`, () => {
     it('40 steps, loss read every 20: no other readback, no upload, no compile after step 1, flat buffers, cpu losses', async () => {
