@@ -41,8 +41,10 @@ function gatherOffsets(outShape: readonly number[], strides: readonly (readonly 
 /** The expression of a unary op on `v`. */
 const unaryExpr: Record<UnaryOp, string> = {
   neg: '-v',
-  exp: 'Math.exp(v)',
-  log: 'Math.log(v)',
+  // WGSL exp/log are undefined outside their domain, and SwiftShader (Dawn, Chromium's WebGPU)
+  // gives exp(NaN) = Inf, log(NaN) = 89, log(-1) = 0, log(0) = -88: the helpers decide those cases.
+  exp: 'nnExp(v)',
+  log: 'nnLog(v)',
   sqrt: 'Math.sqrt(v)',
   abs: 'Math.abs(v)',
   // max(v, 0) keeping NaN, as torch.relu (Mesa compiles `v <= 0.0 ? 0.0 : v` to a max that drops it).
@@ -50,7 +52,7 @@ const unaryExpr: Record<UnaryOp, string> = {
   // gpu.js's GL tanh is (e-1)/(e+1) with e = exp(2x): NaN past x ≈ 44. This form
   // never overflows, and a short series keeps small |x| free of cancellation.
   tanh: 'nnTanh(v)',
-  sigmoid: '1.0 / (1.0 + Math.exp(-v))',
+  sigmoid: 'nnSigmoid(v)',
 };
 
 /** The expression of a binary op on `a`, `b`. */
@@ -85,6 +87,32 @@ export const helperSources: string[] = [
     return Math.min(a, b);
   }
   return a + b;
+}`,
+  // NaN in, NaN out (a NaN fails both v <= 0 and v > 0; v + v is NaN).
+  `function nnExp(v) {
+  if (!(v <= 0.0 || v > 0.0)) {
+    return v + v;
+  }
+  return Math.exp(v);
+}`,
+  // log(0) = -Inf (from a runtime division: no Infinity literal compiles everywhere), log(x < 0) = NaN.
+  `function nnLog(v) {
+  if (v > 0.0) {
+    return Math.log(v);
+  }
+  if (v == 0.0) {
+    return -1.0 / Math.abs(v);
+  }
+  if (v < 0.0) {
+    return Math.sqrt(-1.0 + v * 0.0);
+  }
+  return v + v;
+}`,
+  `function nnSigmoid(v) {
+  if (!(v <= 0.0 || v > 0.0)) {
+    return v + v;
+  }
+  return 1.0 / (1.0 + Math.exp(-v));
 }`,
   `function nnTanh(v) {
   const x = Math.abs(v);

@@ -160,6 +160,17 @@ add('elementwise: NaN and ±Inf pass through relu, clamp, maximum, minimum and m
   assertClose(await read(tensor([[1, NaN], [NaN, 2], [3, 4]], { device }).max(1)), [NaN, NaN, 4], {}, 'max along a dim');
 });
 
+add('elementwise: exp, log, sqrt, tanh, sigmoid at NaN, ±Inf, ±0 and negatives, as PyTorch', async ({ device }) => {
+  // Expected values from torch 1.13 float32 (exp(NaN) is NaN, log(0) = -Inf, log(-1) = NaN, sigmoid(NaN) = NaN).
+  const x = tensor([NaN, -1, 0, -0, Infinity, -Infinity, 2], { device });
+  const tol = { atol: 0, rtol: 1e-5 };
+  assertClose(await read(x.exp()), [NaN, 0.3678794503211975, 1, 1, Infinity, 0, 7.389056205749512], tol, 'exp');
+  assertClose(await read(x.log()), [NaN, NaN, -Infinity, -Infinity, Infinity, NaN, 0.6931471824645996], tol, 'log');
+  assertClose(await read(x.sqrt()), [NaN, NaN, 0, 0, Infinity, NaN, 1.4142135381698608], tol, 'sqrt');
+  assertClose(await read(x.tanh()), [NaN, -0.7615941762924194, 0, 0, 1, -1, 0.9640275835990906], tol, 'tanh');
+  assertClose(await read(x.sigmoid()), [NaN, 0.2689414322376251, 0.5, 0.5, 1, 0, 0.8807970285415649], tol, 'sigmoid');
+});
+
 add('elementwise: pow at NaN, ±Inf, ±0, ±1 and negative bases, as PyTorch (table from torch)', async ({ device }) => {
   // Special values must be exact; finite ones within a few float32 ulps (GPU pow is exp2(b·log2 a)).
   const tol = { atol: 0, rtol: 1e-5 };
