@@ -25,17 +25,18 @@ export const graphFixtures: readonly GraphFixture[] = Object.entries(files).flat
 /** Replay every fixture on `device`; throw once, listing every graph that disagrees with PyTorch (the first few as code). */
 export async function assertGraphFixtures(device: Device, tol: GraphTolerance = {}): Promise<void> {
   if (graphFixtures.length < 300) throw new Error(`only ${graphFixtures.length} graph fixtures found under fixtures/graphs`);
-  const failures: string[] = [];
+  const failures: { label: string; message: string }[] = [];
   for (const fx of graphFixtures) {
     try {
       await checkGraph(fx.graph, device, tol, fx.expected);
     } catch (e) {
-      failures.push(`${fx.file} "${fx.name}": ${(e as Error).message}`);
+      failures.push({ label: `${fx.file} "${fx.name}"`, message: (e as Error).message });
     }
   }
   if (failures.length > 0) {
-    // One line per graph: its name and its first problem.
-    const names = failures.map((f) => `${f.split(':')[0]}: ${f.split('\n')[1]?.trim()}`).join('\n  ');
-    throw new Error(`${failures.length} of ${graphFixtures.length} PyTorch graph fixtures disagree on '${device}':\n  ${names}\n\n${failures.slice(0, 3).join('\n\n')}`);
+    // One line per graph (its name and first problem), then the first few in full, as code.
+    const lines = failures.map((f) => `${f.label}: ${f.message.split('\n')[1]?.trim()}`).join('\n  ');
+    const full = failures.slice(0, 3).map((f) => `${f.label}: ${f.message}`).join('\n\n');
+    throw new Error(`${failures.length} of ${graphFixtures.length} PyTorch graph fixtures disagree on '${device}':\n  ${lines}\n\n${full}`);
   }
 }
