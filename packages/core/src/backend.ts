@@ -3,10 +3,25 @@ import type { Shape } from './shape.js';
 /** A device name; `cpu` and `gpu` ship with nn, a backend may register any other. */
 export type Device = 'cpu' | 'gpu' | (string & {});
 
-/** Backend-owned storage of one tensor's data; exactly one Tensor owns each Handle. */
-export interface Handle {
-  readonly device: Device;
+/**
+ * Where a tensor's elements sit in a buffer: element [i0, i1, …] is at
+ * `offset + Σ i_d·strides[d]`. A fresh kernel result is row-major (strides of
+ * `stridesOf(shape)`, offset 0); views (t, permute, expand, reshape) only
+ * change these numbers, and a stride of 0 repeats an element (expand).
+ */
+export interface View {
   readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/**
+ * One reference to a backend-owned buffer, seen through a View. Several
+ * handles may share a buffer (views, clones); the buffer lives until the last
+ * of them is freed. Exactly one Tensor owns each Handle.
+ */
+export interface Handle extends View {
+  readonly device: Device;
 }
 
 /** Elementwise ops of one input. */
@@ -51,8 +66,10 @@ export interface BackendStats {
 }
 
 /**
- * The contract between nn's core and a device. Kernels borrow their inputs,
- * never mutate them, and return a fresh Handle; backends never see gradients.
+ * The contract between nn's core and a device. Kernels borrow their inputs
+ * (any strides), never write into an existing buffer, and return a fresh
+ * row-major Handle; so buffers are immutable, and views and clones can share
+ * them. Backends never see gradients.
  */
 export interface Backend {
   readonly device: Device;
@@ -63,7 +80,12 @@ export interface Backend {
   readSync?(h: Handle): Float32Array;
   /** Asynchronous readback, available everywhere. */
   read(h: Handle): Promise<Float32Array>;
-  /** Release the buffer; calling it twice is harmless. */
+  /**
+   * A new handle on `x`'s buffer seen through `view` (strides and offset count
+   * buffer elements): one more reference, no kernel, no new buffer.
+   */
+  retain(x: Handle, view: View): Handle;
+  /** Drop this handle's reference; the buffer goes with its last handle. Freeing a handle twice is harmless. */
   free(h: Handle): void;
   /** Elementwise op of one input. */
   unary(op: UnaryOp, x: Handle): Handle;
@@ -77,11 +99,11 @@ export interface Backend {
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle;
   /** `mask != 0 ? a : b`, elementwise with broadcasting. */
   where(mask: Handle, a: Handle, b: Handle): Handle;
-  /** Reorder dimensions: output dim i is input dim perm[i]. */
-  permute(x: Handle, perm: readonly number[]): Handle;
-  /** Broadcast to a larger shape (NumPy rules: sizes of 1 repeat, leading dims are added). */
-  expand(x: Handle, shape: Shape): Handle;
-  /** A fresh copy of the data with a new shape of the same size (reshape, clone). */
+  /**
+   * The `contiguous` step: a fresh row-major buffer holding `x`'s elements in
+   * its logical order, seen as `shape` (same size). Core calls it only where
+   * a view cannot say it (reshape of a non-contiguous tensor, detach).
+   */
   copy(x: Handle, shape: Shape): Handle;
   /** Live-buffer and traffic counters. */
   stats(): BackendStats;

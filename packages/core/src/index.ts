@@ -1,4 +1,5 @@
-export type { Backend, BackendInfo, BackendStats, BinaryOp, Device, Handle, ReduceOp, UnaryOp } from './backend.js';
+export type { Backend, BackendInfo, BackendStats, BinaryOp, Device, Handle, ReduceOp, UnaryOp, View } from './backend.js';
+export { rowMajorView, isContiguous, isDense, permuteView, expandView, reshapeView, isRowMajor } from './view.js';
 export { NNError, ShapeError, DeviceError, DTypeError, StateError, NumericError, FormatError, ArgumentError } from './errors.js';
 export { broadcastShapes, broadcastStrides, fmtShape, reducedShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
 export { registerBackend, unregisterBackend, getBackend, listDevices, setDefaultDevice, getDefaultDevice } from './registry.js';

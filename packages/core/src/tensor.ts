@@ -2,11 +2,9 @@ import type { Backend, Device, Handle } from './backend.js';
 import { DeviceError, ShapeError, StateError } from './errors.js';
 import type { GradNode } from './node.js';
 import { getBackend } from './registry.js';
-import { broadcastShapes, fmtShape, sameShape, sizeOf, type Shape } from './shape.js';
-import { checkOperand, checkTensor } from './validate.js';
+import { broadcastShapes, fmtShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
+import { isContiguous, isDense } from './view.js';
 import { isGradEnabled, noGrad, track, untrack } from './state.js';
-import * as ops from './ops/index.js';
-import { runBackward, type BackwardOptions } from './autograd.js';
 import { formatTensor } from './format.js';
 
 let nextId = 1;
@@ -34,8 +32,11 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal The op that produced this tensor, when recorded. */
   _node: GradNode | null = null;
-  /** @internal Bumped by every in-place change. */
-  _version = 0;
+  /**
+   * @internal The tensors that share this one's data as views (itself, its
+   * base, their views: PyTorch's base and views) and their one version counter.
+   */
+  private _storage: SharedStorage = { version: 0, members: new Set<Tensor>() };
   private _handle: Handle | null;
   private _requiresGrad = false;
 
@@ -45,11 +46,29 @@ export class Tensor {
     this._handle = handle;
     this.shape = handle.shape;
     this.device = handle.device;
+    this._storage.members.add(this);
     if (node) {
       this._node = node;
       this._requiresGrad = true;
     }
     track(this);
+  }
+
+  /** @internal Bumped by every in-place change of this tensor, its base or any view of them (one counter, as in PyTorch). */
+  get _version(): number {
+    return this._storage.version;
+  }
+
+  /** @internal Make this fresh view share `base`'s storage family: in-place ops write through, one version counter. */
+  _shareStorage(base: Tensor): void {
+    this._storage.members.delete(this);
+    this._storage = base._storage;
+    this._storage.members.add(this);
+  }
+
+  /** True when this tensor shares its data with another live tensor as a view (or is the base of one). */
+  get isView(): boolean {
+    return this._storage.members.size > 1;
   }
 
   /** Whether gradients flow to this tensor. Set it on leaves (weights); outputs of recorded ops inherit it. */
@@ -139,6 +158,7 @@ export class Tensor {
     if (this._handle === null) return;
     const h = this._handle;
     this._handle = null;
+    this._storage.members.delete(this);
     untrack(this);
     getBackend(this.device, 'dispose').free(h);
   }
@@ -188,21 +208,8 @@ export class Tensor {
   }
 
   // ---- autograd ------------------------------------------------------------
-
-  /**
-   * Compute gradients of this tensor with respect to every leaf that requires grad, as PyTorch's
-   * `backward(gradient, retain_graph)`: `loss.backward()`, `y.backward(gradient)`,
-   * `loss.backward({ retainGraph: true })` or `y.backward(gradient, { retainGraph: true })`.
-   * Without `retainGraph` the graph is released: a second backward through an op that saved
-   * values is a StateError, as in PyTorch.
-   */
-  backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
-    if (gradient !== undefined && !(gradient instanceof Tensor) && options === undefined && isOptionsObject(gradient)) {
-      runBackward(this, undefined, gradient);
-      return;
-    }
-    runBackward(this, gradient as Tensor | undefined, options);
-  }
+  // backward(), the ops (add, mm, sum...) and the in-place ops (sub_, zero_...) are
+  // installed from the ops side: see methods.ts.
 
   /** Drop the accumulated gradient (PyTorch's `zero_grad(set_to_none=True)`). */
   zeroGrad(): void {
@@ -216,136 +223,11 @@ export class Tensor {
     return new Tensor(b.copy(this.handle('detach'), this.shape));
   }
 
-  // ---- device --------------------------------------------------------------
-
-  /** Copy to another device (differentiable). Reads synchronously; use `toAsync` from a WebGPU tensor. */
-  to(device: Device): Tensor {
-    return ops.to(this, device);
-  }
-
-  /** Copy to another device, reading back asynchronously (works from every backend). */
-  toAsync(device: Device): Promise<Tensor> {
-    return ops.toAsync(this, device);
-  }
-
-  // ---- elementwise -----------------------------------------------------------
-
-  /** this + other (broadcasting). */
-  add(other: Operand): Tensor { return ops.add(this, other); }
-  /** this - other (broadcasting). */
-  sub(other: Operand): Tensor { return ops.sub(this, other); }
-  /** this * other (broadcasting). */
-  mul(other: Operand): Tensor { return ops.mul(this, other); }
-  /** this / other (broadcasting). */
-  div(other: Operand): Tensor { return ops.div(this, other); }
-  /** this ** exponent (broadcasting). */
-  pow(exponent: Operand): Tensor { return ops.pow(this, exponent); }
-  /** Elementwise maximum. */
-  maximum(other: Operand): Tensor { return ops.maximum(this, other); }
-  /** Elementwise minimum. */
-  minimum(other: Operand): Tensor { return ops.minimum(this, other); }
-  /** -this. */
-  neg(): Tensor { return ops.neg(this); }
-  /** e ** this. */
-  exp(): Tensor { return ops.exp(this); }
-  /** Natural logarithm. */
-  log(): Tensor { return ops.log(this); }
-  /** Square root. */
-  sqrt(): Tensor { return ops.sqrt(this); }
-  /** Absolute value. */
-  abs(): Tensor { return ops.abs(this); }
-  /** Hyperbolic tangent. */
-  tanh(): Tensor { return ops.tanh(this); }
-  /** Logistic sigmoid. */
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  /** max(this, 0). */
-  relu(): Tensor { return ops.relu(this); }
-  /** Limit to [min, max]; either bound may be left out, as `clamp(min=0)`. */
-  clamp(bounds: { min?: number; max?: number }): Tensor { return ops.clamp(this, bounds); }
-
-  /** Mask (1/0) of this < other. */
-  lt(other: Operand): Tensor { return ops.compare('lt', this, other); }
-  /** Mask (1/0) of this > other. */
-  gt(other: Operand): Tensor { return ops.compare('gt', this, other); }
-  /** Mask (1/0) of this <= other. */
-  le(other: Operand): Tensor { return ops.compare('le', this, other); }
-  /** Mask (1/0) of this >= other. */
-  ge(other: Operand): Tensor { return ops.compare('ge', this, other); }
-  /** Mask (1/0) of this == other. */
-  eq(other: Operand): Tensor { return ops.compare('eq', this, other); }
-
-  /** Copy with `value` where `mask` is nonzero. */
-  maskedFill(mask: Tensor, value: number): Tensor { return ops.maskedFill(this, mask, value); }
-
-  // ---- linear algebra & shape --------------------------------------------------
-
-  /** Matrix product of 2-D tensors. */
-  mm(other: Tensor): Tensor { return ops.mm(this, other); }
-  /** Matrix product (2-D, or 1-D operands treated as vectors). */
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  /** Transpose of a 2-D tensor (1-D and 0-D come back as copies). */
-  t(): Tensor { return ops.t(this); }
-  /** Swap two dimensions. */
-  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
-  /** Reorder dimensions. */
-  permute(...dims: number[] | [readonly number[]]): Tensor { return ops.permute(this, flatShape(dims)); }
-  /** Same data, new shape; one size may be -1. */
-  reshape(...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatShape(shape)); }
-  /** Alias of reshape (nn never shares storage between tensors). */
-  view(...shape: number[] | [readonly number[]]): Tensor { return ops.reshape(this, flatShape(shape)); }
-  /** Broadcast to a larger shape. */
-  expand(...shape: number[] | [readonly number[]]): Tensor { return ops.expand(this, flatShape(shape)); }
-  /** A copy that stays in the graph. */
-  clone(): Tensor { return ops.clone(this); }
-
-  // ---- reductions ----------------------------------------------------------------
-
-  /** Sum of all elements, or along `dim` (a number or list), keeping reduced dims when `keepdim`. */
-  sum(dim?: number | readonly number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
-  /** Mean of all elements, or along `dim`. */
-  mean(dim?: number | readonly number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  /** Maximum of all elements, or along `dim` (gradient split evenly among ties, as `amax`). */
-  max(dim?: number | readonly number[], keepdim = false): Tensor { return ops.amax(this, dim, keepdim); }
-
-  // ---- in place ---------------------------------------------------------------------
-
-  /** this -= other, in place (inside `noGrad` for weights that require grad). */
-  sub_(other: Operand): this {
-    checkOperand('sub_', other, 'other');
-    return this.assign_('sub_', () => ops.sub(this, other));
-  }
-  /** this += other, in place. */
-  add_(other: Operand): this {
-    checkOperand('add_', other, 'other');
-    return this.assign_('add_', () => ops.add(this, other));
-  }
-  /** this *= other, in place. */
-  mul_(other: Operand): this {
-    checkOperand('mul_', other, 'other');
-    return this.assign_('mul_', () => ops.mul(this, other));
-  }
-  /** Set elements where `mask` is nonzero to `value`, in place (`grad_h[h < 0] = 0`). */
-  maskedFill_(mask: Tensor, value: number): this { return this.assign_('maskedFill_', () => ops.maskedFill(this, mask, value)); }
-  /** Fill with zeros, in place (also over NaN and Inf, which `mul(0)` would keep as NaN). */
-  zero_(): this {
-    return this.assign_('zero_', () => {
-      const zero = ops.scalarTensor(this.backend('zero_'), 0);
-      const zeros = ops.expand(zero, this.shape);
-      zero.dispose();
-      return zeros;
-    });
-  }
-  /** Copy `src`'s values into this tensor, in place (same shape after broadcasting). */
-  copy_(src: Tensor): this {
-    checkTensor('copy_', src, 'src');
-    ops.sameDevice('copy_', this, src);
-    if (!sameShape(broadcastShapes('copy_', this.shape, src.shape), this.shape)) {
-      throw new ShapeError('copy_', `src ${src.describe()} cannot be broadcast to ${this.describe()}; give a src of shape ${fmtShape(this.shape)} or one that broadcasts to it`);
-    }
-    return this.assign_('copy_', () => ops.expand(src, this.shape));
-  }
-
-  private assign_(op: string, compute: () => Tensor): this {
+  /**
+   * @internal Replace this tensor's values with `compute()`'s, in place: the step every
+   * in-place op (sub_, zero_, copy_...) takes after checking its arguments.
+   */
+  _assign(op: string, compute: () => Tensor): this {
     this.handle(op); // a disposed tensor is reported under the in-place op's own name
     if (isGradEnabled() && this._requiresGrad) {
       if (this.isLeaf) {
@@ -363,30 +245,72 @@ export class Tensor {
       result.dispose();
       throw new ShapeError(op, `the result has shape ${fmtShape(shape)} but ${this.describe()} cannot change shape in place; use the out-of-place op`);
     }
-    const old = this._handle;
-    this._handle = result.takeHandle();
-    this._version++;
-    if (old) this.backend(op).free(old);
+    const fresh = result.takeHandle();
+    if (this._storage.members.size === 1) {
+      // Nothing else sees this data: repoint to the new buffer. A clone that
+      // shares the old buffer keeps it (copy-on-write), and no kernel copies.
+      const old = this._handle!;
+      this._handle = fresh;
+      this.backend(op).free(old);
+    } else this.writeThrough(op, fresh);
+    this._storage.version++;
     return this;
+  }
+
+  /**
+   * Write `fresh` (this tensor's new values) through to the buffer this
+   * tensor shares with its base and views: a new buffer in the shared one's
+   * layout, to which every member is repointed with its own view (buffers are
+   * never written in place, so a clone of any member keeps the old values).
+   */
+  private writeThrough(op: string, fresh: Handle): void {
+    const b = this.backend(op);
+    const mine = this._handle!;
+    if (!isDense(mine)) {
+      b.free(fresh);
+      throw new ShapeError(
+        op,
+        `${this.describe()} is an expanded view: more than one of its elements is one element of the data it shares with its base, ` +
+          `so an in-place write is ambiguous (PyTorch refuses it too); clone() it first and change the clone`,
+      );
+    }
+    // The new values in this tensor's logical order, then seen in the shared buffer's order:
+    // this view's dims sorted by stride, outermost first, read as a row-major block.
+    let src = isContiguous(fresh) ? fresh : b.copy(fresh, this.shape);
+    if (src !== fresh) b.free(fresh);
+    const order = this.shape.map((_, d) => d).sort((p, q) => mine.strides[q]! - mine.strides[p]! || p - q);
+    const rowMajor = stridesOf(this.shape);
+    const inBufferOrder = b.retain(src, { shape: order.map((d) => this.shape[d]!), strides: order.map((d) => rowMajor[d]!), offset: 0 });
+    b.free(src);
+    let buffer = inBufferOrder;
+    if (!isContiguous(inBufferOrder)) {
+      buffer = b.copy(inBufferOrder, inBufferOrder.shape);
+      b.free(inBufferOrder);
+    }
+    // The shared buffer begins at this view's offset (no op makes a view that starts inside a buffer yet).
+    const shift = mine.offset;
+    for (const t of this._storage.members) {
+      const old = t._handle!;
+      t._handle = b.retain(buffer, { shape: old.shape, strides: old.strides, offset: old.offset - shift });
+      b.free(old);
+    }
+    b.free(buffer);
   }
 
   /** @internal Hand this tensor's buffer to another tensor and mark this one disposed. */
   takeHandle(): Handle {
     const h = this.handle('takeHandle');
     this._handle = null;
+    this._storage.members.delete(this);
     untrack(this);
     return h;
   }
 }
 
-// A plain object (not null, not an array) passed where backward's gradient goes is its options.
-function isOptionsObject(v: unknown): v is BackwardOptions {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-function flatShape(shape: number[] | [readonly number[]]): number[] {
-  if (shape.length === 1 && Array.isArray(shape[0])) return [...(shape[0] as readonly number[])];
-  return shape as number[];
+/** A buffer's worth of data shared by a base and its views: who shares it, and their one version counter. */
+interface SharedStorage {
+  version: number;
+  members: Set<Tensor>;
 }
 
 function nest(data: Float32Array, shape: Shape): NestedArray {

@@ -1,7 +1,6 @@
-import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp } from '@nn/core';
-import { broadcastShapes, checkOptions, isName, numberIn, oneOf, reducedShape, sizeOf } from '@nn/core';
+import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp, View } from '@nn/core';
+import { broadcastShapes, isContiguous, permuteView, rowMajorView, checkOptions, isName, numberIn, oneOf, reducedShape, sizeOf } from '@nn/core';
 import type { CpuHandle } from './handle.js';
-import * as k from './kernels.js';
 import * as loops from './loops.js';
 import { HeapAllocator, type Allocator, type Storage } from './storage.js';
 import { WASM_OPS, WasmArena } from './wasm/arena.js';
@@ -9,19 +8,20 @@ import { nodeBuiltin } from './node-builtin.js';
 import { chooseRelaxed, type FmaChoice } from './wasm/relaxed.js';
 import { GemmThreads } from './wasm/threads.js';
 
-/** Which matmul kernels run: WebAssembly SIMD, or plain TypeScript (where WebAssembly is not allowed). */
-export type CpuKernels = 'wasm' | 'js';
+/** The engine the kernels run on: WebAssembly SIMD (gemm and the common elementwise ops), or plain TypeScript only (where WebAssembly is not allowed). */
+export type CpuEngine = 'wasm' | 'js';
 
 /** Options of the cpu backend. */
 export interface CpuBackendOptions {
   /** Device name to register under (default `cpu`). */
   device?: string;
   /**
-   * `wasm`: the WebAssembly SIMD gemm (an error if it cannot load); `js`: plain
-   * TypeScript loops; `auto` (default): wasm where it loads, else js, and
-   * `info` says which and why.
+   * What the kernels run on. `wasm`: the WebAssembly SIMD gemm and
+   * elementwise loops (an error if they cannot load); `js`: plain TypeScript
+   * loops only; `auto` (default): wasm where it loads, else js, and `info`
+   * says which and why.
    */
-  kernels?: CpuKernels | 'auto';
+  engine?: CpuEngine | 'auto';
   /**
    * Threads for large products, the caller's included (default: 2 in Node
    * when the machine has 2 or more cores, else 1). Needs shared memory and
@@ -51,7 +51,7 @@ export interface CpuBackendOptions {
 // What each option accepts: an unknown key or a wrong value is an ArgumentError that names it.
 const optionRules = {
   device: isName,
-  kernels: oneOf('wasm', 'js', 'auto'),
+  engine: oneOf('wasm', 'js', 'auto'),
   threads: numberIn(1, 256, true),
   minParallelMacs: numberIn(0),
   minGemmMacs: numberIn(0),
@@ -65,22 +65,27 @@ const MIN_WASM_ELEMENTS = 16;
 // x op s with the scalar on the left, as the same op with the operands swapped.
 const SWAPPED: Partial<Record<BinaryOp, string>> = { add: 'add', mul: 'mul', max: 'max', min: 'min', eq: 'eq', sub: 'rsub', div: 'rdiv', lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
 
-/** A cpu buffer; when `transposed`, the block holds this 2-D tensor's transpose (a lazy `t()`). */
+/**
+ * One reference to a cpu block, seen through a view (shape, strides, offset).
+ * `contig` caches the row-major copy of a view that kernels needed as one
+ * (made on first use, freed with the handle); the view itself never changes.
+ */
 class CpuBuffer implements CpuHandle {
   readonly device: 'cpu';
+  contig: Storage | null = null;
   constructor(
     private readonly owner: CpuBackend,
     device: string,
     readonly shape: Shape,
-    public store: Storage,
-    public transposed: boolean,
+    readonly strides: readonly number[],
+    readonly offset: number,
+    readonly store: Storage,
   ) {
     this.device = device as 'cpu';
   }
 
   get data(): Float32Array {
-    if (this.transposed) this.owner.materialize(this);
-    return this.store.data;
+    return this.owner.rowMajorOf(this).data;
   }
 }
 
@@ -99,8 +104,8 @@ function defaultThreads(): number {
  */
 export class CpuBackend implements Backend {
   readonly device: 'cpu';
-  /** The kernels that really run. */
-  readonly kernels: CpuKernels;
+  /** The engine the kernels really run on. */
+  readonly engine: CpuEngine;
   private readonly why: string;
   private readonly alloc: Allocator;
   private readonly arena: WasmArena | null = null;
@@ -111,6 +116,7 @@ export class CpuBackend implements Backend {
   private readonly maddNote: string = '';
   private mainWork = -1;
   private live = new Set<CpuBuffer>();
+  private blocks = 0;
   private bytes = 0;
   private counters = { uploads: 0, readbacks: 0, kernels: 0 };
 
@@ -119,7 +125,7 @@ export class CpuBackend implements Backend {
     this.device = (opts.device ?? 'cpu') as 'cpu';
     this.minParallelMacs = opts.minParallelMacs ?? 2 ** 20;
     this.minGemmMacs = opts.minGemmMacs ?? 4096;
-    const want = opts.kernels ?? 'auto';
+    const want = opts.engine ?? 'auto';
     let why = 'plain TypeScript loops on Float32Array (asked for)';
     let choice = { relaxed: false, why: '' };
     if (want !== 'js') {
@@ -128,7 +134,7 @@ export class CpuBackend implements Backend {
       try {
         this.arena = new WasmArena({ relaxed: choice.relaxed, ...(opts.memory ? { shared: opts.memory === 'shared' } : {}) });
       } catch (e) {
-        if (want === 'wasm') throw new Error(`@nn/cpu: the WebAssembly SIMD kernels cannot load here (${(e as Error).message}); use createCpuBackend({ kernels: 'js' })`);
+        if (want === 'wasm') throw new Error(`@nn/cpu: the WebAssembly SIMD kernels cannot load here (${(e as Error).message}); use createCpuBackend({ engine: 'js' })`);
         why = `plain TypeScript loops on Float32Array, because WebAssembly SIMD could not load: ${(e as Error).message}`;
       }
     }
@@ -140,18 +146,18 @@ export class CpuBackend implements Backend {
           ? 'fused multiply-adds (relaxed SIMD)'
           : 'relaxed SIMD, but this CPU runs its multiply-adds unfused'
         : `plain SIMD multiply then add, as ${choice.why}`;
-      this.kernels = 'wasm';
+      this.engine = 'wasm';
       this.alloc = this.arena;
       this.threads = new GemmThreads(this.arena, (opts.threads ?? defaultThreads()) - 1);
     } else {
-      this.kernels = 'js';
+      this.engine = 'js';
       this.alloc = new HeapAllocator();
     }
   }
 
   /** What runs: `wasm-relaxed-simd`, `wasm-simd` or `js`, with the threads, the multiply-adds and why in the note. */
   get info(): BackendInfo {
-    if (this.kernels === 'js') return { name: '@nn/cpu', runtime: 'js', floatBits: 32, syncRead: true, fallback: false, note: this.why };
+    if (this.engine === 'js') return { name: '@nn/cpu', runtime: 'js', floatBits: 32, syncRead: true, fallback: false, note: this.why };
     const t = this.threads!;
     const threads = t.disabledReason
       ? `one thread (${t.disabledReason})`
@@ -166,11 +172,33 @@ export class CpuBackend implements Backend {
     };
   }
 
-  /** @internal Wrap a block in a handle and count it as live. */
-  private wrap(store: Storage, shape: Shape, transposed = false): CpuBuffer {
-    const h = new CpuBuffer(this, this.device, [...shape], store, transposed);
+  /** @internal Wrap a fresh block in a row-major handle and count the block as live. */
+  private wrap(store: Storage, shape: Shape): CpuBuffer {
+    const v = rowMajorView(shape);
+    const h = new CpuBuffer(this, this.device, v.shape, v.strides, 0, store);
     this.live.add(h);
-    this.bytes += store.data.byteLength;
+    this.countBlock(store, 1);
+    return h;
+  }
+
+  // Live blocks (not handles: views share blocks) and their bytes.
+  private countBlock(store: Storage, sign: 1 | -1): void {
+    this.blocks += sign;
+    this.bytes += sign * store.data.byteLength;
+  }
+
+  // Drop one reference to a block; the last one recycles it.
+  private releaseBlock(store: Storage): void {
+    if (store.refs === 1) this.countBlock(store, -1);
+    this.alloc.release(store);
+  }
+
+  /** A view of x's block: one more reference, no kernel, no new block. */
+  retain(x: Handle, view: View): Handle {
+    const xb = this.buffer(x);
+    xb.store.refs++;
+    const h = new CpuBuffer(this, this.device, [...view.shape], [...view.strides], view.offset, xb.store);
+    this.live.add(h);
     return h;
   }
 
@@ -185,14 +213,36 @@ export class CpuBackend implements Backend {
     return this.buffer(h).data;
   }
 
-  /** @internal Turn a lazy transpose into a row-major block of its own. */
-  materialize(h: CpuBuffer): void {
-    const [r, c] = [h.shape[0]!, h.shape[1]!];
-    const out = this.alloc.alloc(r * c);
-    loops.transposeInto(h.store.data, c, r, out.data);
-    this.alloc.release(h.store);
-    h.store = out;
-    h.transposed = false;
+  /**
+   * @internal The row-major block of a handle: its own block when the view is
+   * row-major, else a copy made once (a kernel launch) and cached on the handle.
+   */
+  rowMajorOf(h: CpuBuffer): Storage {
+    if (h.contig) return h.contig;
+    const n = sizeOf(h.shape);
+    if (isContiguous(h) && h.store.data.length === n) return h.store;
+    this.counters.kernels++;
+    const out = this.alloc.alloc(n);
+    this.countBlock(out, 1);
+    if (h.shape.length === 2 && h.offset === 0 && h.strides[0] === 1 && h.strides[1] === h.shape[0] && h.store.data.length === n) {
+      loops.transposeInto(h.store.data, h.shape[1]!, h.shape[0]!, out.data);
+    } else loops.gatherInto(h.store.data, h, out.data);
+    h.contig = out;
+    return out;
+  }
+
+  /**
+   * The block of a 2-D handle as a matmul operand: its own block, read as is
+   * (row-major) or transposed (a `t()` view of a row-major block), so that
+   * matmul of a transposed view copies nothing; any other view is made row-major.
+   */
+  private gemmOperand(h: CpuBuffer): { store: Storage; trans: boolean } {
+    const n = sizeOf(h.shape);
+    if (!h.contig && h.store.data.length === n) {
+      if (isContiguous(h)) return { store: h.store, trans: false };
+      if (isContiguous(permuteView(h, [1, 0]))) return { store: h.store, trans: true };
+    }
+    return { store: this.rowMajorOf(h), trans: false };
   }
 
   fromArray(data: Float32Array, shape: Shape): Handle {
@@ -215,8 +265,9 @@ export class CpuBackend implements Backend {
   free(h: Handle): void {
     const c = h as CpuBuffer;
     if (!this.live.delete(c)) return;
-    this.bytes -= c.store.data.byteLength;
-    this.alloc.release(c.store);
+    if (c.contig) this.releaseBlock(c.contig);
+    c.contig = null;
+    this.releaseBlock(c.store);
   }
 
   private fresh(n: number): Storage {
@@ -225,16 +276,14 @@ export class CpuBackend implements Backend {
   }
 
   /**
-   * The row-major storage of a live input (a lazy transpose is made row-major
-   * here). Call it after allocating the output, and read `.data` only after
+   * The row-major storage of a live input (a view is made row-major here,
+   * once). Call it after allocating the output, and read `.data` only after
    * the last call: with a private (unshared) WebAssembly memory every
    * allocation may grow the memory, which detaches older views (the stored
    * ones are re-pointed, views held in local variables are not).
    */
   private rowMajor(h: Handle): Storage {
-    const b = this.buffer(h);
-    if (b.transposed) this.materialize(b);
-    return b.store;
+    return this.rowMajorOf(this.buffer(h));
   }
 
   unary(op: UnaryOp, x: Handle): Handle {
@@ -289,13 +338,15 @@ export class CpuBackend implements Backend {
     const m = transA ? a.shape[1]! : a.shape[0]!;
     const kk = transA ? a.shape[0]! : a.shape[1]!;
     const n = transB ? b.shape[0]! : b.shape[1]!;
-    // A lazily transposed operand is its transpose in row-major order: flip the flag instead.
-    const ta = ab.transposed ? !transA : transA;
-    const tb = bb.transposed ? !transB : transB;
     const s = this.fresh(m * n);
+    // A transposed view is its base's block read transposed: flip the flag instead of copying.
+    const ao = this.gemmOperand(ab);
+    const bo = this.gemmOperand(bb);
+    const ta = ao.trans ? !transA : transA;
+    const tb = bo.trans ? !transB : transB;
     // Tiny products cost more to pack than to multiply: the plain loop does them.
-    if (this.arena && m * n * kk >= this.minGemmMacs) this.gemm(m, n, kk, ab.store, ta, bb.store, tb, s);
-    else loops.matmulInto(ab.store.data, bb.store.data, m, n, kk, ta, tb, s.data);
+    if (this.arena && m * n * kk >= this.minGemmMacs) this.gemm(m, n, kk, ao.store, ta, bo.store, tb, s);
+    else loops.matmulInto(ao.store.data, bo.store.data, m, n, kk, ta, tb, s.data);
     return this.wrap(s, [m, n]);
   }
 
@@ -332,9 +383,7 @@ export class CpuBackend implements Backend {
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
     const shape = reducedShape(x.shape, axes, keepDims);
     const s = this.fresh(sizeOf(shape));
-    const xd = this.rowMajor(x).data;
-    if (op === 'sum' && axes.length === x.shape.length) s.data[0] = loops.sumAll(xd);
-    else k.reduce(op, xd, x.shape, axes, s.data);
+    loops.reduceInto(op, this.rowMajor(x).data, x.shape, axes, s.data);
     return this.wrap(s, shape);
   }
 
@@ -353,37 +402,19 @@ export class CpuBackend implements Backend {
     return this.wrap(s, shape);
   }
 
-  permute(x: Handle, perm: readonly number[]): Handle {
-    const xb = this.buffer(x);
-    const shape = perm.map((p) => x.shape[p]!);
-    if (perm.length === 2 && perm[0] === 1) {
-      // A 2-D transpose shares the block and flips a flag; matmul reads it
-      // as is, any other kernel makes the row-major copy on first use.
-      this.counters.kernels++;
-      xb.store.refs++;
-      return this.wrap(xb.store, shape, !xb.transposed);
-    }
-    const s = this.fresh(sizeOf(x.shape));
-    loops.permuteInto(this.rowMajor(x).data, x.shape, perm, s.data);
-    return this.wrap(s, shape);
-  }
-
-  expand(x: Handle, shape: Shape): Handle {
-    const s = this.fresh(sizeOf(shape));
-    loops.expandInto(this.rowMajor(x).data, x.shape, shape, s.data);
-    return this.wrap(s, shape);
-  }
-
   copy(x: Handle, shape: Shape): Handle {
-    // Blocks are never written after they are made, so a copy can share one.
-    const xs = this.rowMajor(x);
-    this.counters.kernels++;
-    xs.refs++;
-    return this.wrap(xs, shape);
+    // Blocks are never written after they are made, so the row-major block
+    // (the handle's own, or the copy a view needed) is shared, not copied again.
+    const st = this.rowMajorOf(this.buffer(x));
+    st.refs++;
+    const v = rowMajorView(shape);
+    const h = new CpuBuffer(this, this.device, v.shape, v.strides, 0, st);
+    this.live.add(h);
+    return h;
   }
 
   stats(): BackendStats {
-    return { buffers: this.live.size, bytes: this.bytes, compiles: 0, ...this.counters };
+    return { buffers: this.blocks, bytes: this.bytes, compiles: 0, ...this.counters };
   }
 
   /** Stop the worker threads (the backend keeps working on one thread). */

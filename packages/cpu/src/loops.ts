@@ -1,11 +1,12 @@
-import type { BinaryOp, Shape, UnaryOp } from '@nn/core';
-import { broadcastStrides, sizeOf, stridesOf } from '@nn/core';
-import { binaryFns, powScalar, unaryFns } from './kernels.js';
+import type { BinaryOp, ReduceOp, Shape, UnaryOp } from '@nn/core';
+import { broadcastStrides, reducedShape, sizeOf, stridesOf } from '@nn/core';
+import { binaryFns, powScalar, unaryFns } from './math.js';
 
-// Elementwise kernels that write into a caller-provided array (a recycled
-// block), with a plain loop per common op: one call per element through a
-// function table costs several times more than the arithmetic. The results
-// are identical to kernels.ts, the reference.
+// The TypeScript kernels of the cpu backend, one per op, each writing into a
+// caller-provided array (a recycled block), with a plain loop per common op:
+// one call per element through a function table costs several times more
+// than the arithmetic. The tests hold every result to the plain oracle in
+// test/reference.ts, bit for bit.
 
 /** out[i] = op(x[i]). */
 export function unaryInto(op: UnaryOp, x: Float32Array, out: Float32Array): void {
@@ -218,6 +219,38 @@ export function expandInto(x: Float32Array, xShape: Shape, shape: Shape, out: Fl
   });
 }
 
+/**
+ * Reduce x over sorted axes into out (its length is the product of the kept
+ * dims), walking x once in memory order with an odometer over the output.
+ * Sums accumulate in float64 per output and round once: closer to PyTorch's
+ * pairwise float32 sums than naive float32 accumulation.
+ */
+export function reduceInto(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void {
+  if (op === 'sum' && axes.length === shape.length) {
+    out[0] = sumAll(x);
+    return;
+  }
+  const strides = broadcastStrides(reducedShape(shape, axes, true), shape);
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  const acc = op === 'sum' ? new Float64Array(out.length) : out.fill(-Infinity);
+  let o = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (op === 'sum') acc[o]! += v;
+    // NaN wins, as torch.max: once stored, no comparison replaces it.
+    else if (v > acc[o]! || v !== v) acc[o] = v;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]!++;
+      o += strides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      o -= strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  if (op === 'sum') out.set(acc);
+}
+
 /** Sum of every element, accumulated in float64 as the reference does. */
 export function sumAll(x: Float32Array): number {
   let s = 0;
@@ -238,6 +271,15 @@ export function transposeInto(src: Float32Array, r: number, c: number, dst: Floa
       }
     }
   }
+}
+
+/** The elements of a strided view of x (shape, strides, offset), in row-major order, into out. */
+export function gatherInto(x: Float32Array, view: { shape: Shape; strides: readonly number[]; offset: number }, out: Float32Array): void {
+  const { shape, strides, offset } = view;
+  const step = strides[strides.length - 1] ?? 0;
+  walk(shape, [[...strides]], (offs, o, len) => {
+    for (let j = 0, p = offset + offs[0]!; j < len; j++, p += step) out[o + j] = x[p]!;
+  });
 }
 
 /** Output dim i is input dim perm[i], into out. */

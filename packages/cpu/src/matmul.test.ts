@@ -4,9 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
-import { createCpuBackend, kernels } from './index.js';
+import { permuteView, type Handle } from '@nn/core';
+import { createCpuBackend } from './index.js';
+import * as reference from '../test/reference.js';
 
-// The WebAssembly and TypeScript paths against the reference kernel on the
+// The WebAssembly and TypeScript paths against the oracle (test/reference.ts) on the
 // shapes that break blocked kernels: 1×1, primes around the 4×8 tile and the
 // 256/128 blocks, tall, wide, empty inner size, and every transpose.
 
@@ -31,11 +33,11 @@ const shapes: [number, number, number][] = [
 
 // Both gemm builds, by name: plain SIMD (multiply, then add) and relaxed SIMD
 // (fused multiply-adds; on Node 20 fma: 'on' turns V8's flag on for this process).
-const wasm = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0, fma: 'off' });
-const threaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0, fma: 'off' });
-const fma = createCpuBackend({ kernels: 'wasm', threads: 1, minGemmMacs: 0, fma: 'on' });
-const fmaThreaded = createCpuBackend({ kernels: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0, fma: 'on' });
-const js = createCpuBackend({ kernels: 'js' });
+const wasm = createCpuBackend({ engine: 'wasm', threads: 1, minGemmMacs: 0, fma: 'off' });
+const threaded = createCpuBackend({ engine: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0, fma: 'off' });
+const fma = createCpuBackend({ engine: 'wasm', threads: 1, minGemmMacs: 0, fma: 'on' });
+const fmaThreaded = createCpuBackend({ engine: 'wasm', threads: 2, minParallelMacs: 1, minGemmMacs: 0, fma: 'on' });
+const js = createCpuBackend({ engine: 'js' });
 type Pool = { threads: { ready(): number; workerChunks(): number } };
 beforeAll(async () => {
   // Start the workers and wait until they are up, so that the products below are shared.
@@ -80,7 +82,7 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
         const bShape = tb ? [n, k] : [k, n];
         const a = filled(m * k, rnd);
         const b = filled(k * n, rnd);
-        const want = kernels.matmul(a, aShape, b, bShape, ta, tb).data;
+        const want = reference.matmul(a, aShape, b, bShape, ta, tb).data;
         // Float32 sums of k terms in another order: error grows like √k.
         const tol = 2e-6 * Math.sqrt(k + 1) * 4;
         for (const be of [wasm, threaded, fma, fmaThreaded, js]) {
@@ -120,17 +122,18 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
     }
   });
 
-  it('lazy transposes (t() views) feed matmul and other kernels correctly', () => {
+  it('transposed views (t()) feed matmul and other kernels correctly', () => {
     for (const be of [wasm, js]) {
+      const tr = (h: Handle): Handle => be.retain(h, permuteView(h, [1, 0]));
       const a = be.fromArray(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
-      const at = be.permute(a, [1, 0]); // 3×2 view
+      const at = tr(a); // 3×2 view
       expect(Array.from(be.readSync(at))).toEqual([1, 4, 2, 5, 3, 6]);
-      const att = be.permute(at, [1, 0]); // back to 2×3, no copy
+      const att = tr(at); // back to 2×3, no copy
       expect(Array.from(be.readSync(att))).toEqual([1, 2, 3, 4, 5, 6]);
-      const bt = be.permute(be.fromArray(new Float32Array([1, 0, 0, 1, 1, 1]), [2, 3]), [1, 0]);
+      const bt = tr(be.fromArray(new Float32Array([1, 0, 0, 1, 1, 1]), [2, 3]));
       // (Aᵀ)ᵀ · (Bᵀ) with the view flags folded into the gemm's transposes.
       const c = be.matmul(at, bt, true, false);
-      expect(Array.from(be.readSync(c))).toEqual([1, 5, 4, 4, 11, 10, 3, 6, 9].slice(0, 0).concat(Array.from(kernels.matmul(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], new Float32Array([1, 1, 0, 1, 0, 1]), [3, 2], false, false).data)));
+      expect(Array.from(be.readSync(c))).toEqual([1, 5, 4, 4, 11, 10, 3, 6, 9].slice(0, 0).concat(Array.from(reference.matmul(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3], new Float32Array([1, 1, 0, 1, 0, 1]), [3, 2], false, false).data)));
       be.free(a);
       expect(Array.from(be.readSync(att))).toEqual([1, 2, 3, 4, 5, 6]); // shared block outlives its first owner
     }
@@ -144,7 +147,7 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
   });
 
   it('recycles freed blocks instead of allocating', () => {
-    const be = createCpuBackend({ kernels: 'wasm', threads: 1 });
+    const be = createCpuBackend({ engine: 'wasm', threads: 1 });
     const a = be.fromArray(new Float32Array(1000).fill(1), [1000]);
     const first = be.scalar('mul', a, 2, false);
     be.free(first);
@@ -155,6 +158,13 @@ describe('matmul: wasm and js kernels agree with the reference', () => {
 });
 
 describe('packaging', () => {
+  it('the oracle is test-only: no shipped source imports test/reference.ts', () => {
+    const src = fileURLToPath(new URL('.', import.meta.url));
+    const shipped = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    expect(shipped).toContain('loops.ts');
+    for (const f of shipped) expect(readFileSync(join(src, f), 'utf8'), f).not.toMatch(/test\/reference|\/kernels\.js/);
+  });
+
   it('the embedded wasm module is the build of asm/gemm.ts', () => {
     const script = fileURLToPath(new URL('../scripts/build-wasm.mjs', import.meta.url));
     expect(execFileSync(process.execPath, [script, '--check'], { encoding: 'utf8' })).toMatch(/up to date/);

@@ -1,6 +1,6 @@
-import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp } from '@nn/core';
-import { broadcastShapes, broadcastStrides, DeviceError, fmtShape, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
-import { deleteValue, type DeviceValue, type GpuHandle } from './handle.js';
+import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp, View } from '@nn/core';
+import { broadcastShapes, broadcastStrides, DeviceError, fmtShape, isContiguous, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
+import { deleteValue, type DeviceValue, type GpuBuffer, type GpuHandle } from './handle.js';
 import { kernelClassName, runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
 import * as src from './sources.js';
 
@@ -42,6 +42,7 @@ export class GpuBackend implements Backend {
   private readonly limitText: string;
   private readonly cache = new Map<string, CachedKernel>();
   private readonly live = new Set<GpuHandle>();
+  private buffers = 0;
   private bytes = 0;
   private counters = { uploads: 0, readbacks: 0, compiles: 0, kernels: 0 };
 
@@ -81,17 +82,41 @@ export class GpuBackend implements Backend {
           `split the work into smaller tensors or run it on 'cpu'`,
       );
     }
-    const h: GpuHandle = { device: this.device, shape: [...shape], size, value: null, pending: null, error: undefined, users: 0, freed: false };
+    const buf: GpuBuffer = { size, value: null, pending: null, error: undefined, users: 0, refs: 1, freed: false };
+    const h: GpuHandle = { device: this.device, shape: [...shape], strides: stridesOf(shape), offset: 0, size, buf, contig: null };
     this.live.add(h);
+    this.buffers++;
     this.bytes += size * 4;
     return h;
   }
 
-  /** Delete the device value once no launch still needs it. */
-  private release(h: GpuHandle): void {
-    if (!h.freed || h.users > 0 || h.pending) return;
-    deleteValue(h.value);
-    h.value = null;
+  /** Delete the device value once no handle and no launch still needs it. */
+  private release(b: GpuBuffer): void {
+    if (!b.freed || b.users > 0 || b.pending) return;
+    deleteValue(b.value);
+    b.value = null;
+  }
+
+  /** A view of x's buffer: one more reference, no kernel, no new buffer. */
+  retain(x: Handle, view: View): Handle {
+    const h = this.handleOf(x, 'retain');
+    h.buf.refs++;
+    const v: GpuHandle = { device: this.device, shape: [...view.shape], strides: [...view.strides], offset: view.offset, size: sizeOf(view.shape), buf: h.buf, contig: null };
+    this.live.add(v);
+    return v;
+  }
+
+  /**
+   * A kernel input read as a flat row-major vector: the handle itself when its
+   * view is one, else its row-major copy (a gather kernel keyed by the view's
+   * shape, strides and offset), made once and kept with the handle.
+   */
+  private dense(h: GpuHandle): GpuHandle {
+    if (h.contig) return h.contig;
+    if (h.buf.size === h.size && isContiguous(h)) return h;
+    const key = `gather|${h.shape}|${h.strides}|${h.offset}`;
+    h.contig = this.launch('contiguous', key, () => src.gatherSource(h.shape, h.strides, h.offset), [h], [], h.shape);
+    return h.contig;
   }
 
   fromArray(data: Float32Array, shape: Shape): Handle {
@@ -103,7 +128,7 @@ export class GpuBackend implements Backend {
   }
 
   private readNow(h: Handle): Float32Array {
-    const g = this.handleOf(h, 'readSync');
+    const g = this.dense(this.handleOf(h, 'readSync')).buf;
     this.counters.readbacks++;
     if (g.size === 0) return new Float32Array(0);
     const v = g.value!;
@@ -111,8 +136,9 @@ export class GpuBackend implements Backend {
   }
 
   async read(h: Handle): Promise<Float32Array> {
-    const g = this.handleOf(h, 'read');
-    if (!this.async) return this.readNow(g);
+    const v = this.handleOf(h, 'read');
+    if (!this.async) return this.readNow(v);
+    const g = this.dense(v).buf;
     // Keep the buffer alive while reading, even if the tensor is disposed meanwhile.
     g.users++;
     try {
@@ -130,9 +156,14 @@ export class GpuBackend implements Backend {
   free(h: Handle): void {
     const g = h as GpuHandle;
     if (!this.live.delete(g)) return;
-    this.bytes -= g.size * 4;
-    g.freed = true;
-    this.release(g);
+    if (g.contig) this.free(g.contig);
+    g.contig = null;
+    const b = g.buf;
+    if (--b.refs > 0) return;
+    this.buffers--;
+    this.bytes -= b.size * 4;
+    b.freed = true;
+    this.release(b);
   }
 
   // ---- launching -------------------------------------------------------------
@@ -174,11 +205,13 @@ export class GpuBackend implements Backend {
     }
   }
 
-  private launch(op: string, key: string, source: () => string, inputs: GpuHandle[], extra: unknown[], shape: Shape): GpuHandle {
-    const out = this.newHandle(op, shape);
+  private launch(op: string, key: string, source: () => string, inputViews: GpuHandle[], extra: unknown[], shape: Shape): GpuHandle {
+    const handle = this.newHandle(op, shape);
+    const out = handle.buf;
+    const inputs = inputViews.map((h) => h.buf);
     if (out.size === 0) {
       out.value = new Float32Array(0);
-      return out;
+      return handle;
     }
     const k = this.kernelFor(key, source, out.size);
     this.counters.kernels++;
@@ -191,10 +224,10 @@ export class GpuBackend implements Backend {
       try {
         out.value = run() as DeviceValue;
       } catch (e) {
-        this.free(out);
+        this.free(handle);
         throw e;
       }
-      return out;
+      return handle;
     }
     // WebGPU: a pipeline kernel returns a Promise of its buffer, and a Promise
     // is no kernel argument, so the handle keeps the pending result and this
@@ -227,7 +260,7 @@ export class GpuBackend implements Backend {
           this.release(h);
         }
       });
-    return out;
+    return handle;
   }
 
   /**
@@ -242,13 +275,13 @@ export class GpuBackend implements Backend {
   // ---- kernels ---------------------------------------------------------------
 
   unary(op: UnaryOp, x: Handle): Handle {
-    const a = this.handleOf(x, op);
+    const a = this.dense(this.handleOf(x, op));
     return this.launch(op, `unary|${op}|${a.size}`, () => src.unarySource(op), [a], [], a.shape);
   }
 
   binary(op: BinaryOp, a: Handle, b: Handle): Handle {
-    const ha = this.handleOf(a, op);
-    const hb = this.handleOf(b, op);
+    const ha = this.dense(this.handleOf(a, op));
+    const hb = this.dense(this.handleOf(b, op));
     const shape = broadcastShapes(op, ha.shape, hb.shape);
     const same = sameShape(ha.shape, hb.shape);
     // The key is what the source depends on (the input shapes); strides are worked out only to compile.
@@ -258,29 +291,34 @@ export class GpuBackend implements Backend {
   }
 
   scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle {
-    const a = this.handleOf(x, op);
+    const a = this.dense(this.handleOf(x, op));
     return this.launch(op, `scalar|${op}|${reversed}|${a.size}`, () => src.scalarSource(op, reversed), [a], [s], a.shape);
   }
 
   matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
-    const ha = this.handleOf(a, 'mm');
-    const hb = this.handleOf(b, 'mm');
+    // The kernel indexes its operands with their views' strides, so a
+    // transposed (or expanded) view is read in place; only an offset needs the copy.
+    const operand = (h: GpuHandle): GpuHandle => (h.offset === 0 ? h : this.dense(h));
+    const ha = operand(this.handleOf(a, 'mm'));
+    const hb = operand(this.handleOf(b, 'mm'));
     const [ar, ac] = [ha.shape[0]!, ha.shape[1]!];
     const [br, bc] = [hb.shape[0]!, hb.shape[1]!];
     const m = transA ? ac : ar;
     const k = transA ? ar : ac;
     const n = transB ? br : bc;
     // Strides of op(A) along (row i, inner p) and op(B) along (inner p, column j).
-    const [ai, ap] = transA ? [1, ac] : [ac, 1];
-    const [bp, bj] = transB ? [1, bc] : [bc, 1];
+    const [as0, as1] = [ha.strides[0]!, ha.strides[1]!];
+    const [bs0, bs1] = [hb.strides[0]!, hb.strides[1]!];
+    const [ai, ap] = transA ? [as1, as0] : [as0, as1];
+    const [bp, bj] = transB ? [bs1, bs0] : [bs0, bs1];
     // An [m,0]·[0,n] product sums nothing: m×n zeros, as PyTorch (there is no input data to bind).
     if (k === 0) return this.filled('mm', [m, n], 0);
-    const key = `mm|${m}|${k}|${n}|${transA}|${transB}`;
+    const key = `mm|${m}|${k}|${n}|${ai}|${ap}|${bp}|${bj}`;
     return this.launch('mm', key, () => src.matmulSource(k, n, ai, ap, bp, bj), [ha, hb], [], [m, n]);
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
-    const h = this.handleOf(x, op);
+    const h = this.dense(this.handleOf(x, op));
     const shape = reducedShape(h.shape, axes, keepDims);
     // Reducing a size-0 dimension reads no data: a sum over nothing is 0 (PyTorch's;
     // mean divides it by 0 in core, giving NaN), a max over nothing is −Inf as on
@@ -296,40 +334,26 @@ export class GpuBackend implements Backend {
   }
 
   where(mask: Handle, a: Handle, b: Handle): Handle {
-    const hm = this.handleOf(mask, 'where');
-    const ha = this.handleOf(a, 'where');
-    const hb = this.handleOf(b, 'where');
+    const hm = this.dense(this.handleOf(mask, 'where'));
+    const ha = this.dense(this.handleOf(a, 'where'));
+    const hb = this.dense(this.handleOf(b, 'where'));
     const shape = broadcastShapes('where', hm.shape, ha.shape, hb.shape);
     const key = `where|${hm.shape}|${ha.shape}|${hb.shape}`;
     const source = (): string => src.whereSource(shape, ...([hm, ha, hb].map((h) => broadcastStrides(h.shape, shape)) as [number[], number[], number[]]));
     return this.launch('where', key, source, [hm, ha, hb], [], shape);
   }
 
-  permute(x: Handle, perm: readonly number[]): Handle {
-    const h = this.handleOf(x, 'permute');
-    const shape = perm.map((p) => h.shape[p]!);
-    const key = `permute|${h.shape}|${perm}`;
-    const source = (): string => {
-      const inStrides = stridesOf(h.shape);
-      return src.gatherSource(shape, perm.map((p) => inStrides[p]!));
-    };
-    return this.launch('permute', key, source, [h], [], shape);
-  }
-
-  expand(x: Handle, shape: Shape): Handle {
-    const h = this.handleOf(x, 'expand');
-    const key = `expand|${h.shape}|${shape}`;
-    return this.launch('expand', key, () => src.gatherSource(shape, broadcastStrides(h.shape, shape)), [h], [], shape);
-  }
-
   copy(x: Handle, shape: Shape): Handle {
     const h = this.handleOf(x, 'copy');
     if (sizeOf(shape) !== h.size) throw new DeviceError('copy', `cannot copy ${h.size} values into shape ${fmtShape(shape)}`);
-    return this.launch('copy', `copy|${h.size}`, src.copySource, [h], [], shape);
+    // Buffers are never written after they are made: the row-major buffer (the
+    // handle's own, or the copy its view needed) is shared, not copied again.
+    const d = this.dense(h);
+    return this.retain(d, { shape, strides: stridesOf(shape), offset: 0 });
   }
 
   stats(): BackendStats {
-    return { buffers: this.live.size, bytes: this.bytes, ...this.counters };
+    return { buffers: this.buffers, bytes: this.bytes, ...this.counters };
   }
 
   /** The gpu.js kernel class that ran the last compiled kernel (e.g. `WebGL2Kernel`). */

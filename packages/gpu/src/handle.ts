@@ -6,9 +6,8 @@ import type { Handle, Shape } from '@nn/core';
  */
 export type DeviceValue = { toArray(): Float32Array | Promise<Float32Array> | number[]; delete?(): void } | Float32Array;
 
-/** A gpu buffer: one flat row-major float32 vector resident on the device. */
-export interface GpuHandle extends Handle {
-  readonly shape: Shape;
+/** A gpu buffer: one flat row-major float32 vector resident on the device, shared by the handles that view it. */
+export interface GpuBuffer {
   /** Number of elements. */
   readonly size: number;
   /** The device value once it exists (always at once on GL, after `pending` on WebGPU). */
@@ -19,8 +18,20 @@ export interface GpuHandle extends Handle {
   error: unknown;
   /** Launches still waiting to read this buffer; it is deleted only when they have run. */
   users: number;
-  /** free() was called. */
+  /** Live handles on this buffer (the tensor's own, its views, its clones). */
+  refs: number;
+  /** The last handle was freed. */
   freed: boolean;
+}
+
+/** One reference to a gpu buffer, seen through a view (shape, strides, offset). */
+export interface GpuHandle extends Handle {
+  readonly shape: Shape;
+  /** Number of elements of the view. */
+  readonly size: number;
+  readonly buf: GpuBuffer;
+  /** The row-major copy of a view that a kernel needed as one (made once, freed with this handle). */
+  contig: GpuHandle | null;
 }
 
 /** Delete a device value (textures and WebGPU buffers; typed arrays need nothing). */

@@ -265,12 +265,12 @@ export function whereSource(outShape: readonly number[], sm: readonly number[], 
 }`;
 }
 
-/** A strided gather: permute and expand (input strides seen from the output). */
-export function gatherSource(outShape: readonly number[], strides: readonly number[]): string {
+/** A strided gather: the `contiguous` step of a view (its strides and offset in its buffer). */
+export function gatherSource(outShape: readonly number[], strides: readonly number[], offset = 0): string {
   return `function (x) {
   const i = this.thread.x;
   ${gatherOffsets(outShape, [strides])}
-  return x[o0];
+  return x[o0 + ${lit(offset)}];
 }`;
 }
 

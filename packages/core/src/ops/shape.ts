@@ -1,7 +1,9 @@
 import { ShapeError } from '../errors.js';
 import { fmtShape, normDim, sizeOf, broadcastShapes, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { result, sumToShape } from './record.js';
+import type { Forward, OpAttrs } from './opdef.js';
+import { NO_ATTRS, record } from './record.js';
+import { expandView, isRowMajor, permuteView, reshapeView } from '../view.js';
 import { checkReshapeSizes, checkShape } from '../validate.js';
 
 /** Same data in a new shape (one size may be -1). */
@@ -22,11 +24,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
       `shape ${fmtShape(shape)} holds ${sizeOf(target)} elements but ${x.describe()} has ${x.size}; the sizes must multiply to the same number`,
     );
   }
-  const inShape = x.shape;
-  return result('reshape', x.backend('reshape').copy(x.handle('reshape'), target), [x], {
-    attrs: { shape: target },
-    backward: (g) => [reshape(g, inShape)],
-  });
+  const attrs = { shape: target };
+  if (isRowMajor(x.handle('reshape'))) return viewOf('reshape', x, attrs, reshapeForward);
+  return record('reshape', reshapeForward(x.backend('reshape'), [x.handle('reshape')], attrs), [x], attrs);
 }
 
 /** Reorder dimensions: output dim i is input dim dims[i]. */
@@ -37,21 +37,14 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const perm = dims.map((d) => normDim('permute', d, x.ndim));
   if (new Set(perm).size !== perm.length) throw new ShapeError('permute', `a dim appears multiple times in [${dims.join(', ')}]; give each dim once`);
-  const inverse = new Array<number>(perm.length);
-  perm.forEach((p, i) => (inverse[p] = i));
-  return result('permute', x.backend('permute').permute(x.handle('permute'), perm), [x], {
-    attrs: { dims: perm },
-    backward: (g) => [permute(g, inverse)],
-  });
+  return viewOf('permute', x, { dims: perm }, permuteForward);
 }
 
 /** Transpose of a 2-D tensor, as `torch.t` (0-D and 1-D are returned as copies). */
 export function t(x: Tensor): Tensor {
   if (x.ndim > 2) throw new ShapeError('t', `expects a tensor of at most 2 dims, got ${fmtShape(x.shape)}; use .transpose(d0, d1) or .permute()`);
   if (x.ndim < 2) return clone(x);
-  return result('t', x.backend('t').permute(x.handle('t'), [1, 0]), [x], {
-    backward: (g) => [t(g)],
-  });
+  return viewOf('t', x, NO_ATTRS, tForward);
 }
 
 /** Swap two dimensions. */
@@ -91,16 +84,43 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (!sameShape(out, target)) {
     throw new ShapeError('expand', `cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   }
-  const inShape = x.shape;
-  return result('expand', x.backend('expand').expand(x.handle('expand'), target), [x], {
-    attrs: { shape: target },
-    backward: (g) => [sumToShape(g, inShape)],
-  });
+  return viewOf('expand', x, { shape: [...target] }, expandForward);
 }
 
-/** A copy that stays in the graph (gradient passes through unchanged). */
+/**
+ * A copy that stays in the graph (gradient passes through unchanged). It
+ * shares x's buffer, copy-on-write: buffers are never written after they are
+ * made, and an in-place op on the clone writes a new buffer and repoints the
+ * clone (a clone is no view: x never sees its changes), so no kernel runs.
+ */
 export function clone(x: Tensor): Tensor {
-  return result('clone', x.backend('clone').copy(x.handle('clone'), x.shape), [x], {
-    backward: (g) => [g],
-  });
+  return record('clone', cloneForward(x.backend('clone'), [x.handle('clone')], NO_ATTRS), [x], NO_ATTRS);
 }
+
+/**
+ * @internal A view of `x` (same buffer, new shape/strides/offset): no kernel,
+ * no new buffer. It joins x's family, so in-place ops on either write through
+ * to the other and bump their one version counter, as in PyTorch.
+ */
+function viewOf<K extends 'reshape' | 'permute' | 't' | 'expand'>(id: K, x: Tensor, attrs: OpAttrs[K], forward: Forward<K>): Tensor {
+  const out = record(id, forward(x.backend(id), [x.handle(id)], attrs), [x], attrs);
+  out._shareStorage(x);
+  return out;
+}
+
+// The forwards of the shape ops (the op table's entries, defs/shape.ts, point at these).
+
+/** @internal The forward of reshape: a row-major tensor is a view in any shape of its size; any other layout (a transpose, an expand) has no such view, so it is copied (as PyTorch's reshape). */
+export const reshapeForward: Forward<'reshape'> = (be, [h], { shape }) => (isRowMajor(h!) ? be.retain(h!, reshapeView(h!, shape)) : be.copy(h!, shape));
+
+/** @internal The forward of permute: a view with its dims reordered. */
+export const permuteForward: Forward<'permute'> = (be, [h], { dims }) => be.retain(h!, permuteView(h!, dims));
+
+/** @internal The forward of t: a view with the two dims swapped. */
+export const tForward: Forward<'t'> = (be, [h]) => be.retain(h!, permuteView(h!, [1, 0]));
+
+/** @internal The forward of expand: a view with stride 0 on the repeated dims. */
+export const expandForward: Forward<'expand'> = (be, [h], { shape }) => be.retain(h!, expandView(h!, shape));
+
+/** @internal The forward of clone: one more reference to the same buffer (copy-on-write, see clone). */
+export const cloneForward: Forward<'clone'> = (be, [h]) => be.retain(h!, h!);
