@@ -22,7 +22,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          // tests/packaging: the published form (registry installs, minified bundles, publint and attw) over the built dist.
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tests/packaging/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.gl.test.ts', '**/*.dawn.test.ts'],
           testTimeout: 60_000,
         },
