@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   registerBackend(createCpuBackend({ fma: 'on' }));
   registerBackend(createCpuBackend({ device: 'cpu-1t', threads: 1, fma: 'on' }));
   registerBackend(createCpuBackend({ device: 'cpu-plain', fma: 'off' }));
-  registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+  registerBackend(createCpuBackend({ device: 'cpu-js', engine: 'js' }));
   const nnPeers: { device: Device; peer: string; slow: boolean; w5?: boolean }[] = [
     { device: 'cpu', peer: 'nn cpu', slow: false, w5: true },
     { device: 'cpu-1t', peer: 'nn cpu, one thread', slow: false },

@@ -10,7 +10,7 @@ import { hasRelaxedSimd } from './wasm/arena.js';
 // cross-checked against `cpu-js`, the plain TypeScript kernels.
 registerBackend(createCpuBackend({ fma: 'off' }));
 registerBackend(createCpuBackend({ device: 'cpu-fma', fma: 'on' }));
-registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+registerBackend(createCpuBackend({ device: 'cpu-js', engine: 'js' }));
 // A private (unshared) WebAssembly memory, as in a browser page without
 // cross-origin isolation: growing it detaches every view taken before.
 registerBackend(createCpuBackend({ device: 'cpu-private', memory: 'private' }));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BinaryOp, UnaryOp } from '@nn/core';
 import { createCpuBackend } from './index.js';
 import { sizeOf } from '@nn/core';
-import * as reference from './kernels.js';
+import * as reference from '../test/reference.js';
 import * as loops from './loops.js';
 
 // The WebAssembly SIMD elementwise loops against the TypeScript ones, on
@@ -19,8 +19,8 @@ function values(n: number, seed: number): Float32Array {
   return a;
 }
 
-const wasm = createCpuBackend({ kernels: 'wasm', threads: 1 });
-const js = createCpuBackend({ kernels: 'js' });
+const wasm = createCpuBackend({ engine: 'wasm', threads: 1 });
+const js = createCpuBackend({ engine: 'js' });
 const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'gt', 'le', 'ge', 'eq', 'pow'];
 const sizes = [16, 17, 31, 100, 1027];
 
@@ -74,9 +74,9 @@ describe('elementwise: wasm SIMD loops agree with the TypeScript loops', () => {
   }
 });
 
-// The reference kernels (kernels.ts, plain and unoptimised) are the spec the
-// fast TypeScript loops (loops.ts) must reproduce, broadcasting included.
-describe('loops.ts agrees with the reference kernels.ts', () => {
+// The oracle (test/reference.ts, plain and unoptimised) is the spec the fast
+// TypeScript loops (loops.ts) must reproduce, broadcasting included.
+describe('loops.ts agrees with the oracle test/reference.ts', () => {
   const rnd = (n: number, seed: number): Float32Array => {
     let s = seed;
     return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 4 - 2);
@@ -119,5 +119,19 @@ describe('loops.ts agrees with the reference kernels.ts', () => {
     const out = new Float32Array(24);
     loops.permuteInto(x, [2, 3, 4], [2, 0, 1], out);
     expect(Array.from(out)).toEqual(Array.from(p.data));
+  });
+  it('sum and max over every set of axes, NaN included', () => {
+    const shape = [2, 3, 4];
+    const x = rnd(24, 4);
+    const withNaN = x.map((v, i) => (i === 13 ? NaN : v));
+    const axesSets = [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
+    for (const data of [x, withNaN])
+      for (const op of ['sum', 'max'] as const)
+        for (const axes of axesSets) {
+          const want = reference.reduce(op, data, shape, axes);
+          const out = new Float32Array(want.length);
+          loops.reduceInto(op, data, shape, axes, out);
+          expect(Array.from(out), `${op} over [${axes}]`).toEqual(Array.from(want));
+        }
   });
 });

@@ -6,7 +6,7 @@ import { assertGraphFixtures, graphFixtures } from '../../core/test/graph-fixtur
 // The PyTorch float64 fixtures (scripts/make_graph_fixtures.py) replayed on every cpu kernel set.
 registerBackend(createCpuBackend({ fma: 'off' }));
 registerBackend(createCpuBackend({ device: 'cpu-fma', fma: 'on' }));
-registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+registerBackend(createCpuBackend({ device: 'cpu-js', engine: 'js' }));
 
 describe(`the ${graphFixtures.length} PyTorch graph fixtures`, () => {
   for (const device of ['cpu', 'cpu-fma', 'cpu-js']) {

@@ -4,7 +4,7 @@ import { leakChecked } from '@nn/core/testing';
 import { createCpuBackend } from './index.js';
 
 // The leak check that every conformance case runs under must fail when it should.
-registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+registerBackend(createCpuBackend({ device: 'cpu-js', engine: 'js' }));
 
 describe('leakChecked', () => {
   it('frees what a case made and left alive, and passes', async () => {

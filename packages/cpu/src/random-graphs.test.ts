@@ -8,7 +8,7 @@ import { assertRandomGraphs, graphRuns } from '../../core/test/random-graphs.js'
 // same graphs every run; `NN_GRAPHS=0` runs an unbounded soak (see docs/testing.md).
 registerBackend(createCpuBackend({ fma: 'off' }));
 registerBackend(createCpuBackend({ device: 'cpu-fma', fma: 'on' }));
-registerBackend(createCpuBackend({ device: 'cpu-js', kernels: 'js' }));
+registerBackend(createCpuBackend({ device: 'cpu-js', engine: 'js' }));
 
 const RUNS = graphRuns(3000);
 // A soak (NN_GRAPHS set) runs as long as it takes.

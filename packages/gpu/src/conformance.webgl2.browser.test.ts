@@ -7,7 +7,7 @@ import { expectSubnormalsFlushed } from '../test/subnormals.js';
 
 // Headless Chromium, WebGL2 on SwiftShader: gpu.js's WebGL2Kernel compiles real GLSL ES 3.0.
 // The reference is @nn/cpu's plain TypeScript loops, its living spec.
-const ctx = useGpu('webgl2', { reference: { kernels: 'js' } });
+const ctx = useGpu('webgl2', { reference: { engine: 'js' } });
 
 describe('conformance on gpu (webgl2, Chromium)', () => {
   it('runs gpu.js WebGL2Kernel, synchronously readable, not a fallback', () => {

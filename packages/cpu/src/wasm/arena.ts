@@ -110,7 +110,7 @@ export class WasmArena implements Allocator {
         throw new DeviceError(
           'alloc',
           `@nn/cpu: WebAssembly memory is full (${(have / 2 ** 20).toFixed(0)} MiB in use, ${(bytes / 2 ** 20).toFixed(1)} MiB more asked); ` +
-            `free tensors with dispose() or scope(), or use createCpuBackend({ kernels: 'js' })`,
+            `free tensors with dispose() or scope(), or use createCpuBackend({ engine: 'js' })`,
         );
       }
       // A private memory detaches its old views on growth: re-point live and

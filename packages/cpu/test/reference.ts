@@ -1,58 +1,12 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from '@nn/core';
 import { broadcastShapes, broadcastStrides, reducedShape, sizeOf, stridesOf, type Shape } from '@nn/core';
+import { binaryFns, powScalar, unaryFns } from '../src/math.js';
 
-// Plain loops over Float32Array: the reference every other backend is tested
-// against, so clarity beats cleverness here (matmul excepted: it is the hot spot).
-
-/** Elementwise function of one value. */
-export const unaryFns: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  abs: Math.abs,
-  // NaN stays NaN, as torch.relu (x > 0 ? x : 0 would turn it into 0).
-  relu: (x) => (x <= 0 ? 0 : x),
-  tanh: Math.tanh,
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-};
-
-/**
- * C's pow, which PyTorch's follows: JS Math.pow differs only where |base| is 1,
- * giving NaN for 1^NaN and (±1)^±Inf where IEEE 754 and PyTorch give 1.
- */
-export function pow(a: number, b: number): number {
-  if (a === 1 || (a === -1 && (b === Infinity || b === -Infinity))) return 1;
-  return Math.pow(a, b);
-}
-
-/**
- * PyTorch's `tensor ** scalar`: it computes exponent 0.5 as sqrt and −0.5 as
- * 1/sqrt, which differ from pow at −Inf (NaN, not Inf or 0) and at −0
- * ((−0)^−0.5 is −Inf). A tensor exponent, even of one element, is plain pow.
- */
-export function powScalar(x: number, s: number): number {
-  if (s === 0.5) return Math.sqrt(x);
-  if (s === -0.5) return 1 / Math.sqrt(x);
-  return pow(x, s);
-}
-
-/** Elementwise function of two values; comparisons give 1 or 0. */
-export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow,
-  // NaN propagates, as torch.maximum/minimum.
-  max: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
-  min: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
-  lt: (a, b) => (a < b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-  eq: (a, b) => (a === b ? 1 : 0),
-};
+// The test oracle of the cpu backend: one plain loop per kernel over
+// Float32Array, written for clarity, never for speed. It is not shipped and the
+// backend never calls it; the tests compare the fast path (src/loops.ts, the
+// wasm kernels) with it, broadcasting, strides and transposes included. The
+// per-element math is src/math.ts, shared, and pinned by the conformance cases.
 
 /** out[i] = f(x[i]). */
 export function unary(op: UnaryOp, x: Float32Array): Float32Array {
@@ -120,43 +74,28 @@ export function expand(x: Float32Array, xShape: Shape, shape: Shape): Float32Arr
   return out;
 }
 
-/** Reduce over sorted axes, into `out` when given (its length is the product of the kept dims). */
-export function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[], out?: Float32Array): Float32Array {
+/**
+ * Reduce over sorted axes, keeping them as size-1 dims: each input element
+ * adds into (or raises) the output element at its index with the reduced
+ * axes set to 0. Sums accumulate in float64 and round once, as the backend.
+ */
+export function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
   const outShape = reducedShape(shape, axes, true);
-  out = (out ?? new Float32Array(sizeOf(outShape))).fill(op === 'sum' ? 0 : -Infinity);
-  const strides = broadcastStrides(outShape, shape);
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let o = 0;
-  if (op === 'sum') {
-    // Accumulate in float64 (JS numbers) per output, then round once: closer to
-    // PyTorch's pairwise float32 sums than naive float32 accumulation.
-    const acc = new Float64Array(out.length);
-    for (let i = 0; i < x.length; i++) {
-      acc[o] += x[i]!;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]!++;
-        o += strides[d]!;
-        if (idx[d]! < shape[d]!) break;
-        o -= strides[d]! * shape[d]!;
-        idx[d] = 0;
-      }
-    }
-    for (let i = 0; i < out.length; i++) out[i] = acc[i]!;
-    return out;
-  }
+  const inStrides = stridesOf(shape);
+  const outStrides = stridesOf(outShape);
+  const acc = new Float64Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : -Infinity);
   for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v > out[o]! || v !== v) out[o] = v;
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++;
-      o += strides[d]!;
-      if (idx[d]! < shape[d]!) break;
-      o -= strides[d]! * shape[d]!;
-      idx[d] = 0;
+    let o = 0;
+    for (let d = 0; d < shape.length; d++) {
+      if (axes.includes(d)) continue;
+      o += (Math.floor(i / inStrides[d]!) % shape[d]!) * outStrides[d]!;
     }
+    const v = x[i]!;
+    if (op === 'sum') acc[o]! += v;
+    // NaN wins, as torch.max: once stored, no comparison replaces it.
+    else if (v > acc[o]! || v !== v) acc[o] = v;
   }
-  return out;
+  return Float32Array.from(acc);
 }
 
 /** Output dim i is input dim perm[i]. */
