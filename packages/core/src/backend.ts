@@ -41,8 +41,6 @@ export interface BackendInfo {
   readonly runtime: string;
   /** Always 32: nn is float32 throughout. */
   readonly floatBits: 32;
-  /** True when `readSync` exists (dataSync/item allowed). */
-  readonly syncRead: boolean;
   /** True when the backend runs on a fallback the user did not ask for first (e.g. gpu.js on plain JS). */
   readonly fallback: boolean;
   /** A sentence a person can read: what runs and why. */

@@ -8,7 +8,7 @@ export { Tensor, type Operand, type NestedArray } from './tensor.js';
 export type { GradNode } from './node.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, randn, rand, arange, type TensorOptions, type TensorData } from './creation.js';
 export { noGrad, enableGrad, isGradEnabled, checkNumerics, isCheckingNumerics } from './state.js';
-export { scope, keep, dispose, memory, type DeviceMemory } from './memory.js';
+export { scope, keep, dispose, memory } from './memory.js';
 export {
   checkShape, checkDim, checkTensor, checkOperand, checkArg, checkOptions, showValue, oneOf, numberIn,
   isBoolean, isName, isNumber, MAX_ELEMENTS, type OptionRule,

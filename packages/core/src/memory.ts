@@ -1,4 +1,4 @@
-import type { Device } from './backend.js';
+import type { BackendStats, Device } from './backend.js';
 import { listDevices, getBackend } from './registry.js';
 import { Tensor } from './tensor.js';
 import { adoptIntoParent, popScope, pushScope, untrack } from './state.js';
@@ -7,19 +7,9 @@ import { isThenable, refuseAsyncFn, refusePromise } from './sync-only.js';
 const SCOPE_FIX =
   'Await outside the scope and wrap each synchronous part: `const y = scope(() => f(x)); const v = await y.data(); y.dispose();`, or free tensors with dispose()';
 
-/** Live buffers and bytes of one device, plus its traffic counters. */
-export interface DeviceMemory {
-  buffers: number;
-  bytes: number;
-  uploads: number;
-  readbacks: number;
-  compiles: number;
-  kernels: number;
-}
-
-/** Live buffers and traffic counters per registered device. */
-export function memory(): Record<Device, DeviceMemory> {
-  const out: Record<string, DeviceMemory> = {};
+/** Live buffers and traffic counters per registered device: a copy of each backend's `stats()`. */
+export function memory(): Record<Device, BackendStats> {
+  const out: Record<string, BackendStats> = {};
   for (const d of listDevices()) out[d] = { ...getBackend(d).stats() };
   return out;
 }

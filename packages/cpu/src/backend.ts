@@ -157,7 +157,7 @@ export class CpuBackend implements Backend {
 
   /** What runs: `wasm-relaxed-simd`, `wasm-simd` or `js`, with the threads, the multiply-adds and why in the note. */
   get info(): BackendInfo {
-    if (this.engine === 'js') return { name: '@nn/cpu', runtime: 'js', floatBits: 32, syncRead: true, fallback: false, note: this.why };
+    if (this.engine === 'js') return { name: '@nn/cpu', runtime: 'js', floatBits: 32, fallback: false, note: this.why };
     const t = this.threads!;
     const threads = t.disabledReason
       ? `one thread (${t.disabledReason})`
@@ -166,7 +166,6 @@ export class CpuBackend implements Backend {
       name: '@nn/cpu',
       runtime: this.arena!.relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
       floatBits: 32,
-      syncRead: true,
       fallback: false,
       note: `WebAssembly SIMD gemm (AssemblyScript, 4×8 f32x4 micro-kernel, packed panels, ${this.maddNote}) on ${threads}; SIMD loops for the common elementwise ops, TypeScript for the rest`,
     };

@@ -73,7 +73,7 @@ try {
   result.kernelClass = gpu.kernelClass();
   say('runtime', gpu.info.runtime, '| kernel class', result.kernelClass, '| fallback', gpu.info.fallback, '|', gpu.info.note);
 
-  const sync = gpu.info.syncRead;
+  const sync = gpu.readSync !== undefined;
   const read = async (t) => (sync ? t.dataSync() : await t.data());
 
   // ---- NaN and ±Inf through relu, clamp, maximum, minimum, as PyTorch gives them

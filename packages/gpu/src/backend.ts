@@ -58,7 +58,6 @@ export class GpuBackend implements Backend {
       name: '@nn/gpu',
       runtime: setup.runtime,
       floatBits: 32,
-      syncRead: !this.async,
       fallback: setup.fallback,
       note: setup.note,
     };

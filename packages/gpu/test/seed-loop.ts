@@ -1,11 +1,11 @@
-import { memory, scope, type Device, type DeviceMemory } from '@nn/core';
+import { memory, scope, type BackendStats, type Device } from '@nn/core';
 import { seedNet, seedStep } from '@nn/core/testing';
 
 // The learner's two-layer net with hand-written backprop (N, D_in, H, D_out =
 // 64, 1000, 100, 10; lr 1e-6), from @nn/core/testing, as the GPU tests run it.
 
 /** Counter deltas of one device between two memory() snapshots. */
-export function delta(after: DeviceMemory, before: DeviceMemory): DeviceMemory {
+export function delta(after: BackendStats, before: BackendStats): BackendStats {
   return {
     buffers: after.buffers - before.buffers,
     bytes: after.bytes - before.bytes,
@@ -19,9 +19,9 @@ export function delta(after: DeviceMemory, before: DeviceMemory): DeviceMemory {
 /** What a run of the seed loop saw. */
 export interface SeedRun {
   losses: number[];
-  firstStep: DeviceMemory;
+  firstStep: BackendStats;
   /** Counter deltas over the steps after the first, without the loss reads. */
-  later: DeviceMemory;
+  later: BackendStats;
   /** Live buffers after each step. */
   buffersPerStep: number[];
   /** Kernel launches of each step. */
@@ -41,7 +41,7 @@ export async function runSeedLoop(device: Device, steps: number, readEvery = 100
   const buffersPerStep: number[] = [];
   const kernelsPerStep: number[] = [];
   const t0 = performance.now();
-  let firstStep: DeviceMemory | null = null;
+  let firstStep: BackendStats | null = null;
   let readsAfterFirst = 0;
   const start = memory()[device]!;
   let afterFirst = start;

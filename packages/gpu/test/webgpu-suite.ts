@@ -18,7 +18,6 @@ export function describeWebGpu(where: string, gpu: () => GpuBackend): void {
       expect(gpu().info.runtime).toBe('webgpu');
       expect(gpu().kernelClass()).toBe('WebGPUKernel');
       expect(gpu().info.fallback).toBe(false);
-      expect(gpu().info.syncRead).toBe(false);
       expect(gpu().readSync).toBeUndefined();
     });
     for (const c of conformanceCases()) {
