@@ -3,15 +3,11 @@ import { ArgumentError, DeviceError, ShapeError, StateError } from './errors.js'
 import type { GradNode } from './node.js';
 import { fmtShape, sameShape } from './shape.js';
 import { keep } from './memory.js';
-import { noGrad, popScope, pushScope } from './state.js';
+import { noGrad, popScope, pushScope, setBackwardOp } from './state.js';
 import { Tensor } from './tensor.js';
-
-let backwardOp: string | null = null;
-
-/** @internal Name of the op whose backward is running (for NaN reports). */
-export function currentBackwardOp(): string | null {
-  return backwardOp;
-}
+import { add } from './ops/elementwise.js';
+import { clone } from './ops/shape.js';
+import { ruleOf, savesOf } from './ops/table.js';
 
 /**
  * Tensors reachable from `root` through recorded ops, inputs before outputs:
@@ -93,20 +89,23 @@ export function runBackward(root: Tensor, seed?: Tensor, options: BackwardOption
           accumulate(t, g, made, adopted);
           continue;
         }
-        backwardOp = node.op;
-        const inGrads = node.backward(g);
-        backwardOp = null;
+        const rule = ruleOf(node);
+        if (!rule) throw new StateError('backward', `${t.describe()} was recorded as op '${node.id}', which has no backward in the op table (ops/table.ts)`);
+        setBackwardOp(node.op);
+        // The op's one entry in the op table: the same rule explain prints.
+        const inGrads = rule.backward({ g, inputs: node.inputs, attrs: node.attrs as never, out: t });
+        setBackwardOp(null);
         node.inputs.forEach((inp, k) => {
           const gi = inGrads[k];
           if (!gi || !inp.requiresGrad) return;
           checkGradient(node, inp, gi);
           const prev = grads.get(inp);
-          grads.set(inp, prev ? prev.add(gi) : gi);
+          grads.set(inp, prev ? add(prev, gi) : gi);
         });
       }
     });
   } finally {
-    backwardOp = null;
+    setBackwardOp(null);
     popScope();
     for (const t of made) if (!adopted.has(t)) t.dispose();
   }
@@ -147,17 +146,18 @@ function checkSeed(root: Tensor, seed: unknown): asserts seed is Tensor {
 // The saved values a node's backward will read must still be as they were saved:
 // not released by an earlier backward, not disposed, not changed in place.
 function checkSaved(out: Tensor, node: GradNode): void {
-  if (node.released && node.saves.length > 0) {
+  const saves = savesOf(node);
+  if (node.released && saves.length > 0) {
     throw new StateError(
       'backward',
       `trying to backward through the graph a second time: ${out.describe()} was made by ${node.op}, whose saved values ` +
-        `(${node.saves.join(', ')}) were released by the first backward(). Pass { retainGraph: true } to the first call ` +
+        `(${saves.join(', ')}) were released by the first backward(). Pass { retainGraph: true } to the first call ` +
         `(loss.backward({ retainGraph: true })) if you need to backward twice, or run the forward pass again`,
     );
   }
-  const saved: [Tensor, string, number][] = savedInputs(node).map(([k, name]) => [node.inputs[k]!, `its input ${name}`, node.versions[k]!]);
+  const saved: [Tensor, string, number][] = savedInputs(node, saves).map(([k, name]) => [node.inputs[k]!, `its input ${name}`, node.versions[k]!]);
   // An op's output starts at version 0, so any other version is a change after it was saved.
-  if (node.saves.includes('output')) saved.push([out, 'its output', 0]);
+  if (saves.includes('output')) saved.push([out, 'its output', 0]);
   for (const [t, role, version] of saved) {
     if (t.isDisposed) {
       throw new StateError(
@@ -177,14 +177,14 @@ function checkSaved(out: Tensor, node: GradNode): void {
   }
 }
 
-// Which inputs a node's backward reads, from its `saves` names: 'a' and 'b' are the
+// Which inputs a node's backward reads, from its entry's `saves`: 'a' and 'b' are the
 // operands (a binary op with a number records only its tensor, the number's side in
 // attrs.scalarSide), 'mask' is the last input (where, maskedFill), 'output' is not an
-// input. An unknown name counts every input as saved.
-function savedInputs(node: GradNode): [index: number, name: string][] {
+// input.
+function savedInputs(node: GradNode, saves: readonly string[]): [index: number, name: string][] {
   const side = node.attrs['scalarSide'];
   const found: [number, string][] = [];
-  for (const name of node.saves) {
+  for (const name of saves) {
     let k: number;
     if (name === 'output') continue;
     else if (name === 'a') k = side === 'left' ? -1 : 0;
@@ -212,7 +212,7 @@ function checkGradient(node: GradNode, inp: Tensor, g: Tensor): void {
 
 function accumulate(leaf: Tensor, g: Tensor, made: Set<Tensor>, adopted: Set<Tensor>): void {
   if (leaf.grad && !leaf.grad.isDisposed) {
-    const sum = leaf.grad.add(g);
+    const sum = add(leaf.grad, g);
     leaf.grad.dispose();
     adopted.add(sum);
     leaf.grad = keep(sum);
@@ -221,7 +221,7 @@ function accumulate(leaf: Tensor, g: Tensor, made: Set<Tensor>, adopted: Set<Ten
   // A gradient tensor the engine did not make (the caller's seed), or one
   // already given to another leaf, is copied so that each .grad is owned once.
   let own = g;
-  if (!made.has(g) || adopted.has(g)) own = g.clone();
+  if (!made.has(g) || adopted.has(g)) own = clone(g);
   adopted.add(own);
   leaf.grad = keep(own);
 }

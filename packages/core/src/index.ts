@@ -24,3 +24,9 @@ export {
   type Graph, type GraphNode, type GraphEdge, type GraphOptions, type GraphView,
   type GradientExplanation, type GradientStep, type SavedRead, type LossRun, type LossPlotOptions,
 } from './explain/index.js';
+// Tensor's fluent methods (x.mm(w)) come from the ops side: installed here, once, at
+// import (package.json lists this file under sideEffects). Exporting installMethods
+// also carries methods.ts's type declarations (declaration merging) to users.
+import { installMethods } from './methods.js';
+export { installMethods } from './methods.js';
+installMethods();

@@ -1,3 +1,4 @@
+import type { OpId } from './ops/opdef.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -5,12 +6,12 @@ import type { Tensor } from './tensor.js';
  * and how to send a gradient back to each input.
  */
 export interface GradNode {
-  /** The op's name as the user called it (`mm`, `clamp`, `sub`, ...). */
+  /** The op's typed id: its entry in the op table (ops/table.ts) holds its backward and its explanation. */
+  readonly id: OpId;
+  /** The op's name as the user called it (`mm`, `matmul`, `Linear`, `max`, ...). */
   readonly op: string;
   /** The tensors the op read, in argument order. */
   readonly inputs: readonly Tensor[];
-  /** Gradient for each input given the output's gradient (null where an input gets none). */
-  readonly backward: (grad: Tensor) => (Tensor | null)[];
   /**
    * Versions of the inputs when recorded: an in-place change to a saved one after that makes
    * backward wrong. The output's version at creation is always 0, so it needs no entry.
@@ -23,6 +24,4 @@ export interface GradNode {
   released: boolean;
   /** Op settings worth showing (scalar operands, transposes, clamp bounds, axes). */
   readonly attrs: Readonly<Record<string, unknown>>;
-  /** Which forward values the backward reads (`inputs[i]`, `output`): the answer to "why is h_relu used again?". */
-  readonly saves: readonly string[];
 }

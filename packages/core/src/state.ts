@@ -52,6 +52,18 @@ export function isCheckingNumerics(): boolean {
   return numericsCheck;
 }
 
+let backwardOp: string | null = null;
+
+/** @internal Name of the op whose backward is running (NaN reports name it), or null. */
+export function currentBackwardOp(): string | null {
+  return backwardOp;
+}
+
+/** @internal Set by autograd around each op's backward. */
+export function setBackwardOp(op: string | null): void {
+  backwardOp = op;
+}
+
 /** @internal Register a new tensor with the innermost scope. */
 export function track(t: Tensor): void {
   const s = scopes[scopes.length - 1];

@@ -2,7 +2,7 @@ import type { Backend, Device, Handle } from './backend.js';
 import { DeviceError, ShapeError, StateError } from './errors.js';
 import type { GradNode } from './node.js';
 import { getBackend } from './registry.js';
-import { broadcastShapes, fmtShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
+import { fmtShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
 import { isContiguous, isDense } from './view.js';
 import { isGradEnabled, noGrad, track, untrack } from './state.js';
 import { formatTensor } from './format.js';
@@ -32,6 +32,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** @internal The op that produced this tensor, when recorded. */
   _node: GradNode | null = null;
+  /** @internal Tensors freed with this one: the 0-d numbers a recorded `where` made for its graph. */
+  _owned: Tensor[] | null = null;
   /**
    * @internal The tensors that share this one's data as views (itself, its
    * base, their views: PyTorch's base and views) and their one version counter.
@@ -154,6 +156,10 @@ export class Tensor {
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;
+    }
+    if (this._owned) {
+      for (const t of this._owned) t.dispose();
+      this._owned = null;
     }
     if (this._handle === null) return;
     const h = this._handle;

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import * as E from './expr.js';
 import { forwardFormula } from './rules.js';
+import { savesOf } from '../ops/table.js';
 import { describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward } from './symbolic.js';
 import { topoOrder } from '../autograd.js';
 
@@ -99,7 +100,7 @@ function baseNode(t: Tensor, output: Tensor): GraphNode {
     isLeaf: t.isLeaf,
     requiresGrad: t.requiresGrad,
     isOutput: t === output,
-    saves: t._node ? [...t._node.saves] : [],
+    saves: t._node ? [...savesOf(t._node)] : [],
   };
 }
 

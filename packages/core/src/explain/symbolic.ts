@@ -62,7 +62,7 @@ export function symbolicBackward(
       if (!rule) {
         throw new ExplainError(
           `no derivative rule for op '${node.op}' (input ${k} of ${t.describe()}); ` +
-            `add it to packages/core/src/explain/rules.ts, next to the op's backward in ops/`,
+            `give its id '${node.id}' an entry in the op table, packages/core/src/ops/table.ts, whose backward and explanation autograd and explain both read`,
         );
       }
       const c = rule.grad(G);

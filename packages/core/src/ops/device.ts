@@ -2,7 +2,8 @@ import type { Device } from '../backend.js';
 import { DeviceError } from '../errors.js';
 import { getBackend } from '../registry.js';
 import type { Tensor } from "../tensor.js";
-import { result } from './record.js';
+import type { Forward } from './opdef.js';
+import { record } from './record.js';
 import { showValue } from '../validate.js';
 
 // A device is named by a string; anything else would reach the registry as 'undefined'.
@@ -21,13 +22,13 @@ export function to(x: Tensor, device: Device): Tensor {
   if (!src.readSync) {
     throw new DeviceError('to', `device '${x.device}' (${src.info.runtime}) reads back only asynchronously; use \`await t.toAsync('${device}')\``);
   }
-  const data = src.readSync(x.handle('to'));
-  const from = x.device;
-  return result('to', dst.fromArray(data, x.shape), [x], {
-    attrs: { from, to: device },
-    backward: (g) => [to(g, from)],
-  });
+  const attrs = { from: x.device, to: device };
+  return record('to', toForward(src, [x.handle('to')], attrs), [x], attrs);
 }
+
+/** @internal The forward of to: read back synchronously, upload to the other device. */
+export const toForward: Forward<'to'> = (src, [x], attrs) => getBackend(attrs.to, 'to').fromArray(src.readSync!(x!), x!.shape);
+
 
 /** Copy to another device, reading back asynchronously. */
 export async function toAsync(x: Tensor, device: Device): Promise<Tensor> {
@@ -35,10 +36,8 @@ export async function toAsync(x: Tensor, device: Device): Promise<Tensor> {
   if (device === x.device) return x;
   const data = await x.data();
   const dst = getBackend(device, 'toAsync');
-  const from = x.device;
-  return result('to', dst.fromArray(data, x.shape), [x], {
-    attrs: { from, to: device },
-    backward: (g) => [to(g, from)],
-  });
+  // The same op as `to` (one entry, one backward); only the read is asynchronous.
+  const attrs = { from: x.device, to: device };
+  return record('to', dst.fromArray(data, x.shape), [x], attrs);
 }
 

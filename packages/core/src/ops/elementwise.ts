@@ -1,196 +1,150 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { broadcastShapes } from '../shape.js';
-import { Tensor, type Operand } from '../tensor.js';
-import { isScalar, result, sameDevice, sumToShape, type OpSpec } from './record.js';
-import { scalarTensor, where } from './select.js';
-import { expand } from './shape.js';
+import type { Operand, Tensor } from '../tensor.js';
+import { isScalar, NO_ATTRS, record, sameDevice, unrecorded } from './record.js';
+import type { Forward, OpAttrs, ScalarAttrs } from './opdef.js';
 import { ArgumentError } from '../errors.js';
 import { checkOperand, checkOptions, checkTensor, isNumber } from '../validate.js';
 
+// Elementwise ops: each public function checks its arguments, calls its forward
+// (exported: the op table's entry points at the same function) and records.
+// Their backward and explanation are their entries in defs/elementwise.ts.
+
 const clampBounds = { min: isNumber, max: isNumber };
 
-// `spec` builds what autograd records (only when it records); null for ops without a gradient.
-function binaryOp(op: BinaryOp, a: Operand, b: Operand, spec: ((a: Tensor | number, b: Tensor | number) => OpSpec) | null): Tensor {
+/** The kernel each binary op id runs (`maximum` is the kernel `max`); errors name the op by it, as before. */
+const BINARY_KERNEL = {
+  add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', maximum: 'max', minimum: 'min',
+  lt: 'lt', gt: 'gt', le: 'le', ge: 'ge', eq: 'eq',
+} as const satisfies Record<string, BinaryOp>;
+
+/** Ids of the binary elementwise ops. */
+export type BinaryId = keyof typeof BINARY_KERNEL;
+
+/** Ids of the unary elementwise ops: the backend's unary kernels. */
+export type UnaryId = (typeof UNARY_IDS)[number];
+
+// One binary kernel call: two tensors, or a tensor and the number in attrs (on its side).
+function binaryKernel(kernel: BinaryOp): Forward<BinaryId> {
+  return (b, [x, y], attrs: ScalarAttrs) =>
+    attrs.scalarSide === undefined ? b.binary(kernel, x!, y!) : b.scalar(kernel, x!, attrs.scalar!, attrs.scalarSide === 'left');
+}
+
+/** @internal The forward of each binary op, as its op-table entry names it. */
+export const binaryForward = Object.fromEntries(
+  Object.entries(BINARY_KERNEL).map(([id, kernel]) => [id, binaryKernel(kernel)]),
+) as { readonly [K in BinaryId]: Forward<K> };
+
+const UNARY_IDS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu'] as const satisfies readonly UnaryOp[];
+
+/** @internal The forward of each unary op: the backend's unary kernel of the same name. */
+export const unaryForward = Object.fromEntries(
+  UNARY_IDS.map((id) => [id, ((b, [x]) => b.unary(id, x!)) as Forward<UnaryId>]),
+) as { readonly [K in UnaryId]: Forward<K> };
+
+// Attrs of a tensor–tensor op are shared; a number operand gets its own.
+const TENSORS: ScalarAttrs = Object.freeze({});
+
+function binaryOp(id: BinaryId, a: Operand, b: Operand, recorded: boolean): Tensor {
+  const op = BINARY_KERNEL[id];
   checkOperand(op, a, 'the first operand');
   checkOperand(op, b, 'the second operand');
   if (isScalar(a) && isScalar(b)) throw new ArgumentError(op, `at least one operand must be a Tensor, got the numbers ${a} and ${b}; make one with tensor(...)`);
+  let inputs: Tensor[];
+  let attrs: ScalarAttrs;
   if (isScalar(b)) {
-    const ta = a as Tensor;
-    const be = ta.backend(op);
-    return result(op, be.scalar(op, ta.handle(op), b, false), [ta], spec ? () => spec(ta, b) : {});
+    inputs = [a as Tensor];
+    attrs = { scalar: b, scalarSide: 'right' };
+  } else if (isScalar(a)) {
+    inputs = [b];
+    attrs = { scalar: a, scalarSide: 'left' };
+  } else {
+    sameDevice(op, a, b);
+    broadcastShapes(op, a.shape, b.shape);
+    inputs = [a, b];
+    attrs = TENSORS;
   }
-  if (isScalar(a)) {
-    const be = b.backend(op);
-    return result(op, be.scalar(op, b.handle(op), a, true), [b], spec ? () => spec(a, b) : {});
-  }
-  const be = sameDevice(op, a, b);
-  broadcastShapes(op, a.shape, b.shape);
-  return result(op, be.binary(op, a.handle(op), b.handle(op)), [a, b], spec ? () => spec(a, b) : {});
-}
-
-// Gradients for a binary op, as a list over the tensor operands only (scalars get none).
-function grads(a: Operand, b: Operand, ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] {
-  const out: (Tensor | null)[] = [];
-  if (!isScalar(a)) out.push(a.requiresGrad ? sumToShape(ga(), a.shape) : null);
-  if (!isScalar(b)) out.push(b.requiresGrad ? sumToShape(gb(), b.shape) : null);
-  return out;
-}
-
-function attrsOf(a: Operand, b: Operand): Record<string, unknown> {
-  if (isScalar(a)) return { scalar: a, scalarSide: 'left' };
-  if (isScalar(b)) return { scalar: b, scalarSide: 'right' };
-  return {};
+  const be = inputs[0]!.backend(op);
+  const h = binaryForward[id](be, inputs.map((t) => t.handle(op)), attrs);
+  return recorded ? record(id, h, inputs, attrs) : unrecorded(op, h, inputs);
 }
 
 /** a + b with broadcasting. */
 export function add(a: Operand, b: Operand): Tensor {
-  return binaryOp('add', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    backward: (g) => grads(a, b, () => g, () => g),
-  }));
+  return binaryOp('add', a, b, true);
 }
 
 /** a - b with broadcasting. */
 export function sub(a: Operand, b: Operand): Tensor {
-  return binaryOp('sub', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    backward: (g) => grads(a, b, () => g, () => neg(g)),
-  }));
+  return binaryOp('sub', a, b, true);
 }
 
 /** a * b with broadcasting. */
 export function mul(a: Operand, b: Operand): Tensor {
-  return binaryOp('mul', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    saves: [...(isScalar(b) ? [] : ['b']), ...(isScalar(a) ? [] : ['a'])],
-    backward: (g) => grads(a, b, () => mul(g, b), () => mul(g, a)),
-  }));
+  return binaryOp('mul', a, b, true);
 }
 
 /** a / b with broadcasting. */
 export function div(a: Operand, b: Operand): Tensor {
-  return binaryOp('div', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    saves: isScalar(b) ? [] : ['a', 'b'],
-    // d(a/b)/db = -a / b²
-    backward: (g) => grads(a, b, () => div(g, b), () => neg(div(mul(g, a), mul(b, b)))),
-  }));
+  return binaryOp('div', a, b, true);
 }
 
 /** a ** b with broadcasting. */
 export function pow(a: Operand, b: Operand): Tensor {
-  return binaryOp('pow', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    // b's gradient reads the output too.
-    saves: ['a', 'b', ...(isScalar(b) ? [] : ['output'])],
-    backward: (g, out) =>
-      grads(
-        a,
-        b,
-        // d(a^b)/da = b·a^(b−1), but 0 where b == 0 (a^0 is constant, even at a = 0 where 0·0^−1
-        // would be NaN), as PyTorch's pow_backward.
-        () =>
-          isScalar(b)
-            ? b === 0
-              ? zerosOf(g)
-              : mul(g, mul(pow(a, b - 1), b))
-            : where(compare('eq', b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))),
-        // d(a^b)/db = a^b · ln a, but 0 where a == 0 and b >= 0 (ln 0 = −Inf would give NaN or −Inf),
-        // as PyTorch's pow_backward_exponent.
-        () =>
-          isScalar(a)
-            ? a === 0
-              ? where(compare('ge', b, 0), 0, mul(mul(g, out), -Infinity))
-              : mul(mul(g, out), Math.log(a))
-            : where(mul(compare('eq', a, 0), compare('ge', b, 0)), 0, mul(g, mul(out, log(a)))),
-      ),
-  }));
-}
-
-/**
- * The gradient of maximum/minimum before the loser's share is cut: g, halved where a == b.
- * As PyTorch: a tie splits it 0.5/0.5, a NaN in either operand sends it to both,
- * and the loser gets 0 by `where`, never by multiplying with a mask (0·Inf is NaN).
- * Made once, on first use, for both operands.
- */
-function tieSplit(g: Tensor, a: Operand, b: Operand): () => Tensor {
-  let split: Tensor | undefined;
-  return () => (split ??= where(compare('eq', a, b), mul(g, 0.5), g));
-}
-
-// Zeros of g's shape on g's device, made there (a 0-d zero expanded): no upload.
-function zerosOf(g: Tensor): Tensor {
-  const zero = scalarTensor(g.backend('zeros'), 0);
-  const z = expand(zero, g.shape);
-  zero.dispose();
-  return z;
+  return binaryOp('pow', a, b, true);
 }
 
 /** Elementwise maximum. */
 export function maximum(a: Operand, b: Operand): Tensor {
-  return binaryOp('max', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    saves: ['a', 'b'],
-    backward: (g) => {
-      const half = tieSplit(g, a, b);
-      return grads(a, b, () => where(compare('lt', a, b), 0, half()), () => where(compare('gt', a, b), 0, half()));
-    },
-  }));
+  return binaryOp('maximum', a, b, true);
 }
 
 /** Elementwise minimum. */
 export function minimum(a: Operand, b: Operand): Tensor {
-  return binaryOp('min', a, b, (a, b) => ({
-    attrs: attrsOf(a, b),
-    saves: ['a', 'b'],
-    backward: (g) => {
-      const half = tieSplit(g, a, b);
-      return grads(a, b, () => where(compare('gt', a, b), 0, half()), () => where(compare('lt', a, b), 0, half()));
-    },
-  }));
+  return binaryOp('minimum', a, b, true);
 }
 
 /** Comparison mask (1 where true, 0 elsewhere); not differentiable. */
 export function compare(op: 'lt' | 'gt' | 'le' | 'ge' | 'eq', a: Operand, b: Operand): Tensor {
   // Masks carry no gradient, so nothing is recorded for them.
-  return binaryOp(op, a, b, null);
+  return binaryOp(op, a, b, false);
 }
 
-function unaryOp(op: UnaryOp, x: Tensor, spec: OpSpec): Tensor {
-  checkTensor(op, x, 'the input');
-  return result(op, x.backend(op).unary(op, x.handle(op)), [x], spec);
+function unaryOp(id: UnaryId, x: Tensor): Tensor {
+  checkTensor(id, x, 'the input');
+  return record(id, unaryForward[id](x.backend(id), [x.handle(id)], NO_ATTRS), [x], NO_ATTRS);
 }
 
 /** -x. */
 export function neg(x: Tensor): Tensor {
-  return unaryOp('neg', x, { backward: (g) => [neg(g)] });
+  return unaryOp('neg', x);
 }
 /** e^x. */
 export function exp(x: Tensor): Tensor {
-  return unaryOp('exp', x, { saves: ['output'], backward: (g, out) => [mul(g, out)] });
+  return unaryOp('exp', x);
 }
 /** ln x. */
 export function log(x: Tensor): Tensor {
-  return unaryOp('log', x, { saves: ['a'], backward: (g) => [div(g, x)] });
+  return unaryOp('log', x);
 }
 /** √x. */
 export function sqrt(x: Tensor): Tensor {
-  return unaryOp('sqrt', x, { saves: ['output'], backward: (g, out) => [div(mul(g, 0.5), out)] });
+  return unaryOp('sqrt', x);
 }
 /**
  * |x|. The gradient is g·sign(x) with sign(0) = sign(NaN) = 0: a product, as PyTorch's
  * abs_backward, so an Inf g at x = 0 gives NaN there exactly as in PyTorch.
  */
 export function abs(x: Tensor): Tensor {
-  return unaryOp('abs', x, { saves: ['a'], backward: (g) => [mul(g, sub(compare('gt', x, 0), compare('lt', x, 0)))] });
+  return unaryOp('abs', x);
 }
 /** tanh x. */
 export function tanh(x: Tensor): Tensor {
-  return unaryOp('tanh', x, { saves: ['output'], backward: (g, out) => [mul(g, sub(1, mul(out, out)))] });
+  return unaryOp('tanh', x);
 }
 /** 1 / (1 + e^-x). */
 export function sigmoid(x: Tensor): Tensor {
-  return unaryOp('sigmoid', x, { saves: ['output'], backward: (g, out) => [mul(g, mul(out, sub(1, out)))] });
+  return unaryOp('sigmoid', x);
 }
 /**
  * max(x, 0), NaN staying NaN as in PyTorch. The gradient is 0 where the output is <= 0 and g
@@ -198,7 +152,7 @@ export function sigmoid(x: Tensor): Tensor {
  * turn an Inf g into NaN where the mask is 0).
  */
 export function relu(x: Tensor): Tensor {
-  return unaryOp('relu', x, { saves: ['output'], backward: (g, out) => [where(compare('le', out, 0), 0, g)] });
+  return unaryOp('relu', x);
 }
 
 /**
@@ -211,8 +165,13 @@ export function clamp(x: Tensor, bounds: { min?: number; max?: number }): Tensor
   checkOptions('clamp', bounds, clampBounds);
   const { min, max } = bounds ?? {};
   if (min === undefined && max === undefined) throw new ArgumentError('clamp', 'give at least one of min and max, e.g. clamp({ min: 0 })');
-  const be = x.backend('clamp');
-  let h = x.handle('clamp');
+  const attrs = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  return record('clamp', clampForward(x.backend('clamp'), [x.handle('clamp')], attrs), [x], attrs);
+}
+
+/** @internal The forward of clamp: a max with the lower bound, then a min with the upper. */
+export const clampForward: Forward<'clamp'> = (be, [x], { min, max }) => {
+  let h = x!;
   let owned = false;
   if (min !== undefined) {
     h = be.scalar('max', h, min, false);
@@ -223,17 +182,5 @@ export function clamp(x: Tensor, bounds: { min?: number; max?: number }): Tensor
     if (owned) be.free(h);
     h = h2;
   }
-  return result('clamp', h, [x], {
-    attrs: { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) },
-    saves: ['a'],
-    backward: (g) => {
-      let mask = min !== undefined ? compare('ge', x, min) : null;
-      if (max !== undefined) {
-        const upper = compare('le', x, max);
-        mask = mask ? mul(mask, upper) : upper;
-      }
-      // The bounds' masks are 0/1, so their product is their logical and.
-      return [where(mask!, g, 0)];
-    },
-  });
-}
+  return h;
+};

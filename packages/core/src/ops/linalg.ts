@@ -1,14 +1,19 @@
 import { ShapeError } from '../errors.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { result, sameDevice } from './record.js';
+import type { Forward } from './opdef.js';
+import { record, sameDevice } from './record.js';
 import { reshape } from './shape.js';
 import { checkTensor } from '../validate.js';
 
+/** @internal The forward of every matrix product: the backend's matmul with its transposes. */
+export const mmForward: Forward<'mm'> = (be, [a, b], { transA, transB }) => be.matmul(a!, b!, transA, transB);
+
 /**
- * op(a) · op(b) where op transposes when asked. The backward pass uses the
- * transposed forms so it never materialises a transpose:
- * for C = A·B, dA = G·Bᵀ and dB = Aᵀ·G.
+ * op(a) · op(b) where op transposes when asked. The backward pass (defs/linalg.ts)
+ * uses the transposed forms so it never materialises a transpose:
+ * for C = A·B, dA = G·Bᵀ and dB = Aᵀ·G. Every product records the id `mm`
+ * under the name the caller gives (`mm`, `matmul`, @nn/layers' `Linear`).
  */
 export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, op = 'mm'): Tensor {
   checkTensor(op, a, 'the first operand');
@@ -28,23 +33,8 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
         `an (m×k)·(k×n) product gives m×n — check the order of the operands or transpose one with .t()`,
     );
   }
-  return result(op, be.matmul(a.handle(op), b.handle(op), transA, transB), [a, b], {
-    attrs: { transA, transB },
-    saves: ['a', 'b'],
-    backward: (g) => {
-      const ga = a.requiresGrad
-        ? transA
-          ? matmulT(b, g, transB, true)
-          : matmulT(g, b, false, !transB)
-        : null;
-      const gb = b.requiresGrad
-        ? transB
-          ? matmulT(g, a, true, transA)
-          : matmulT(a, g, !transA, false)
-        : null;
-      return [ga, gb];
-    },
-  });
+  const attrs = { transA, transB };
+  return record('mm', mmForward(be, [a.handle(op), b.handle(op)], attrs), [a, b], attrs, op);
 }
 
 /** Matrix product of two 2-D tensors, as `torch.mm`. */

@@ -2,44 +2,32 @@ import type { Backend, Handle } from '../backend.js';
 import { DeviceError, NumericError, ShapeError } from '../errors.js';
 import type { GradNode } from '../node.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
-import { isCheckingNumerics, isGradEnabled } from '../state.js';
+import { currentBackwardOp, isCheckingNumerics, isGradEnabled } from '../state.js';
 import { getBackend } from '../registry.js';
 import { Tensor, type Operand } from '../tensor.js';
-import { currentBackwardOp } from '../autograd.js';
+import type { OpAttrs, OpId } from './opdef.js';
 
-/** What an op records besides its inputs: how to go back, and what to show. */
-export interface OpSpec {
-  backward?: (grad: Tensor, out: Tensor) => (Tensor | null)[];
-  attrs?: Record<string, unknown>;
-  saves?: string[];
-}
+/** @internal Shared attrs of an op that has none (nothing reads or changes them). */
+export const NO_ATTRS: OpAttrs['neg'] = Object.freeze({}) as OpAttrs['neg'];
 
 /**
  * @internal Wrap a fresh handle in a Tensor and, when any input requires grad
- * and recording is on, attach the node that lets backward reach the inputs.
- * A spec given as a function (which must define `backward`) is built only
- * when recorded: under noGrad, or with no input that requires grad, an op
- * allocates no closures for it.
+ * and recording is on, attach the node that lets backward reach the inputs:
+ * the op's typed id (its entry in the op table holds the backward), the name
+ * the caller used (`op`), the inputs and the attrs. Recording allocates one
+ * node and no closure; under noGrad it allocates nothing.
  */
-export function result(op: string, handle: Handle, inputs: readonly Tensor[], spec: OpSpec | (() => OpSpec) = {}): Tensor {
+export function record<K extends OpId>(id: K, handle: Handle, inputs: readonly Tensor[], attrs: OpAttrs[K], op: string = id): Tensor {
   if (isCheckingNumerics()) checkFinite(op, handle, inputs);
-  const lazy = typeof spec === 'function';
-  const record = (lazy || spec.backward !== undefined) && isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  if (!record) return new Tensor(handle);
-  const s = lazy ? spec() : spec;
-  let out: Tensor | null = null;
-  const backward = s.backward!;
-  const node: GradNode = {
-    op,
-    inputs,
-    versions: inputs.map((t) => t._version),
-    attrs: s.attrs ?? {},
-    saves: s.saves ?? [],
-    released: false,
-    backward: (g) => backward(g, out!),
-  };
-  out = new Tensor(handle, node);
-  return out;
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return new Tensor(handle);
+  const node: GradNode = { id, op, inputs, versions: inputs.map((t) => t._version), attrs, released: false };
+  return new Tensor(handle, node);
+}
+
+/** @internal Wrap the handle of an op that has no gradient (a comparison mask): never recorded. */
+export function unrecorded(op: string, handle: Handle, inputs: readonly Tensor[]): Tensor {
+  if (isCheckingNumerics()) checkFinite(op, handle, inputs);
+  return new Tensor(handle);
 }
 
 function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): void {

@@ -1,10 +1,10 @@
 import { ShapeError } from '../errors.js';
-import { reducedShape, sameShape } from '../shape.js';
 import { checkArg, checkReduceDims, isBoolean } from '../validate.js';
 import type { Tensor } from '../tensor.js';
-import { div, mul, compare } from './elementwise.js';
-import { result } from './record.js';
-import { expand, reshape } from './shape.js';
+import type { Forward, ReduceAttrs } from './opdef.js';
+import { record } from './record.js';
+
+// Reductions. Their backward and explanation are their entries in defs/reduce.ts.
 
 // The dims a reduction runs over, as PyTorch: none given or [] means all, a repeated dim is an error.
 // A scalar accepts dim 0 or -1 and has nothing to reduce.
@@ -14,40 +14,50 @@ function axesOf(op: string, x: Tensor, dim: number | readonly number[] | undefin
   return x.ndim === 0 ? [] : axes;
 }
 
-// A reduced result with its reduced dims as 1s (a copy only when keepdim dropped them).
-function keptDims(t: Tensor, x: Tensor, axes: number[]): Tensor {
-  const kept = reducedShape(x.shape, axes, true);
-  return sameShape(t.shape, kept) ? t : reshape(t, kept);
+// What a reduction records: the dims when given (graphs show them), keepdim when it matters.
+function reduceAttrs(dim: unknown, axes: number[], keepdim: boolean): ReduceAttrs {
+  if (dim !== undefined) return { dim: axes, keepdim };
+  return keepdim ? { keepdim } : {};
 }
 
-// Line the reduced gradient up with the input, then broadcast.
-function spread(g: Tensor, x: Tensor, axes: number[]): Tensor {
-  return expand(keptDims(g, x, axes), x.shape);
+/** @internal The dims a recorded reduction ran over: those in attrs, or all of `shape`. */
+export function reducedAxes(shape: readonly number[], attrs: ReduceAttrs): number[] {
+  return attrs.dim ?? shape.map((_, i) => i);
 }
+
+/** @internal The forward of sum: a copy when there is nothing to reduce (a scalar). */
+export const sumForward: Forward<'sum'> = (be, [x], attrs) => {
+  const axes = reducedAxes(x!.shape, attrs);
+  return axes.length === 0 ? be.copy(x!, x!.shape) : be.reduce('sum', x!, axes, attrs.keepdim ?? false);
+};
+
+/** @internal The forward of mean: the sum, times 1/count. */
+export const meanForward: Forward<'mean'> = (be, [x], attrs) => {
+  const axes = reducedAxes(x!.shape, attrs);
+  let count = 1;
+  for (const a of axes) count *= x!.shape[a]!;
+  const s = be.reduce('sum', x!, axes, attrs.keepdim ?? false);
+  const h = be.scalar('mul', s, 1 / count, false);
+  be.free(s);
+  return h;
+};
+
+/** @internal The forward of amax. */
+export const amaxForward: Forward<'amax'> = (be, [x], attrs) => be.reduce('max', x!, reducedAxes(x!.shape, attrs), attrs.keepdim ?? false);
 
 /** Sum of all elements, or along `dim`. */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const axes = axesOf('sum', x, dim, keepdim);
-  if (axes.length === 0) return result('sum', x.backend('sum').copy(x.handle('sum'), x.shape), [x], { backward: (g) => [g] });
-  return result('sum', x.backend('sum').reduce('sum', x.handle('sum'), axes, keepdim), [x], {
-    attrs: dim === undefined ? {} : { dim: axes, keepdim },
-    backward: (g) => [spread(g, x, axes)],
-  });
+  // A scalar has nothing to reduce: its sum is a copy, recorded without attrs.
+  const attrs = axes.length === 0 && x.ndim === 0 ? {} : reduceAttrs(dim, axes, keepdim);
+  return record('sum', sumForward(x.backend('sum'), [x.handle('sum')], attrs), [x], attrs);
 }
 
 /** Mean of all elements, or along `dim`. */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   const axes = axesOf('mean', x, dim, keepdim);
-  let count = 1;
-  for (const a of axes) count *= x.shape[a]!;
-  const be = x.backend('mean');
-  const s = be.reduce('sum', x.handle('mean'), axes, keepdim);
-  const h = be.scalar('mul', s, 1 / count, false);
-  be.free(s);
-  return result('mean', h, [x], {
-    attrs: dim === undefined ? {} : { dim: axes, keepdim },
-    backward: (g) => [spread(mul(g, 1 / count), x, axes)],
-  });
+  const attrs = reduceAttrs(dim, axes, keepdim);
+  return record('mean', meanForward(x.backend('mean'), [x.handle('mean')], attrs), [x], attrs);
 }
 
 /** Maximum along `dim` (or of all); the gradient is split evenly among ties, as `torch.amax`. */
@@ -63,13 +73,7 @@ export function amax(x: Tensor, dim?: number | readonly number[], keepdim = fals
       );
     }
   }
-  return result('max', x.backend('max').reduce('max', x.handle('max'), axes, keepdim), [x], {
-    attrs: dim === undefined ? {} : { dim: axes, keepdim },
-    saves: ['a', 'output'],
-    backward: (g, out) => {
-      const mask = compare('eq', x, keptDims(out, x, axes));
-      const ties = sum(mask, axes, true);
-      return [mul(spread(g, x, axes), div(mask, ties))];
-    },
-  });
+  const attrs = reduceAttrs(dim, axes, keepdim);
+  // The caller wrote x.max(): the node shows 'max'; its id is amax (binary max is 'maximum').
+  return record('amax', amaxForward(x.backend('max'), [x.handle('max')], attrs), [x], attrs, 'max');
 }

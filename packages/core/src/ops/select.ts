@@ -1,8 +1,10 @@
 import { broadcastShapes } from '../shape.js';
 import type { Backend } from '../backend.js';
 import { Tensor } from '../tensor.js';
+import { untrack } from '../state.js';
 import { scalarHandle } from './constant.js';
-import { result, sameDevice, sumToShape } from './record.js';
+import type { Forward } from './opdef.js';
+import { NO_ATTRS, record, sameDevice } from './record.js';
 import { checkArg, checkOperand, checkTensor, isNumber } from '../validate.js';
 
 /** @internal A fresh 0-d tensor holding `value` on `b`'s device, freed like any other tensor (scope, dispose). */
@@ -19,29 +21,27 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   checkOperand('where', b, 'b');
   const be = sameDevice('where', cond, ...[a, b].filter((v): v is Tensor => typeof v !== 'number'));
   broadcastShapes('where', cond.shape, typeof a === 'number' ? [] : a.shape, typeof b === 'number' ? [] : b.shape);
-  // A number becomes a fresh 0-d tensor: it stays as an input of a recorded node
-  // (explain reads it, and it goes with the graph's scope); otherwise it is freed at once.
+  // A number becomes a fresh 0-d tensor made on the device (no upload, no cache): it stays
+  // as an input of a recorded node (explain reads it); otherwise it is freed at once.
   const ta = typeof a === 'number' ? scalarTensor(be, a) : a;
   const tb = typeof b === 'number' ? scalarTensor(be, b) : b;
   let out: Tensor | undefined;
   try {
-    out = result('where', be.where(cond.handle('where'), ta.handle('where'), tb.handle('where')), [ta, tb, cond], () => ({
-      saves: ['mask'],
-      attrs: {},
-      // Each gradient is summed back to its input's shape: cond may broadcast a and b larger.
-      backward: (g) => [
-        ta.requiresGrad ? sumToShape(where(cond, g, 0), ta.shape) : null,
-        tb.requiresGrad ? sumToShape(where(cond, 0, g), tb.shape) : null,
-        null,
-      ],
-    }));
+    out = record('where', whereForward(be, [ta.handle('where'), tb.handle('where'), cond.handle('where')], NO_ATTRS), [ta, tb, cond], NO_ATTRS);
   } finally {
-    if (!out?._node) {
-      if (ta !== a) ta.dispose();
-      if (tb !== b) tb.dispose();
+    // A number's 0-d tensor lives exactly as long as the output that recorded it: freeing the
+    // output frees it too (code that frees a graph by the tensors it knows leaks nothing);
+    // no scope frees it earlier. Unrecorded, it goes now.
+    for (const [t, given] of [[ta, a], [tb, b]] as const) {
+      if (t === given) continue;
+      if (out?._node) {
+        untrack(t);
+        (out._owned ??= []).push(t);
+      } else t.dispose();
     }
   }
-  return out;
+  // Assigned: had record() thrown, the finally block would have rethrown.
+  return out!;
 }
 
 /** Copy of x with `value` wherever `mask` is nonzero; gradient is 0 there. */
@@ -51,17 +51,19 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (typeof value !== 'number') checkArg('maskedFill', 'value', value, isNumber);
   const be = sameDevice('maskedFill', x, mask);
   broadcastShapes('maskedFill', x.shape, mask.shape);
+  const attrs = { value };
+  return record('maskedFill', maskedFillForward(be, [x.handle('maskedFill'), mask.handle('maskedFill')], attrs), [x, mask], attrs);
+}
+
+/** @internal The forward of where: inputs are [a, b, cond], as the node records them. */
+export const whereForward: Forward<'where'> = (be, [a, b, cond]) => be.where(cond!, a!, b!);
+
+/** @internal The forward of maskedFill: where(mask, value, x), the value a 0-d buffer made on the device. */
+export const maskedFillForward: Forward<'maskedFill'> = (be, [x, mask], { value }) => {
   const v = scalarHandle(be, value);
-  let h;
   try {
-    h = be.where(mask.handle('maskedFill'), v, x.handle('maskedFill'));
+    return be.where(mask!, v, x!);
   } finally {
     be.free(v);
   }
-  return result('maskedFill', h, [x, mask], () => ({
-    attrs: { value },
-    saves: ['mask'],
-    // A mask larger than x broadcasts the result (and its gradient) larger: sum back to x's shape.
-    backward: (g) => [sumToShape(where(mask, 0, g), x.shape), null],
-  }));
-}
+};

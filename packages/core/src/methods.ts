@@ -1,0 +1,218 @@
+import type { Device } from './backend.js';
+import { ShapeError } from './errors.js';
+import { broadcastShapes, fmtShape, sameShape } from './shape.js';
+import { Tensor, type Operand } from './tensor.js';
+import { checkOperand, checkTensor } from './validate.js';
+import { runBackward, type BackwardOptions } from './autograd.js';
+import * as ops from './ops/index.js';
+
+// Tensor's fluent methods (`x.mm(w)`), installed on Tensor.prototype from here,
+// the ops side, as tfjs adds its chained ops from outside its tensor module: so
+// tensor.ts imports no op and sits at the bottom of the module graph. The types
+// come by declaration merging; the index of @nn/core installs them (installMethods).
+
+declare module './tensor.js' {
+  interface Tensor {
+    /**
+     * Compute gradients of this tensor with respect to every leaf that requires grad, as PyTorch's
+     * `backward(gradient, retain_graph)`: `loss.backward()`, `y.backward(gradient)`,
+     * `loss.backward({ retainGraph: true })` or `y.backward(gradient, { retainGraph: true })`.
+     * Without `retainGraph` the graph is released: a second backward through an op that saved
+     * values is a StateError, as in PyTorch.
+     */
+    backward(gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void;
+    /** Copy to another device (differentiable). Reads synchronously; use `toAsync` from a WebGPU tensor. */
+    to(device: Device): Tensor;
+    /** Copy to another device, reading back asynchronously (works from every backend). */
+    toAsync(device: Device): Promise<Tensor>;
+
+    /** this + other (broadcasting). */
+    add(other: Operand): Tensor;
+    /** this - other (broadcasting). */
+    sub(other: Operand): Tensor;
+    /** this * other (broadcasting). */
+    mul(other: Operand): Tensor;
+    /** this / other (broadcasting). */
+    div(other: Operand): Tensor;
+    /** this ** exponent (broadcasting). */
+    pow(exponent: Operand): Tensor;
+    /** Elementwise maximum. */
+    maximum(other: Operand): Tensor;
+    /** Elementwise minimum. */
+    minimum(other: Operand): Tensor;
+    /** -this. */
+    neg(): Tensor;
+    /** e ** this. */
+    exp(): Tensor;
+    /** Natural logarithm. */
+    log(): Tensor;
+    /** Square root. */
+    sqrt(): Tensor;
+    /** Absolute value. */
+    abs(): Tensor;
+    /** Hyperbolic tangent. */
+    tanh(): Tensor;
+    /** Logistic sigmoid. */
+    sigmoid(): Tensor;
+    /** max(this, 0). */
+    relu(): Tensor;
+    /** Limit to [min, max]; either bound may be left out, as `clamp(min=0)`. */
+    clamp(bounds: { min?: number; max?: number }): Tensor;
+
+    /** Mask (1/0) of this < other. */
+    lt(other: Operand): Tensor;
+    /** Mask (1/0) of this > other. */
+    gt(other: Operand): Tensor;
+    /** Mask (1/0) of this <= other. */
+    le(other: Operand): Tensor;
+    /** Mask (1/0) of this >= other. */
+    ge(other: Operand): Tensor;
+    /** Mask (1/0) of this == other. */
+    eq(other: Operand): Tensor;
+    /** Copy with `value` where `mask` is nonzero. */
+    maskedFill(mask: Tensor, value: number): Tensor;
+
+    /** Matrix product of 2-D tensors. */
+    mm(other: Tensor): Tensor;
+    /** Matrix product (2-D, or 1-D operands treated as vectors). */
+    matmul(other: Tensor): Tensor;
+    /** Transpose of a 2-D tensor (1-D and 0-D come back as copies). */
+    t(): Tensor;
+    /** Swap two dimensions. */
+    transpose(dim0: number, dim1: number): Tensor;
+    /** Reorder dimensions. */
+    permute(...dims: number[] | [readonly number[]]): Tensor;
+    /** Same data, new shape; one size may be -1. */
+    reshape(...shape: number[] | [readonly number[]]): Tensor;
+    /** Alias of reshape: a view that shares this tensor's data when it is row-major, as PyTorch's `view`; otherwise a copy. */
+    view(...shape: number[] | [readonly number[]]): Tensor;
+    /** Broadcast to a larger shape. */
+    expand(...shape: number[] | [readonly number[]]): Tensor;
+    /** A copy that stays in the graph. */
+    clone(): Tensor;
+
+    /** Sum of all elements, or along `dim` (a number or list), keeping reduced dims when `keepdim`. */
+    sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Mean of all elements, or along `dim`. */
+    mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Maximum of all elements, or along `dim` (gradient split evenly among ties, as `amax`). */
+    max(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+
+    /** this -= other, in place (inside `noGrad` for weights that require grad). */
+    sub_(other: Operand): this;
+    /** this += other, in place. */
+    add_(other: Operand): this;
+    /** this *= other, in place. */
+    mul_(other: Operand): this;
+    /** Set elements where `mask` is nonzero to `value`, in place (`grad_h[h < 0] = 0`). */
+    maskedFill_(mask: Tensor, value: number): this;
+    /** Fill with zeros, in place (also over NaN and Inf, which `mul(0)` would keep as NaN). */
+    zero_(): this;
+    /** Copy `src`'s values into this tensor, in place (same shape after broadcasting). */
+    copy_(src: Tensor): this;
+  }
+}
+
+// The methods, each a call of its op; `this` is the tensor.
+const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
+  backward(this: Tensor, gradient?: Tensor | BackwardOptions, options?: BackwardOptions): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor) && options === undefined && isOptionsObject(gradient)) {
+      runBackward(this, undefined, gradient);
+      return;
+    }
+    runBackward(this, gradient as Tensor | undefined, options);
+  },
+  to(this: Tensor, device: Device) { return ops.to(this, device); },
+  toAsync(this: Tensor, device: Device) { return ops.toAsync(this, device); },
+
+  add(this: Tensor, other: Operand) { return ops.add(this, other); },
+  sub(this: Tensor, other: Operand) { return ops.sub(this, other); },
+  mul(this: Tensor, other: Operand) { return ops.mul(this, other); },
+  div(this: Tensor, other: Operand) { return ops.div(this, other); },
+  pow(this: Tensor, exponent: Operand) { return ops.pow(this, exponent); },
+  maximum(this: Tensor, other: Operand) { return ops.maximum(this, other); },
+  minimum(this: Tensor, other: Operand) { return ops.minimum(this, other); },
+  neg(this: Tensor) { return ops.neg(this); },
+  exp(this: Tensor) { return ops.exp(this); },
+  log(this: Tensor) { return ops.log(this); },
+  sqrt(this: Tensor) { return ops.sqrt(this); },
+  abs(this: Tensor) { return ops.abs(this); },
+  tanh(this: Tensor) { return ops.tanh(this); },
+  sigmoid(this: Tensor) { return ops.sigmoid(this); },
+  relu(this: Tensor) { return ops.relu(this); },
+  clamp(this: Tensor, bounds: { min?: number; max?: number }) { return ops.clamp(this, bounds); },
+
+  lt(this: Tensor, other: Operand) { return ops.compare('lt', this, other); },
+  gt(this: Tensor, other: Operand) { return ops.compare('gt', this, other); },
+  le(this: Tensor, other: Operand) { return ops.compare('le', this, other); },
+  ge(this: Tensor, other: Operand) { return ops.compare('ge', this, other); },
+  eq(this: Tensor, other: Operand) { return ops.compare('eq', this, other); },
+  maskedFill(this: Tensor, mask: Tensor, value: number) { return ops.maskedFill(this, mask, value); },
+
+  mm(this: Tensor, other: Tensor) { return ops.mm(this, other); },
+  matmul(this: Tensor, other: Tensor) { return ops.matmul(this, other); },
+  t(this: Tensor) { return ops.t(this); },
+  transpose(this: Tensor, dim0: number, dim1: number) { return ops.transpose(this, dim0, dim1); },
+  permute(this: Tensor, ...dims: number[] | [readonly number[]]) { return ops.permute(this, flatShape(dims)); },
+  reshape(this: Tensor, ...shape: number[] | [readonly number[]]) { return ops.reshape(this, flatShape(shape)); },
+  view(this: Tensor, ...shape: number[] | [readonly number[]]) { return ops.reshape(this, flatShape(shape)); },
+  expand(this: Tensor, ...shape: number[] | [readonly number[]]) { return ops.expand(this, flatShape(shape)); },
+  clone(this: Tensor) { return ops.clone(this); },
+
+  sum(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.sum(this, dim, keepdim); },
+  mean(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.mean(this, dim, keepdim); },
+  max(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.amax(this, dim, keepdim); },
+
+  sub_(this: Tensor, other: Operand) {
+    checkOperand('sub_', other, 'other');
+    return this._assign('sub_', () => ops.sub(this, other));
+  },
+  add_(this: Tensor, other: Operand) {
+    checkOperand('add_', other, 'other');
+    return this._assign('add_', () => ops.add(this, other));
+  },
+  mul_(this: Tensor, other: Operand) {
+    checkOperand('mul_', other, 'other');
+    return this._assign('mul_', () => ops.mul(this, other));
+  },
+  maskedFill_(this: Tensor, mask: Tensor, value: number) {
+    return this._assign('maskedFill_', () => ops.maskedFill(this, mask, value));
+  },
+  zero_(this: Tensor) {
+    return this._assign('zero_', () => {
+      const zero = ops.scalarTensor(this.backend('zero_'), 0);
+      const zeros = ops.expand(zero, this.shape);
+      zero.dispose();
+      return zeros;
+    });
+  },
+  copy_(this: Tensor, src: Tensor) {
+    checkTensor('copy_', src, 'src');
+    ops.sameDevice('copy_', this, src);
+    if (!sameShape(broadcastShapes('copy_', this.shape, src.shape), this.shape)) {
+      throw new ShapeError('copy_', `src ${src.describe()} cannot be broadcast to ${this.describe()}; give a src of shape ${fmtShape(this.shape)} or one that broadcasts to it`);
+    }
+    return this._assign('copy_', () => ops.expand(src, this.shape));
+  },
+};
+
+/**
+ * Put the fluent methods on Tensor.prototype (idempotent). @nn/core's index and
+ * its testing entry call it, so every program that imports either has them.
+ */
+export function installMethods(): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    // Non-enumerable, as class methods are: console.log and spreads of a tensor stay as before.
+    Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
+  }
+}
+
+// A plain object (not null, not an array) passed where backward's gradient goes is its options.
+function isOptionsObject(v: unknown): v is BackwardOptions {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+function flatShape(shape: number[] | [readonly number[]]): number[] {
+  if (shape.length === 1 && Array.isArray(shape[0])) return [...(shape[0] as readonly number[])];
+  return shape as number[];
+}
