@@ -223,6 +223,18 @@ describe('finding 6: no leaks through .grad, NumericError or scalar operands', (
     expect(buffers()).toBe(before);
   });
 
+  it('a recorded where with a number frees that number with its output', () => {
+    const before = buffers();
+    const a = leaf([1, 2, 3]);
+    const c = tensor([1, 0, 1]);
+    const out = where(c, a, 7);
+    const loss = out.sum();
+    loss.backward();
+    expect(vals(a.grad)).toEqual([1, 0, 1]);
+    for (const t of [loss, out, c, a]) t.dispose();
+    expect(buffers()).toBe(before);
+  });
+
   it('scalars keep their exact values: ±0, ±Inf, NaN, tiny and huge', () => {
     const m = tensor([1]);
     for (const v of [0, -0, Infinity, -Infinity, NaN, 1e-38, 3e38, 1e-45]) {
