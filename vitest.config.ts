@@ -22,8 +22,8 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          // tests/packaging: the published form (registry installs, minified bundles, publint and attw) over the built dist.
-          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tests/packaging/**/*.test.ts'],
+          // tests/architecture: no import cycles (dependency-cruiser). tests/packaging: the published form (registry installs, minified bundles, publint and attw) over the built dist.
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tests/packaging/**/*.test.ts', 'tests/architecture/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.gl.test.ts', '**/*.dawn.test.ts'],
           testTimeout: 60_000,
         },
