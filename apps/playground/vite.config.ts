@@ -19,6 +19,7 @@ export default defineConfig({
   base: './',
   resolve: {
     alias: [
+      { find: /^@nn\/core\/testing$/, replacement: src('../../packages/core/src/testing/index.ts') },
       { find: /^@nn\/core$/, replacement: src('../../packages/core/src/index.ts') },
       { find: /^@nn\/cpu$/, replacement: src('../../packages/cpu/src/index.ts') },
       { find: /^@nn\/layers$/, replacement: src('../../packages/layers/src/index.ts') },

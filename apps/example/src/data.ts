@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FormatError, keep, loadNpy, manualSeed, randn, type Tensor } from '@nn/core';
+import { FormatError, getDefaultDevice, keep, loadNpy, type Tensor } from '@nn/core';
+import { seedNet } from '@nn/core/testing';
 import { UsageError } from './args.js';
 
 /** Batch size of the seed program. */
@@ -23,14 +24,14 @@ export interface NetData {
   ws: Tensor[];
 }
 
-/** x, y and the weights from the seeded generator, as the seed program's `torch.randn` calls. */
+/**
+ * x, y and the weights from the seeded generator, as the seed program's
+ * `torch.randn` calls: core's seedNet, the one place the seed data is drawn,
+ * so this run starts from the numbers the test suites check.
+ */
 export function randomData(net: 2 | 3, seed: number): NetData {
-  const sizes = SIZES[net];
-  manualSeed(seed);
-  const x = keep(randn([N, sizes[0]!], { name: 'x' }));
-  const y = keep(randn([N, sizes[sizes.length - 1]!], { name: 'y' }));
-  const ws = sizes.slice(1).map((out, i) => keep(randn([sizes[i]!, out], { name: `w${i + 1}` })));
-  return { x, y, ws };
+  const { x, y, w } = seedNet(getDefaultDevice(), { seed, sizes: [N, ...SIZES[net]] });
+  return { x: keep(x), y: keep(y), ws: w.map((wi) => keep(wi)) };
 }
 
 /** Which net a --data directory describes: 3 when it holds w3.npy, else 2. */

@@ -1,22 +1,17 @@
-import { keep, manualSeed, randn, type Device, type Tensor } from '@nn/core';
+import { keep, type Device, type Tensor } from '@nn/core';
+import { seedNet } from '@nn/core/testing';
 import { SIZES, type NetKind } from '../config.js';
 import type { Batch } from './trainer.js';
 
 /**
- * x, y and (for the manual and autograd styles) the weights, drawn from core's
- * seeded generator in the order of the PyTorch program: x, y, w1, w2[, w3].
- * The same seed gives the same numbers on every device.
+ * x, y and (for the manual and autograd styles) the weights, from core's
+ * seedNet: the one place the seed data is drawn (manualSeed(seed), then x, y,
+ * w1, w2[, w3] in the order of the PyTorch program). The same seed gives the
+ * same numbers on every device, and the numbers the test suites check.
  */
 export function seededStart(net: NetKind, seed: number, device: Device, withWeights: boolean): { batch: Batch; weights: Tensor[] } {
-  manualSeed(seed);
   const s = SIZES[net];
-  const x = keep(randn([s.N, s.D_in], { device, name: 'x' }));
-  const y = keep(randn([s.N, s.D_out], { device, name: 'y' }));
-  if (!withWeights) return { batch: { x, y }, weights: [] };
-  const shapes: [number, number][] =
-    net === 'two'
-      ? [[SIZES.two.D_in, SIZES.two.H], [SIZES.two.H, SIZES.two.D_out]]
-      : [[SIZES.three.D_in, SIZES.three.H1], [SIZES.three.H1, SIZES.three.H2], [SIZES.three.H2, SIZES.three.D_out]];
-  const weights = shapes.map((shape, i) => keep(randn(shape, { device, name: `w${i + 1}` })));
-  return { batch: { x, y }, weights };
+  const sizes = net === 'two' ? [s.N, s.D_in, SIZES.two.H, s.D_out] : [s.N, s.D_in, SIZES.three.H1, SIZES.three.H2, s.D_out];
+  const { x, y, w } = seedNet(device, { seed, sizes, weights: withWeights });
+  return { batch: { x: keep(x), y: keep(y) }, weights: w.map((wi) => keep(wi)) };
 }

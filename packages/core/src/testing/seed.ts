@@ -5,8 +5,11 @@ import type { Tensor } from '../tensor.js';
 
 // The seed program (PyTorch's two-layer net with hand-written backprop) and its
 // three-layer extension, as the test suites and the benchmark run them: one copy,
-// so that every backend is measured and checked on the same lines. The
-// learner-facing copies (apps/example, the README, the playground) stay inline on purpose.
+// so that every backend is measured and checked on the same lines. seedNet is
+// also the one generator of the seed data: apps/example and the playground draw
+// their x, y and weights through it, so they train on exactly the numbers the
+// tests check. (The training loops the learner reads stay inline in those apps
+// and in the README on purpose.)
 
 /** The seed program's tensors: x [N, D_in], y [N, D_out], and the weights in layer order. */
 export interface SeedNet {
@@ -15,14 +18,28 @@ export interface SeedNet {
   w: Tensor[];
 }
 
-/** Seeded randn data and weights, identical on every device; sizes default to the seed program's 64/1000/100/10. */
-export function seedNet(device: Device, opts: { seed?: number; sizes?: readonly number[] } = {}): SeedNet {
+/** Options of seedNet. */
+export interface SeedNetOptions {
+  /** The generator's seed (default 0, as the README's program). */
+  seed?: number;
+  /** N, then the layer widths from D_in to D_out (default the seed program's 64, 1000, 100, 10). */
+  sizes?: readonly number[];
+  /** Draw the weights too (default true); false leaves `w` empty and the generator just after y, for layers that draw their own. */
+  weights?: boolean;
+}
+
+/**
+ * Seeded randn data and weights, identical on every device: `manualSeed(seed)`,
+ * then x [N, D_in], y [N, D_out] and w1, w2, … [in, out] in that order, as the
+ * seed program's `torch.randn` calls. The tensors are named x, y, w1, …
+ */
+export function seedNet(device: Device, opts: SeedNetOptions = {}): SeedNet {
   const sizes = opts.sizes ?? [64, 1000, 100, 10];
   const [n, ...dims] = sizes as [number, ...number[]];
   manualSeed(opts.seed ?? 0);
   const x = randn([n, dims[0]!], { device }).named('x');
   const y = randn([n, dims[dims.length - 1]!], { device }).named('y');
-  const w = dims.slice(1).map((d, i) => randn([dims[i]!, d], { device }).named(`w${i + 1}`));
+  const w = opts.weights === false ? [] : dims.slice(1).map((d, i) => randn([dims[i]!, d], { device }).named(`w${i + 1}`));
   return { x, y, w };
 }
 
