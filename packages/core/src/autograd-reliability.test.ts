@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@nn/cpu';
 import {
-  registerBackend, tensor, noGrad, checkNumerics, scope, memory, where, maximum, minimum, pow,
+  registerBackend, tensor, noGrad, checkNumerics, scope, memory, where, maximum, minimum, pow, matmul,
   ShapeError, DeviceError, StateError, NumericError, type Tensor,
 } from './index.js';
 
@@ -221,6 +221,23 @@ describe('finding 6: no leaks through .grad, NumericError or scalar operands', (
       c.dispose();
     }
     expect(buffers()).toBe(before);
+  });
+
+  it('matmul of 1-D operands frees its reshaped operands and 2-D product with its output', () => {
+    // torch.matmul(a, b) of two vectors is their dot product, and of a vector and a matrix a
+    // vector; nn reshapes to matrices inside, and freeing what the caller holds frees all of it.
+    for (const [sa, sb] of [[[2], [2]], [[2], [2, 3]], [[3, 2], [2]]] as const) {
+      const before = buffers();
+      const a = tensor(Array.from({ length: sa.reduce((p, v) => p * v, 1) }, (_, i) => i + 1), { shape: [...sa], requiresGrad: true });
+      const b = tensor(Array.from({ length: sb.reduce((p, v) => p * v, 1) }, (_, i) => i - 1), { shape: [...sb], requiresGrad: true });
+      const out = matmul(a, b);
+      const loss = out.sum();
+      loss.backward();
+      expect(a.grad!.shape).toEqual([...sa]);
+      const plain = noGrad(() => matmul(a, b));
+      for (const t of [plain, loss, out, a, b]) t.dispose();
+      expect(buffers()).toBe(before);
+    }
   });
 
   it('a recorded where with a number frees that number with its output', () => {

@@ -2,7 +2,7 @@ import { ShapeError } from '../errors.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { Forward } from './opdef.js';
-import { record, sameDevice } from './record.js';
+import { ownIntermediates, record, sameDevice } from './record.js';
 import { reshape } from './shape.js';
 import { checkTensor } from '../validate.js';
 
@@ -47,8 +47,25 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', a, 'the first operand');
   checkTensor('matmul', b, 'the second operand');
   if (a.ndim === 2 && b.ndim === 2) return matmulT(a, b, false, false, 'matmul');
-  if (a.ndim === 1 && b.ndim === 2) return reshape(matmulT(reshape(a, [1, a.shape[0]!]), b, false, false, 'matmul'), [b.shape[1]!]);
-  if (a.ndim === 2 && b.ndim === 1) return reshape(matmulT(a, reshape(b, [b.shape[0]!, 1]), false, false, 'matmul'), [a.shape[0]!]);
-  if (a.ndim === 1 && b.ndim === 1) return reshape(matmulT(reshape(a, [1, a.shape[0]!]), reshape(b, [b.shape[0]!, 1]), false, false, 'matmul'), []);
-  throw new ShapeError('matmul', `supports 1-D and 2-D operands, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  if (a.ndim > 2 || b.ndim > 2 || a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError('matmul', `supports 1-D and 2-D operands, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  // A 1-D operand is a row (left) or a column (right); the product's extra dim is dropped.
+  // The reshaped operands and the 2-D product are views/intermediates the output owns.
+  const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;
+  const b2 = b.ndim === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
+  const made: Tensor[] = [];
+  if (a2 !== a) made.push(a2);
+  if (b2 !== b) made.push(b2);
+  let out: Tensor | undefined;
+  try {
+    const p = matmulT(a2, b2, false, false, 'matmul');
+    made.push(p);
+    const shape = [...(a.ndim === 2 ? [a.shape[0]!] : []), ...(b.ndim === 2 ? [b.shape[1]!] : [])];
+    out = reshape(p, shape);
+  } finally {
+    ownIntermediates(out, made);
+  }
+  // Assigned: had a step thrown, the finally block would have rethrown.
+  return out!;
 }

@@ -2,7 +2,7 @@ import type { Backend, Handle } from '../backend.js';
 import { DeviceError, NumericError, ShapeError } from '../errors.js';
 import type { GradNode } from '../node.js';
 import { fmtShape, sameShape, type Shape } from '../shape.js';
-import { currentBackwardOp, isCheckingNumerics, isGradEnabled } from '../state.js';
+import { currentBackwardOp, isCheckingNumerics, isGradEnabled, untrack } from '../state.js';
 import { getBackend } from '../registry.js';
 import { Tensor, type Operand } from '../tensor.js';
 import type { OpAttrs, OpId } from './opdef.js';
@@ -50,6 +50,21 @@ function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): voi
           `inputs: ${ins || 'none'}. This is the first op that made a non-finite value: a smaller learning rate or a guard on its inputs usually fixes it`,
       );
     }
+  }
+}
+
+/**
+ * @internal Tie the intermediates a composite op made (a number's 0-d tensor, a reshaped
+ * operand) to its output: recorded, they live exactly as long as the output (its backward
+ * may read them; no scope frees them earlier, and freeing the output frees them); unrecorded,
+ * they go now. So code that frees a graph by the tensors it knows leaks nothing.
+ */
+export function ownIntermediates(out: Tensor | undefined, made: readonly Tensor[]): void {
+  for (const t of made) {
+    if (out?._node) {
+      untrack(t);
+      (out._owned ??= []).push(t);
+    } else t.dispose();
   }
 }
 

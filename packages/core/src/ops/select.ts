@@ -1,10 +1,9 @@
 import { broadcastShapes } from '../shape.js';
 import type { Backend } from '../backend.js';
 import { Tensor } from '../tensor.js';
-import { untrack } from '../state.js';
 import { scalarHandle } from './constant.js';
 import type { Forward } from './opdef.js';
-import { NO_ATTRS, record, sameDevice } from './record.js';
+import { NO_ATTRS, ownIntermediates, record, sameDevice } from './record.js';
 import { checkArg, checkOperand, checkTensor, isNumber } from '../validate.js';
 
 /** @internal A fresh 0-d tensor holding `value` on `b`'s device, freed like any other tensor (scope, dispose). */
@@ -29,16 +28,11 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   try {
     out = record('where', whereForward(be, [ta.handle('where'), tb.handle('where'), cond.handle('where')], NO_ATTRS), [ta, tb, cond], NO_ATTRS);
   } finally {
-    // A number's 0-d tensor lives exactly as long as the output that recorded it: freeing the
-    // output frees it too (code that frees a graph by the tensors it knows leaks nothing);
-    // no scope frees it earlier. Unrecorded, it goes now.
-    for (const [t, given] of [[ta, a], [tb, b]] as const) {
-      if (t === given) continue;
-      if (out?._node) {
-        untrack(t);
-        (out._owned ??= []).push(t);
-      } else t.dispose();
-    }
+    // A number's 0-d tensor lives exactly as long as the output that recorded it.
+    const made: Tensor[] = [];
+    if (ta !== a) made.push(ta);
+    if (tb !== b) made.push(tb);
+    ownIntermediates(out, made);
   }
   // Assigned: had record() thrown, the finally block would have rethrown.
   return out!;
