@@ -25,7 +25,7 @@ export interface Handle extends View {
 }
 
 /** Elementwise ops of one input. */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'tanh' | 'sigmoid';
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'tanh' | 'sigmoid' | 'sin' | 'cos';
 
 /** Elementwise ops of two inputs; comparisons give float 1/0 masks. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lt' | 'gt' | 'le' | 'ge' | 'eq';

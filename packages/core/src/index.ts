@@ -16,7 +16,7 @@ export {
 export { topoOrder } from './autograd.js';
 export { parseNpy, encodeNpy, loadNpy, saveNpy, type NpyArray } from './npy.js';
 export {
-  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, clamp, maximum, minimum, compare,
+  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clamp, maximum, minimum, compare,
   mm, matmul, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
 } from './ops/index.js';
 export {

@@ -56,6 +56,10 @@ declare module './tensor.js' {
     sigmoid(): Tensor;
     /** max(this, 0). */
     relu(): Tensor;
+    /** Sine (radians). */
+    sin(): Tensor;
+    /** Cosine (radians). */
+    cos(): Tensor;
     /** Limit to [min, max]; either bound may be left out, as `clamp(min=0)`. */
     clamp(bounds: { min?: number; max?: number }): Tensor;
 
@@ -140,6 +144,8 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
   tanh(this: Tensor) { return ops.tanh(this); },
   sigmoid(this: Tensor) { return ops.sigmoid(this); },
   relu(this: Tensor) { return ops.relu(this); },
+  sin(this: Tensor) { return ops.sin(this); },
+  cos(this: Tensor) { return ops.cos(this); },
   clamp(this: Tensor, bounds: { min?: number; max?: number }) { return ops.clamp(this, bounds); },
 
   lt(this: Tensor, other: Operand) { return ops.compare('lt', this, other); },

@@ -16,6 +16,8 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   relu: (x) => (x <= 0 ? 0 : x),
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  sin: Math.sin,
+  cos: Math.cos,
 };
 
 /**

@@ -53,6 +53,8 @@ const unaryExpr: Record<UnaryOp, string> = {
   // never overflows, and a short series keeps small |x| free of cancellation.
   tanh: 'nnTanh(v)',
   sigmoid: 'nnSigmoid(v)',
+  sin: 'Math.sin(v)',
+  cos: 'Math.cos(v)',
 };
 
 /** The expression of a binary op on `a`, `b`. */

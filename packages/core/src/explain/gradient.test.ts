@@ -179,6 +179,7 @@ describe('the derivative table', () => {
     ['max/min', (a, b) => a.maximum(b).add(a.minimum(b.mul(2)))],
     ['neg exp log sqrt', (a) => a.neg().exp().add(a.abs().add(1).log()).add(a.abs().add(1).sqrt())],
     ['abs tanh sigmoid relu', (a) => a.abs().add(a.tanh()).add(a.sigmoid()).add(a.relu())],
+    ['sin cos', (a) => a.sin().mul(a.cos())],
     ['clamp', (a) => a.clamp({ min: -0.5, max: 0.5 })],
     ['mm / matmul / t', (a, b) => a.mm(b.t()).matmul(a)],
     // @nn/layers' Linear records matmulT under its own name, with transposes as attrs.

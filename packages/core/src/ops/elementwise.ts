@@ -35,7 +35,7 @@ export const binaryForward = Object.fromEntries(
   Object.entries(BINARY_KERNEL).map(([id, kernel]) => [id, binaryKernel(kernel)]),
 ) as { readonly [K in BinaryId]: Forward<K> };
 
-const UNARY_IDS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu'] as const satisfies readonly UnaryOp[];
+const UNARY_IDS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos'] as const satisfies readonly UnaryOp[];
 
 /** @internal The forward of each unary op: the backend's unary kernel of the same name. */
 export const unaryForward = Object.fromEntries(
@@ -153,6 +153,14 @@ export function sigmoid(x: Tensor): Tensor {
  */
 export function relu(x: Tensor): Tensor {
   return unaryOp('relu', x);
+}
+/** sin x (radians). */
+export function sin(x: Tensor): Tensor {
+  return unaryOp('sin', x);
+}
+/** cos x (radians). */
+export function cos(x: Tensor): Tensor {
+  return unaryOp('cos', x);
 }
 
 /**

@@ -59,6 +59,8 @@ export interface OpAttrs {
   tanh: NoAttrs;
   sigmoid: NoAttrs;
   relu: NoAttrs;
+  sin: NoAttrs;
+  cos: NoAttrs;
   clamp: { min?: number; max?: number };
   mm: { transA: boolean; transB: boolean };
   t: NoAttrs;

@@ -171,6 +171,19 @@ add('elementwise: exp, log, sqrt, tanh, sigmoid at NaN, ±Inf, ±0 and negatives
   assertClose(await read(x.sigmoid()), [NaN, 0.2689414322376251, 0.5, 0.5, 1, 0, 0.8807970285415649], tol, 'sigmoid');
 });
 
+add('elementwise: sin and cos and their gradients, as PyTorch', async ({ device }) => {
+  // Expected values from torch float32 (scripts/make_sin_cos.py). The absolute tolerance covers
+  // sin(π) = -8.7e-8, where a GPU's sin is a few 1e-7 off in absolute terms.
+  const tol = { atol: 2e-6, rtol: 1e-5 };
+  const x = tensor([-3, -1.5, -0.5, 0, 0.25, 1, 2, 3.1415927410125732, 6], { device, requiresGrad: true });
+  const s = x.sin();
+  const c = x.cos();
+  assertClose(await read(s), [-0.14112000167369843, -0.9974949955940247, -0.4794255495071411, 0, 0.24740396440029144, 0.8414709568023682, 0.9092974066734314, -8.742277657347586e-8, -0.279415488243103], tol, 'sin');
+  assertClose(await read(c), [-0.9899924993515015, 0.07073719799518585, 0.8775825500488281, 1, 0.9689124226570129, 0.5403023362159729, -0.416146844625473, -1, 0.9601702690124512], tol, 'cos');
+  s.mul(2).add(c.mul(3)).sum().backward();
+  assertClose(await read(x.grad!), [-1.5566250085830688, 3.1339595317840576, 3.193441867828369, 2, 1.195612907409668, -1.4438081979751587, -3.5601859092712402, -1.999999761581421, 2.758586883544922], tol, 'd(2 sin x + 3 cos x)/dx');
+});
+
 add('elementwise: pow at NaN, ±Inf, ±0, ±1 and negative bases, as PyTorch (table from torch)', async ({ device }) => {
   // Special values must be exact; finite ones within a few float32 ulps (GPU pow is exp2(b·log2 a)).
   const tol = { atol: 0, rtol: 1e-5 };
@@ -445,6 +458,7 @@ export const gradCases: readonly GradCase[] = [
   ['neg exp', [[2, 3]], (a) => a.neg().exp()],
   ['log sqrt of abs', [[2, 3]], (a) => a.abs().log().add(a.abs().sqrt())],
   ['tanh sigmoid', [[2, 3]], (a) => a.tanh().add(a.sigmoid())],
+  ['sin cos', [[2, 3]], (a) => a.sin().mul(a.cos().add(2))],
   ['relu', [[3, 4]], (a) => a.relu()],
   ['clamp min', [[3, 4]], (a) => a.clamp({ min: 0 })],
   ['clamp min max', [[3, 4]], (a) => a.clamp({ min: -0.5, max: 0.5 })],

@@ -20,7 +20,7 @@ export interface GraphLeaf {
 export type GraphCmp = 'lt' | 'gt' | 'le' | 'ge' | 'eq';
 
 /** The unary ops of the vocabulary. */
-export const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu'] as const;
+export const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos'] as const;
 /** The broadcasting binary ops of the vocabulary. */
 export const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
 
@@ -107,7 +107,7 @@ export function applyNode(n: GraphNode, leaves: Tensor[], nodes: Tensor[], temps
     return m;
   };
   switch (n.op) {
-    case 'neg': case 'exp': case 'log': case 'sqrt': case 'abs': case 'tanh': case 'sigmoid': case 'relu':
+    case 'neg': case 'exp': case 'log': case 'sqrt': case 'abs': case 'tanh': case 'sigmoid': case 'relu': case 'sin': case 'cos':
       return T(n.x)[n.op]();
     case 'add': return add(O(n.a), O(n.b));
     case 'sub': return sub(O(n.a), O(n.b));
@@ -179,7 +179,7 @@ function refText(r: GraphRef): string {
 function nodeText(n: GraphNode): string {
   const R = refText;
   switch (n.op) {
-    case 'neg': case 'exp': case 'log': case 'sqrt': case 'abs': case 'tanh': case 'sigmoid': case 'relu': case 't':
+    case 'neg': case 'exp': case 'log': case 'sqrt': case 'abs': case 'tanh': case 'sigmoid': case 'relu': case 'sin': case 'cos': case 't':
       return `${R(n.x)}.${n.op}()`;
     case 'add': case 'sub': case 'mul': case 'div': case 'pow': case 'maximum': case 'minimum':
       return `${n.op}(${R(n.a)}, ${R(n.b)})`;

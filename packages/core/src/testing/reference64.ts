@@ -222,6 +222,8 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
     case 'abs': return map(get(n.x), Math.abs);
     case 'tanh': return map(get(n.x), Math.tanh);
     case 'sigmoid': return map(get(n.x), sigmoid);
+    case 'sin': return map(get(n.x), Math.sin);
+    case 'cos': return map(get(n.x), Math.cos);
     // relu and clamp propagate NaN, as PyTorch does.
     case 'relu': return map(get(n.x), (v) => (Number.isNaN(v) ? v : v > 0 ? v : 0));
     case 'clamp': return map(get(n.x), (v) => {
@@ -291,6 +293,9 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
     case 'abs': return acc(n.x, z([g, get(n.x)], (g, x) => g * sgn(x)));
     case 'tanh': return acc(n.x, z([g, out], (g, y) => g * round(1 - round(y * y))));
     case 'sigmoid': return acc(n.x, z([g, out], (g, y) => round(g * round(1 - y)) * y));
+    // PyTorch: g·cos(x) and g·(−sin(x)).
+    case 'sin': return acc(n.x, z([g, get(n.x)], (g, x) => g * round(Math.cos(x))));
+    case 'cos': return acc(n.x, z([g, get(n.x)], (g, x) => g * -round(Math.sin(x))));
     // threshold_backward: 0 where the result is <= 0 (a NaN result passes the gradient).
     case 'relu': return acc(n.x, z([g, out], (g, y) => (y <= 0 ? 0 : g)));
     // clamp_backward: the gradient where min <= x <= max (NaN fails both tests), 0 elsewhere.

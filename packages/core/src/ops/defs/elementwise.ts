@@ -1,7 +1,7 @@
 import type { Operand, Tensor } from '../../tensor.js';
 import type { BackwardContext, DifferentiableOp, ExplainContext, Forward, OpDef, Symbols } from '../opdef.js';
 import {
-  add, binaryForward, clampForward, compare, div, log, mul, neg, pow, sub, unaryForward,
+  add, binaryForward, clampForward, compare, cos, div, log, mul, neg, pow, sin, sub, unaryForward,
   type BinaryId, type UnaryId,
 } from '../elementwise.js';
 import { isScalar, sumToShape } from '../record.js';
@@ -261,6 +261,9 @@ export const unaryDefs: { readonly [K in UnaryId]: DifferentiableOp<K> } = {
   // threshold_backward (g·mask would turn an Inf g into NaN where the mask is 0). The
   // explanation tests the saved output too.
   relu: unary('relu', ['output'], (g, _x, out) => where(compare('le', out, 0), 0, g), (S, _x, y) => S.cmp(y, 'gt', 0)),
+  // d sin x = cos x, d cos x = −sin x, as PyTorch's sin/cos backward.
+  sin: unary('sin', ['a'], (g, x) => mul(g, cos(x)), (S, x) => S.fn('cos', [x], S.shapeOf(x))),
+  cos: unary('cos', ['a'], (g, x) => mul(g, neg(sin(x))), (S, x) => S.neg(S.fn('sin', [x], S.shapeOf(x)))),
 };
 
 /**
