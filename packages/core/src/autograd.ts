@@ -200,12 +200,16 @@ function savedInputs(node: GradNode, saves: readonly string[]): [index: number, 
 // anything else is a bug in that op, caught here before it reaches a .grad.
 function checkGradient(node: GradNode, inp: Tensor, g: Tensor): void {
   if (g.device !== inp.device) {
-    throw new DeviceError('backward', `the backward of ${node.op} gave a gradient on '${g.device}' for ${inp.describe()}; this is a bug in nn's ${node.op} — please report it`);
+    throw new DeviceError(
+      'backward',
+      `the backward of ${node.op} (op table entry '${node.id}') gave a gradient on '${g.device}' for ${inp.describe()}; this is a bug in that entry's backward — please report it`,
+    );
   }
   if (!sameShape(g.shape, inp.shape)) {
     throw new ShapeError(
       'backward',
-      `the backward of ${node.op} gave a gradient of shape ${fmtShape(g.shape)} for ${inp.describe()}; this is a bug in nn's ${node.op} — please report it`,
+      `the backward of ${node.op} (op table entry '${node.id}') gave a gradient of shape ${fmtShape(g.shape)} for its input ${inp.describe()}, ` +
+        `which needs shape ${fmtShape(inp.shape)}; this is a bug in that entry's backward — please report it`,
     );
   }
 }
