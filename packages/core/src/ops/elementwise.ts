@@ -1,4 +1,4 @@
-import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { BinaryOp, Handle, UnaryOp } from '../backend.js';
 import { broadcastShapes } from '../shape.js';
 import type { Operand, Tensor } from '../tensor.js';
 import { isScalar, NO_ATTRS, record, sameDevice, unrecorded } from './record.js';
@@ -51,21 +51,24 @@ function binaryOp(id: BinaryId, a: Operand, b: Operand, recorded: boolean): Tens
   checkOperand(op, b, 'the second operand');
   if (isScalar(a) && isScalar(b)) throw new ArgumentError(op, `at least one operand must be a Tensor, got the numbers ${a} and ${b}; make one with tensor(...)`);
   let inputs: Tensor[];
+  let handles: Handle[];
   let attrs: ScalarAttrs;
   if (isScalar(b)) {
     inputs = [a as Tensor];
+    handles = [(a as Tensor).handle(op)];
     attrs = { scalar: b, scalarSide: 'right' };
   } else if (isScalar(a)) {
     inputs = [b];
+    handles = [b.handle(op)];
     attrs = { scalar: a, scalarSide: 'left' };
   } else {
     sameDevice(op, a, b);
     broadcastShapes(op, a.shape, b.shape);
     inputs = [a, b];
+    handles = [a.handle(op), b.handle(op)];
     attrs = TENSORS;
   }
-  const be = inputs[0]!.backend(op);
-  const h = binaryForward[id](be, inputs.map((t) => t.handle(op)), attrs);
+  const h = binaryForward[id](inputs[0]!.backend(op), handles, attrs);
   return recorded ? record(id, h, inputs, attrs) : unrecorded(op, h, inputs);
 }
 

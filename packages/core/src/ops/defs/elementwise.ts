@@ -65,8 +65,13 @@ function tieSplit(g: Tensor, a: Operand, b: Operand): () => Tensor {
   return () => (split ??= where(compare('eq', a, b), mul(g, 0.5), g));
 }
 
-// What a binary op whose derivative needs both operands saves.
+// What binary ops save (shared arrays: autograd reads them for every node of every backward).
 const SAVES_AB = ['a', 'b'] as const;
+const SAVES_A = ['a'] as const;
+const SAVES_B = ['b'] as const;
+const SAVES_BA = ['b', 'a'] as const;
+const SAVES_AB_OUT = ['a', 'b', 'output'] as const;
+const SAVES_NONE = [] as const;
 
 // maximum and minimum differ only in which comparison picks the winner.
 function extremum<K extends 'maximum' | 'minimum'>(id: K): DifferentiableOp<K> {
@@ -147,7 +152,7 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   mul: {
     forward: binaryForward.mul,
     // Each operand's gradient reads the other one.
-    saves: ({ scalarSide }) => (scalarSide === 'right' ? ['a'] : scalarSide === 'left' ? ['b'] : ['b', 'a']),
+    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_A : scalarSide === 'left' ? SAVES_B : SAVES_BA),
     backward: (ctx) => {
       const [a, b] = operands(ctx);
       return grads(a, b, () => mul(ctx.g, b), () => mul(ctx.g, a));
@@ -165,7 +170,7 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   },
   div: {
     forward: binaryForward.div,
-    saves: ({ scalarSide }) => (scalarSide === 'right' ? [] : SAVES_AB),
+    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_NONE : SAVES_AB),
     // d(a/b)/da = 1/b, d(a/b)/db = -a / b², computed as PyTorch does, -g·((a/b)/b):
     // (g·a)/(b·b) would overflow at |b| = 1e30 and give NaN (0/0) at |b| = 1e-30.
     backward: (ctx) => {
@@ -187,7 +192,7 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   pow: {
     forward: binaryForward.pow,
     // b's gradient reads the output too.
-    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_AB : ['a', 'b', 'output']),
+    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_AB : SAVES_AB_OUT),
     backward: (ctx) => {
       const [a, b] = operands(ctx);
       const { g, out } = ctx;
@@ -203,13 +208,14 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
               : mul(g, mul(pow(a, b - 1), b))
             : where(compare('eq', b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))),
         // d(a^b)/db = a^b · ln a, but 0 where a == 0 and b >= 0 (ln 0 = −Inf would give NaN or −Inf),
-        // as PyTorch's pow_backward_exponent.
+        // as PyTorch's pow_backward_exponent: g · where(a == 0 and b >= 0, 0, a^b · ln a). g multiplies
+        // after the select, so an Inf or NaN g there gives NaN, exactly as in PyTorch.
         () =>
           isScalar(a)
             ? a === 0
-              ? where(compare('ge', b, 0), 0, mul(mul(g, out), -Infinity))
-              : mul(mul(g, out), Math.log(a))
-            : where(mul(compare('eq', a, 0), compare('ge', b, 0)), 0, mul(g, mul(out, log(a)))),
+              ? mul(g, where(compare('ge', b, 0), 0, mul(out, -Infinity)))
+              : mul(g, mul(out, Math.log(a)))
+            : mul(g, where(mul(compare('eq', a, 0), compare('ge', b, 0)), 0, mul(out, log(a)))),
       );
     },
     explain: {
