@@ -334,6 +334,17 @@ def conventions():
     for op in ["relu", "abs", "sqrt", "sigmoid"]:
         add(f"{op} at 0, -0 and NaN with an Inf upstream", [leaf([5], z)], [{"op": op, "x": x}], g)
     add("clamp(min=0) at 0 with an Inf upstream, then sqrt", [leaf([5], z)], [{"op": "clamp", "x": x, "min": 0.0}, {"op": "sqrt", "x": v(0)}], g)
+    # A tie of -0 and 0 keeps the first operand (PyTorch's `a < b ? b : a`; its vectorized loop, for 8 or
+    # more float64 elements, differs, so these stay short); 1/x shows the sign of the zero it gets.
+    neg0 = [-0.0, 0.0, -1.0]
+    for name, node in [("relu", {"op": "relu", "x": x}), ("clamp(min=0)", {"op": "clamp", "x": x, "min": 0.0}),
+                       ("clamp(max=-0)", {"op": "clamp", "x": x, "max": -0.0}), ("maximum(x, 0)", {"op": "maximum", "a": x, "b": s(0.0)}),
+                       ("maximum(0, x)", {"op": "maximum", "a": s(0.0), "b": x}), ("minimum(x, -0)", {"op": "minimum", "a": x, "b": s(-0.0)}),
+                       ("max over a dim", {"op": "max", "x": x, "dim": [0], "keepdim": True})]:
+        add(f"{name} keeps the first of -0 and 0, seen through 1/x", [leaf([3], neg0)], [node, {"op": "div", "a": s(1.0), "b": v(0)}], [1] * (1 if name == "max over a dim" else 3))
+    for op in ["maximum", "minimum"]:
+        add(f"{op} of -0 and 0 keeps the first operand, seen through 1/x", [leaf([2], [-0.0, 0.0]), leaf([2], [0.0, -0.0])],
+            [{"op": op, "a": x, "b": y}, {"op": "div", "a": s(1.0), "b": v(0)}], [1, 1])
     add("clamp(min, max) at both bounds", [leaf([5], [-1.0, -0.5, 0.0, 0.5, NAN])], [{"op": "clamp", "x": x, "min": -0.5, "max": 0.5}], g)
     for op in ["maximum", "minimum"]:
         add(f"{op}: ties split 0.5/0.5, NaN passes to both", [leaf([5], [1, 2, 0, NAN, 3]), leaf([5], [1, 1, 0, 1, NAN])],
@@ -342,6 +353,11 @@ def conventions():
         add(f"{op} broadcast ties sum back", [leaf([2, 1], [1, 2]), leaf([3], [1, 2, 1])], [{"op": op, "a": x, "b": y}], [1, 1, 1, 1, 1, 1])
     for e in [0.0, 2.0, 0.5, -1.0, 1.5]:
         add(f"pow(x, {e}) at 0 and NaN", [leaf([4], [0, -0.0, 2, NAN])], [{"op": "pow", "a": x, "b": s(e)}], [INF, 1, 1, 1])
+    for e in [0.5, -0.5, 1.5, -1.5, 3.0, -2.0]:
+        add(f"pow(x, {e}) at -Inf and -0 (PyTorch's sqrt and 1/sqrt where pow differs)", [leaf([4], [-INF, -0.0, 0.0, 4])], [{"op": "pow", "a": x, "b": s(e)}], [1, 1, 1, 1])
+    add("pow's exponent gradient at base 0 with an Inf upstream is NaN (g times the select)", [leaf([3], [0, 0, 2]), leaf([3], [1, 2, 1])],
+        [{"op": "pow", "a": x, "b": y}], [INF, INF, 1])
+    add("pow(0, x)'s exponent gradient with an Inf upstream is NaN", [leaf([3], [0, 1, 2])], [{"op": "pow", "a": s(0.0), "b": x}], [INF, INF, 1])
     add("pow(0, x) and pow(2, x)", [leaf([4], [0, 1, -1, NAN])], [{"op": "pow", "a": s(0.0), "b": x}, {"op": "pow", "a": s(2.0), "b": x}, {"op": "add", "a": v(0), "b": v(1)}], [1, 1, 1, 1])
     add("pow(1, NaN), pow(1, Inf), pow(-1, Inf): 1", [leaf([3], [1, 1, -1]), leaf([3], [NAN, INF, INF])], [{"op": "pow", "a": x, "b": y}], [1, 1, 1])
     add("pow(x, y) with y = 0 and x = 0", [leaf([4], [0, 0, 2, -2]), leaf([4], [0, 0.5, 0, 2])], [{"op": "pow", "a": x, "b": y}], [1, 1, INF, 1])
@@ -358,6 +374,11 @@ def conventions():
         add(f"{op} with dims [] and keepdim", [leaf([2, 3], [1, 5, 5, 2, 0, 2])], [{"op": op, "x": x, "dim": [], "keepdim": True}], [3])
         add(f"{op} along a dim, NaN in one row", [leaf([2, 3], [1, 5, 5, NAN, 0, 2])], [{"op": op, "x": x, "dim": [1], "keepdim": False}], [1, 1])
     add("max ties split the gradient", [leaf([2, 3], [5, 5, 5, 1, 2, 2])], [{"op": "max", "x": x, "dim": [-1], "keepdim": True}], [3, 4])
+    add("a sum with an Inf term is Inf, with Inf and -Inf NaN (no NaN from a compensated sum)", [leaf([2, 4], [1, INF, 2, 3, 1, INF, -INF, 2])],
+        [{"op": "sum", "x": x, "dim": [1], "keepdim": False}], [1, 1])
+    add("an Inf upstream summed back over an expand stays Inf", [leaf([], [-2])],
+        [{"op": "sum", "x": x, "keepdim": False}, {"op": "reshape", "x": v(0), "shape": [1]}, {"op": "add", "a": v(1), "b": x},
+         {"op": "expand", "x": v(2), "shape": [2, 1]}], [INF, 0])
     add("sum over an empty dim is 0", [leaf([2, 0], [])], [{"op": "sum", "x": x, "dim": [1], "keepdim": False}, {"op": "exp", "x": v(0)}], [1, 1])
     add("mm with an empty inner dim gives zeros", [leaf([2, 0], []), leaf([0, 3], [])], [{"op": "mm", "a": x, "b": y}], [1] * 6)
     add("mean of an empty tensor is NaN", [leaf([0], [])], [{"op": "mean", "x": x, "keepdim": False}], [1])

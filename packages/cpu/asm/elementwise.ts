@@ -2,7 +2,9 @@
 // on whole weight matrices (w -= lr·g is a scalar multiply and a subtract
 // over every weight): four lanes per instruction and no bounds checks, where
 // the TypeScript loops do one element at a time. Results equal the
-// TypeScript loops (IEEE single precision, NaN propagating).
+// TypeScript loops (IEEE single precision, NaN propagating, and max, min and
+// relu keeping the first operand at a tie of −0 and 0, as PyTorch: wasm's
+// f32x4.max/min and f32.max/min order −0 below 0, so they are not used).
 //
 // Op codes (WASM_OPS in src/wasm/arena.ts): 0 add, 1 sub, 2 mul, 3 div,
 // 4 max, 5 min, 6 lt, 7 gt, 8 le, 9 ge, 10 eq, 11 reversed sub (s - x),
@@ -17,8 +19,9 @@ function apply(op: i32, a: v128, b: v128): v128 {
     case 1: return f32x4.sub(a, b);
     case 2: return f32x4.mul(a, b);
     case 3: return f32x4.div(a, b);
-    case 4: return f32x4.max(a, b);
-    case 5: return f32x4.min(a, b);
+    // a < b ? b : a, and NaN where b is NaN (a NaN a is kept as a): torch.maximum.
+    case 4: return v128.bitselect(b, a, v128.or(f32x4.lt(a, b), f32x4.ne(b, b)));
+    case 5: return v128.bitselect(b, a, v128.or(f32x4.gt(a, b), f32x4.ne(b, b)));
     case 6: return v128.and(f32x4.lt(a, b), one);
     case 7: return v128.and(f32x4.gt(a, b), one);
     case 8: return v128.and(f32x4.le(a, b), one);
@@ -37,8 +40,8 @@ function apply1(op: i32, a: f32, b: f32): f32 {
     case 1: return a - b;
     case 2: return a * b;
     case 3: return a / b;
-    case 4: return a != a || b != b ? NaN : max(a, b);
-    case 5: return a != a || b != b ? NaN : min(a, b);
+    case 4: return a != a || b != b ? NaN : a < b ? b : a;
+    case 5: return a != a || b != b ? NaN : a > b ? b : a;
     case 6: return a < b ? 1 : 0;
     case 7: return a > b ? 1 : 0;
     case 8: return a <= b ? 1 : 0;
@@ -122,18 +125,18 @@ export function select(mask: usize, a: usize, aStride: i32, b: usize, bStride: i
   }
 }
 
-/** out[i] = x[i] <= 0 ? 0 : x[i] (relu; NaN stays NaN, as torch.relu). */
+/** out[i] = x[i] < 0 ? 0 : x[i] (relu; NaN stays NaN and −0 stays −0, as torch.relu). */
 export function relu(x: usize, out: usize, n: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(x + o);
-    // Clear the lanes where x <= 0; NaN compares false, so it stays, as in the TypeScript loop.
-    v128.store(out + o, v128.andnot(v, f32x4.le(v, zero)));
+    // Clear the lanes where x < 0; NaN and −0 compare false, so they stay, as in the TypeScript loop.
+    v128.store(out + o, v128.andnot(v, f32x4.lt(v, zero)));
   }
   for (; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
-    store<f32>(out + (<usize>i << 2), v <= 0 ? 0 : v);
+    store<f32>(out + (<usize>i << 2), v < 0 ? 0 : v);
   }
 }

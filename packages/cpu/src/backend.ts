@@ -62,8 +62,10 @@ const optionRules = {
 // Below this many elements the plain loop beats the call into WebAssembly.
 const MIN_WASM_ELEMENTS = 16;
 
-// x op s with the scalar on the left, as the same op with the operands swapped.
-const SWAPPED: Partial<Record<BinaryOp, string>> = { add: 'add', mul: 'mul', max: 'max', min: 'min', eq: 'eq', sub: 'rsub', div: 'rdiv', lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
+// x op s with the scalar on the left, as the same op with the operands swapped. Not max and
+// min: at a tie (−0 vs 0) they keep the first operand, so max(s, x) is not max(x, s); those
+// take the TypeScript loop.
+const SWAPPED: Partial<Record<BinaryOp, string>> = { add: 'add', mul: 'mul', eq: 'eq', sub: 'rsub', div: 'rdiv', lt: 'gt', gt: 'lt', le: 'ge', ge: 'le' };
 
 /**
  * One reference to a cpu block, seen through a view (shape, strides, offset).

@@ -18,7 +18,8 @@ export function unaryInto(op: UnaryOp, x: Float32Array, out: Float32Array): void
     case 'relu':
       for (let i = 0; i < n; i++) {
         const v = x[i]!;
-        out[i] = v <= 0 ? 0 : v;
+        // −0 stays −0 and NaN stays NaN, as unaryFns.relu.
+        out[i] = v < 0 ? 0 : v;
       }
       return;
     case 'exp':
@@ -34,7 +35,8 @@ export function unaryInto(op: UnaryOp, x: Float32Array, out: Float32Array): void
 /** out[i] = op(x[i], s), or op(s, x[i]) when reversed. */
 export function scalarInto(op: BinaryOp, x: Float32Array, s: number, reversed: boolean, out: Float32Array): void {
   const n = out.length;
-  if (!reversed || op === 'add' || op === 'mul' || op === 'max' || op === 'min' || op === 'eq') {
+  // max and min are not among the commutative ones: at a tie (−0 vs 0) they keep the first operand.
+  if (!reversed || op === 'add' || op === 'mul' || op === 'eq') {
     // Commutative ops and the unreversed forms.
     switch (op) {
       case 'add':
@@ -54,7 +56,7 @@ export function scalarInto(op: BinaryOp, x: Float32Array, s: number, reversed: b
         else
           for (let i = 0; i < n; i++) {
             const v = x[i]!;
-            out[i] = v !== v ? NaN : v > s ? v : s;
+            out[i] = v !== v ? NaN : v < s ? s : v;
           }
         return;
       case 'min':
@@ -62,7 +64,7 @@ export function scalarInto(op: BinaryOp, x: Float32Array, s: number, reversed: b
         else
           for (let i = 0; i < n; i++) {
             const v = x[i]!;
-            out[i] = v !== v ? NaN : v < s ? v : s;
+            out[i] = v !== v ? NaN : v > s ? s : v;
           }
         return;
       case 'pow':

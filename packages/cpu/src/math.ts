@@ -12,8 +12,9 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   log: Math.log,
   sqrt: Math.sqrt,
   abs: Math.abs,
-  // NaN stays NaN, as torch.relu (x > 0 ? x : 0 would turn it into 0).
-  relu: (x) => (x <= 0 ? 0 : x),
+  // NaN stays NaN and −0 stays −0, as torch.relu (clamp_min(x, 0) keeps x at a tie;
+  // x > 0 ? x : 0 would turn NaN into 0, x <= 0 ? 0 : x would turn −0 into 0).
+  relu: (x) => (x < 0 ? 0 : x),
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   sin: Math.sin,
@@ -47,9 +48,10 @@ export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
   pow,
-  // NaN propagates, as torch.maximum/minimum.
-  max: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
-  min: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
+  // NaN propagates, and a tie (−0 vs 0) keeps the first operand, as torch.maximum/minimum
+  // (`a < b ? b : a`) and clamp: clamp(−0, {min: 0}) is −0, and 1/(−0) downstream is −Inf.
+  max: (a, b) => (a !== a || b !== b ? NaN : a < b ? b : a),
+  min: (a, b) => (a !== a || b !== b ? NaN : a > b ? b : a),
   lt: (a, b) => (a < b ? 1 : 0),
   gt: (a, b) => (a > b ? 1 : 0),
   le: (a, b) => (a <= b ? 1 : 0),

@@ -20,19 +20,29 @@ describe('conformance on gpu (headless-gl)', () => {
   for (const c of conformanceCases()) {
     it(c.name, () => c.run({ device: 'gpu', reference: 'cpu' }));
   }
-  it('free() deletes the texture at once and is idempotent; kernels return fresh textures', () => {
+  it('free() of the last reference deletes the texture at once and is idempotent; kernels return fresh textures', () => {
     const before = ctx.gpu.stats();
     const a = tensor([1, 2, 3], { device: 'gpu' });
     const b = a.mul(2);
     const ha = a.handle('test') as GpuHandle;
     const hb = b.handle('test') as GpuHandle;
-    const ta = ha.value as unknown as { _deleted: boolean; constructor: { name: string } };
+    // A handle is a view over a reference-counted buffer, which holds the texture.
+    const ta = ha.buf.value as unknown as { _deleted: boolean; constructor: { name: string } };
     expect(ta.constructor.name).toBe('GLTextureFloat');
-    expect(hb.value).not.toBe(ha.value);
+    expect(hb.buf.value).not.toBe(ha.buf.value);
     expect(ctx.gpu.stats().buffers).toBe(before.buffers + 2);
+    // A view is one more reference to the same buffer: freeing the tensor's own handle keeps the texture.
+    const v = a.reshape(3, 1);
+    expect((v.handle('test') as GpuHandle).buf).toBe(ha.buf);
     a.dispose();
+    expect(ta._deleted).toBe(false);
+    expect(ctx.gpu.stats().buffers).toBe(before.buffers + 2);
+    expect(Array.from(v.dataSync())).toEqual([1, 2, 3]);
+    // Freeing the last reference deletes it at once.
+    v.dispose();
     expect(ta._deleted).toBe(true);
-    expect(ha.value).toBeNull();
+    expect(ha.buf.value).toBeNull();
+    expect(ha.buf.freed).toBe(true);
     ctx.gpu.free(ha);
     expect(ctx.gpu.stats().buffers).toBe(before.buffers + 1);
     expect(Array.from(b.dataSync())).toEqual([2, 4, 6]);

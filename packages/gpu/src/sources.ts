@@ -77,15 +77,25 @@ const binaryExpr: Record<BinaryOp, string> = {
 /** Helper functions added to every kernel (gpu.js compiles only the ones a kernel calls). */
 export const helperSources: string[] = [
   // A pair with a NaN fails both a <= b and a > b. Not a != a: Dawn's compiler
-  // folds that self-comparison away.
+  // folds that self-comparison away, and the NaN test must come first: Mesa
+  // compiles `a < b ? b : a` alone to its max, which drops a NaN. A tie (−0 vs 0)
+  // keeps the first operand, as torch.maximum/minimum and clamp (`a < b ? b : a`);
+  // Math.max/min may return either zero. Where a driver still folds the select
+  // into its own max, the sign of zero is lost there (docs/gpu.md, "Numbers on the gpu").
   `function nnMax(a, b) {
   if (a <= b || a > b) {
+    if (a == b) {
+      return a;
+    }
     return Math.max(a, b);
   }
   return a + b;
 }`,
   `function nnMin(a, b) {
   if (a <= b || a > b) {
+    if (a == b) {
+      return a;
+    }
     return Math.min(a, b);
   }
   return a + b;
@@ -312,11 +322,20 @@ export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStr
     walk.push(`off = off + w${d} * ${lit(redStrides[d]!)};`);
   }
   const start = op === 'sum' ? 'let acc = 0.0;\n  let comp = 0.0;' : 'let acc = x[base];';
+  // Kahan's correction is (tk - acc) - yk; once the running sum is ±Inf or NaN it is
+  // Inf - Inf = NaN, which would turn the next term NaN too (sum([Inf, 1]) = NaN). So
+  // it is kept only while the sum is finite (|tk| <= FLT_MAX fails for ±Inf and NaN;
+  // no Infinity literal or NaN self-test survives every compiler), and an infinite or
+  // NaN sum then adds every later term plainly: Inf and NaN propagate as in PyTorch.
   const step =
     op === 'sum'
       ? `const yk = v - comp;
     const tk = acc + yk;
-    comp = (tk - acc) - yk;
+    if (Math.abs(tk) <= 3.4028234e38) {
+      comp = (tk - acc) - yk;
+    } else {
+      comp = 0.0;
+    }
     acc = tk;`
       : // NaN wins, as torch.amax; an unordered pair (a NaN) fails both tests, and
         // v != v is not used: Dawn's compiler folds that self-comparison away.

@@ -39,3 +39,27 @@ describe('the comparison catches what it must', () => {
     expect(evaluateReference(where).grads[0]).toEqual([2, 1, 1]);
   });
 });
+
+describe("the reference follows PyTorch's scalar paths and ties", () => {
+  it('x ** 0.5 is sqrt and x ** -0.5 is 1/sqrt (NaN at -Inf, where C pow gives Inf and 0), forward and backward', () => {
+    // The minimal graph that found it: log(0) = -Inf, then ** 0.5.
+    const spec = { leaves: [{ shape: [3, 1], values: [0, 0, NaN] }], nodes: [{ op: 'log' as const, x: { leaf: 0 } }, { op: 'pow' as const, a: { node: 0 }, b: { scalar: 0.5 } }], grad: [1, 1, 1] };
+    expect(evaluateReference(spec).out).toEqual([NaN, NaN, NaN]);
+    const half = { leaves: [{ shape: [2], values: [-Infinity, -0] }], nodes: [{ op: 'pow' as const, a: { leaf: 0 }, b: { scalar: -0.5 } }], grad: [1, 1] };
+    expect(evaluateReference(half).out).toEqual([NaN, -Infinity]);
+    // d/dx x^1.5 = 1.5·x^0.5, the scalar path again: NaN at -Inf.
+    const threeHalves = { leaves: [{ shape: [1], values: [-Infinity] }], nodes: [{ op: 'pow' as const, a: { leaf: 0 }, b: { scalar: 1.5 } }], grad: [1] };
+    expect(evaluateReference(threeHalves).grads[0]).toEqual([NaN]);
+  });
+  it('maximum, minimum, relu, clamp and max keep the first of -0 and 0', () => {
+    const x = { shape: [2], values: [-0, 0] };
+    const y = { shape: [2], values: [0, -0] };
+    const run = (node: object, leaves = [x]) => evaluateReference({ leaves, nodes: [node as never], grad: [1, 1] }).out;
+    expect(run({ op: 'maximum', a: { leaf: 0 }, b: { leaf: 1 } }, [x, y])).toEqual([-0, 0]);
+    expect(run({ op: 'minimum', a: { leaf: 0 }, b: { leaf: 1 } }, [x, y])).toEqual([-0, 0]);
+    expect(run({ op: 'relu', x: { leaf: 0 } })).toEqual([-0, 0]);
+    expect(run({ op: 'clamp', x: { leaf: 0 }, min: 0 })).toEqual([-0, 0]);
+    expect(run({ op: 'clamp', x: { leaf: 0 }, max: -0 })).toEqual([-0, 0]);
+    expect(evaluateReference({ leaves: [x], nodes: [{ op: 'max', x: { leaf: 0 }, dim: [0], keepdim: true }], grad: [1] }).out).toEqual([-0]);
+  });
+});

@@ -101,7 +101,8 @@ function reduce(x: Arr, axes: number[], kind: 'sum' | 'max', round: Round): Arr 
     const v = x.data[i]!;
     if (kind === 'sum') data[j] = round(data[j]! + v);
     else if (Number.isNaN(v) || Number.isNaN(data[j]!)) data[j] = NaN;
-    else data[j] = Math.max(data[j]!, v);
+    // amax keeps the first of equal values (−0 before 0 gives −0), as PyTorch.
+    else if (v > data[j]!) data[j] = v;
   }
   return { shape: kept, data };
 }
@@ -160,6 +161,24 @@ export function ieeePow(x: number, y: number): number {
   if (y === 0 || x === 1) return 1;
   if (x === -1 && !Number.isFinite(y) && !Number.isNaN(y)) return 1;
   return Math.pow(x, y);
+}
+
+/**
+ * PyTorch's `tensor ** number` (pow_tensor_scalar_optimized_kernel): some exponents take
+ * their own formula, which differs from C's pow at edge values: 0.5 is sqrt and −0.5 is
+ * 1/sqrt, so (−Inf)^0.5 is NaN (pow: Inf), (−0)^0.5 is −0 and (−0)^−0.5 is −Inf (pow: 0 and
+ * Inf). 2, 3, −1, −2 are x·x, x·x·x, 1/x, 1/(x·x): equal to pow at every edge value
+ * (checked against torch at NaN, ±Inf, ±0, ±1e30, ±1e−30), but rounded per step. A tensor
+ * exponent, even of one element, and a number base are C's pow.
+ */
+export function torchScalarPow(x: number, s: number, round: Round = (v) => v): number {
+  if (s === 0.5) return Math.sqrt(x);
+  if (s === -0.5) return 1 / round(Math.sqrt(x));
+  if (s === 2) return x * x;
+  if (s === 3) return round(x * x) * x;
+  if (s === -1) return 1 / x;
+  if (s === -2) return 1 / round(x * x);
+  return ieeePow(x, s);
 }
 
 // torch.sgn on reals: sign, with 0 for ±0 and (as PyTorch 1.13 computes it) for NaN.
@@ -224,8 +243,9 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
     case 'sigmoid': return map(get(n.x), sigmoid);
     case 'sin': return map(get(n.x), Math.sin);
     case 'cos': return map(get(n.x), Math.cos);
-    // relu and clamp propagate NaN, as PyTorch does.
-    case 'relu': return map(get(n.x), (v) => (Number.isNaN(v) ? v : v > 0 ? v : 0));
+    // relu and clamp propagate NaN and keep x at a tie with the bound (relu(−0) = −0,
+    // clamp(−0, {min: 0}) = −0), as PyTorch's clamp_min does.
+    case 'relu': return map(get(n.x), (v) => (v < 0 ? 0 : v));
     case 'clamp': return map(get(n.x), (v) => {
       if (Number.isNaN(v)) return v;
       let r = v;
@@ -237,9 +257,13 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
     case 'sub': return zipN([get(n.a), get(n.b)], (a, b) => a - b, round);
     case 'mul': return zipN([get(n.a), get(n.b)], (a, b) => a * b, round);
     case 'div': return zipN([get(n.a), get(n.b)], (a, b) => a / b, round);
-    case 'pow': return zipN([get(n.a), get(n.b)], ieeePow, round);
-    case 'maximum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)), round);
-    case 'minimum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)), round);
+    case 'pow': {
+      const b = n.b;
+      return 'scalar' in b ? map(get(n.a), (v) => torchScalarPow(v, b.scalar, round)) : zipN([get(n.a), get(b)], ieeePow, round);
+    }
+    // NaN propagates; at a tie (−0 vs 0) the first operand is kept, as PyTorch's `a < b ? b : a`.
+    case 'maximum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? b : a), round);
+    case 'minimum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? b : a), round);
     case 'where': return zipN([mask(n), get(n.a), get(n.b)], (m, a, b) => (m ? a : b), round);
     case 'maskedFill': return zipN([mask(n), get(n.x)], (m, x) => (m ? n.value : x), round);
     case 'sum': case 'mean': case 'max': {
@@ -309,9 +333,13 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
     case 'pow': {
       const a = get(n.a);
       const b = get(n.b);
-      // pow_backward_self: 0 where the exponent is 0; pow_backward_exponent: 0 where base == 0 and exponent >= 0.
-      acc(n.a, z([g, a, b], (g, a, b) => (b === 0 ? 0 : g * round(b * round(ieeePow(a, round(b - 1)))))));
-      return acc(n.b, z([g, a, b, out], (g, a, b, y) => (a === 0 && b >= 0 ? 0 : g * round(y * round(Math.log(a))))));
+      // pow_backward_self: 0 where the exponent is 0, else g·(b·a^(b−1)), where a number
+      // exponent takes the scalar path again (a^(0.5−1) is 1/sqrt(a)).
+      const powLess1 = 'scalar' in n.b ? (a: number, b: number) => torchScalarPow(a, b - 1, round) : (a: number, b: number) => ieeePow(a, round(b - 1));
+      acc(n.a, z([g, a, b], (g, a, b) => (b === 0 ? 0 : g * round(b * round(powLess1(a, b))))));
+      // pow_backward_exponent: g·where(a == 0 and b >= 0, 0, a^b·ln a): the product comes
+      // after the select, so an Inf or NaN g there gives NaN, as in PyTorch.
+      return acc(n.b, z([g, a, b, out], (g, a, b, y) => g * (a === 0 && b >= 0 ? 0 : round(y * round(Math.log(a))))));
     }
     // where(a == b, g/2, g), then 0 where the other operand wins; NaN pairs pass g to both.
     case 'maximum': case 'minimum': {
