@@ -53,8 +53,10 @@ const unaryExpr: Record<UnaryOp, string> = {
   // never overflows, and a short series keeps small |x| free of cancellation.
   tanh: 'nnTanh(v)',
   sigmoid: 'nnSigmoid(v)',
-  sin: 'Math.sin(v)',
-  cos: 'Math.cos(v)',
+  // SwiftShader's sin/cos (Dawn, Chromium) are off by ~2e-5 at x = -3 and give sin(1e-30) = 0:
+  // absolute, not relative, accuracy. nnSinCos reduces the argument and evaluates PyTorch-grade polynomials.
+  sin: 'nnSinCos(v, 0.0)',
+  cos: 'nnSinCos(v, 1.0)',
 };
 
 /** The expression of a binary op on `a`, `b`. */
@@ -139,6 +141,37 @@ export const helperSources: string[] = [
     return -t;
   }
   return t;
+}`,
+  // sin (shift 0) or cos (shift 1, a quarter turn on) of v, as C's sinf/cosf (Cephes): v = k·π/2 + r
+  // with |r| <= π/4 (π/2 in three parts, so k·part is exact for k < 2^16), then the sin or cos
+  // polynomial of r by the quadrant k + shift mod 4. Relative accuracy near every zero of
+  // sin, where the hardware's approximation has only absolute accuracy. Past |v| = 65536
+  // (float32 spacing there is 0.004 of a turn) the hardware's is used; NaN and ±Inf give NaN
+  // (r is Inf - Inf) as in PyTorch.
+  `function nnSinCos(v, shift) {
+  if (Math.abs(v) > 65536.0) {
+    if (shift > 0.5) {
+      return Math.cos(v);
+    }
+    return Math.sin(v);
+  }
+  const k = Math.floor(v * 0.63661975 + 0.5);
+  const r = ((v - k * 1.5703125) - k * 4.8375129699707031e-4) - k * 7.5497899548918821e-8;
+  const z = r * r;
+  const q = k + shift - 4.0 * Math.floor((k + shift) * 0.25);
+  if (q == 1.0 || q == 3.0) {
+    const c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+    if (q == 3.0) {
+      return -c;
+    }
+    return c;
+  }
+  // r·(1 + z·p), not r + r·z·p: sin(-0) stays -0.
+  const sr = r * (1.0 + z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4)));
+  if (q == 2.0) {
+    return -sr;
+  }
+  return sr;
 }`,
   // C's pow, which PyTorch's follows. GLSL/WGSL pow is exp2(b·log2(a)): undefined
   // for a ≤ 0, NaN for 1^Inf, and no NaN test survives every compiler, so each
