@@ -37,8 +37,12 @@ export class Tensor {
   /**
    * @internal The tensors that share this one's data as views (itself, its
    * base, their views: PyTorch's base and views) and their one version counter.
+   * Made only when a first view is taken: most tensors never have one, and an op
+   * should not pay for a Set it does not use.
    */
-  private _storage: SharedStorage = { version: 0, members: new Set<Tensor>() };
+  private _storage: SharedStorage | null = null;
+  /** @internal This tensor's version while no view shares its data. */
+  private _ownVersion = 0;
   private _handle: Handle | null;
   private _requiresGrad = false;
 
@@ -48,7 +52,6 @@ export class Tensor {
     this._handle = handle;
     this.shape = handle.shape;
     this.device = handle.device;
-    this._storage.members.add(this);
     if (node) {
       this._node = node;
       this._requiresGrad = true;
@@ -58,19 +61,20 @@ export class Tensor {
 
   /** @internal Bumped by every in-place change of this tensor, its base or any view of them (one counter, as in PyTorch). */
   get _version(): number {
-    return this._storage.version;
+    return this._storage ? this._storage.version : this._ownVersion;
   }
 
   /** @internal Make this fresh view share `base`'s storage family: in-place ops write through, one version counter. */
   _shareStorage(base: Tensor): void {
-    this._storage.members.delete(this);
+    this._storage?.members.delete(this);
+    base._storage ??= { version: base._ownVersion, members: new Set<Tensor>([base]) };
     this._storage = base._storage;
     this._storage.members.add(this);
   }
 
   /** True when this tensor shares its data with another live tensor as a view (or is the base of one). */
   get isView(): boolean {
-    return this._storage.members.size > 1;
+    return this._storage !== null && this._storage.members.size > 1;
   }
 
   /** Whether gradients flow to this tensor. Set it on leaves (weights); outputs of recorded ops inherit it. */
@@ -164,7 +168,7 @@ export class Tensor {
     if (this._handle === null) return;
     const h = this._handle;
     this._handle = null;
-    this._storage.members.delete(this);
+    this._storage?.members.delete(this);
     untrack(this);
     getBackend(this.device, 'dispose').free(h);
   }
@@ -252,14 +256,15 @@ export class Tensor {
       throw new ShapeError(op, `the result has shape ${fmtShape(shape)} but ${this.describe()} cannot change shape in place; use the out-of-place op`);
     }
     const fresh = result.takeHandle();
-    if (this._storage.members.size === 1) {
+    if (!this.isView) {
       // Nothing else sees this data: repoint to the new buffer. A clone that
       // shares the old buffer keeps it (copy-on-write), and no kernel copies.
       const old = this._handle!;
       this._handle = fresh;
       this.backend(op).free(old);
     } else this.writeThrough(op, fresh);
-    this._storage.version++;
+    if (this._storage) this._storage.version++;
+    else this._ownVersion++;
     return this;
   }
 
@@ -295,7 +300,7 @@ export class Tensor {
     }
     // The shared buffer begins at this view's offset (no op makes a view that starts inside a buffer yet).
     const shift = mine.offset;
-    for (const t of this._storage.members) {
+    for (const t of this._storage!.members) {
       const old = t._handle!;
       t._handle = b.retain(buffer, { shape: old.shape, strides: old.strides, offset: old.offset - shift });
       b.free(old);
@@ -307,7 +312,7 @@ export class Tensor {
   takeHandle(): Handle {
     const h = this.handle('takeHandle');
     this._handle = null;
-    this._storage.members.delete(this);
+    this._storage?.members.delete(this);
     untrack(this);
     return h;
   }
