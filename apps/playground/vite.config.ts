@@ -10,9 +10,11 @@ export const HOST = '127.0.0.1';
 // The page imports the packages' sources (as the root vitest config does), so
 // it never runs against a stale dist/ and needs no package build first.
 // gpu.js resolves to its browser build through its package.json "browser" field.
-// Cross-origin isolation gives the page SharedArrayBuffer, which @nn/cpu's
-// WebAssembly kernels use for their memory when it is there.
-const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+// No COOP/COEP headers: cross-origin isolation would only give @nn/cpu a shared
+// WebAssembly memory, and in a page its gemm runs on one thread anyway (ops are
+// synchronous, and the main thread may not block on Web Workers). Threads in a
+// page need the training itself in a Web Worker; until then the headers bought
+// nothing and made every cross-origin resource need CORP.
 
 export default defineConfig({
   root: src('.'),
@@ -27,6 +29,6 @@ export default defineConfig({
     ],
   },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
-  server: { host: HOST, port: PORT + 1, headers },
-  preview: { host: HOST, port: PORT, strictPort: true, headers },
+  server: { host: HOST, port: PORT + 1 },
+  preview: { host: HOST, port: PORT, strictPort: true },
 });

@@ -45,16 +45,9 @@ export async function browserOffers(): Promise<{ webgl2: boolean; webgpu: boolea
  */
 export async function useDevice(choice: DeviceChoice): Promise<DeviceReport> {
   if (choice === 'cpu') {
-    // Without cross-origin isolation there is no SharedArrayBuffer: @nn/cpu then runs its
-    // WebAssembly kernels on a private memory, on one thread, and its note says so.
+    // In a page @nn/cpu runs its WebAssembly kernels on one thread; its note says so and why.
     if (!listDevices().includes('cpu')) registerBackend(createCpuBackend());
-    const r = report('cpu', getBackend('cpu'), 'cpu');
-    if (!crossOriginIsolated) {
-      r.note =
-        'One thread: this page is not cross-origin isolated (served without the COOP/COEP headers that ' +
-        '`npm run playground` sends), so @nn/cpu\'s WebAssembly kernels get no shared memory for worker threads.';
-    }
-    return r;
+    return report('cpu', getBackend('cpu'), 'cpu');
   }
   let pending = gpuBackends.get(choice);
   if (!pending) {

@@ -217,8 +217,9 @@ describe('playground (Chromium, SwiftShader)', () => {
     // Every control has a label a screen reader can announce.
     const unlabeled = await page.$$eval('select, input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
     expect(unlabeled).toEqual([]);
-    // Served cross-origin isolated (COOP/COEP), so @nn/cpu gets SharedArrayBuffer memory.
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // No COOP/COEP: the page is not cross-origin isolated, and @nn/cpu says its products run on one thread.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    expect(await page.textContent('#backend-note')).toContain('a browser runs the products on one thread');
   });
 
   test('Step advances exactly one step, from the keyboard too', async () => {
@@ -339,8 +340,8 @@ describe('playground (Chromium, SwiftShader)', () => {
     }
   }, 180_000);
 
-  test('served as plain static files (no COOP/COEP headers), the cpu path still trains and says what runs', async () => {
-    // A bare static server, as a user might put dist/ behind: not cross-origin isolated.
+  test('served as plain static files, the cpu path trains and says what runs', async () => {
+    // A bare static server, as a user might put dist/ behind (vite preview is not needed).
     const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
     const bare = createServer((req, res) => {
       const path = join(outDir, decodeURIComponent((req.url ?? '/').split('?')[0]!).replace(/\/$/, '/index.html'));
@@ -358,7 +359,7 @@ describe('playground (Chromium, SwiftShader)', () => {
       expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
       // Chromium ships relaxed SIMD, so @nn/cpu's gemm runs fused multiply-adds there.
       expect(await p.$eval('#backend', (e) => (e as HTMLElement).dataset.runtime)).toBe('wasm-relaxed-simd');
-      expect(await p.textContent('#backend-note')).toContain('not cross-origin isolated');
+      expect(await p.textContent('#backend-note')).toContain('a browser runs the products on one thread');
       await p.fill('#steps', '20');
       await p.click('#train');
       await p.waitForFunction(() => document.body.dataset.busy === '0', undefined, { timeout: 120_000 });
@@ -366,7 +367,7 @@ describe('playground (Chromium, SwiftShader)', () => {
       const first = Number(await p.$eval('#first-loss', (e) => (e as HTMLElement).dataset.value));
       const last = Number(await p.$eval('#loss', (e) => (e as HTMLElement).dataset.value));
       expect(Number.isFinite(last) && last < first / 10).toBe(true);
-      // The same numbers as the isolated page (shared memory, threads), step for step.
+      // The same numbers as the page vite preview serves, step for step.
       const ref = cpuLosses.get('two/manual')?.get(20);
       expect(ref, 'the cpu run of two/manual ran first').toBeDefined();
       expect(Math.abs(last - ref!) / ref!).toBeLessThan(1e-4);

@@ -121,7 +121,9 @@ interface Slot {
 
 function loadWorkerThreads(): WorkerThreads | string {
   if (typeof (globalThis as { process?: { getBuiltinModule?: unknown } }).process?.getBuiltinModule !== 'function') {
-    return 'worker threads need Node ≥ 20.16 (process.getBuiltinModule); in a browser run the backend inside a Web Worker';
+    // A page has no worker_threads, and nn's ops are synchronous: the main thread may not
+    // block (Atomics.wait) on Web Workers, so products run on the calling thread there.
+    return "gemm worker threads use Node's worker_threads (Node ≥ 20.16, process.getBuiltinModule); a browser runs the products on one thread";
   }
   const wt = nodeBuiltin<Partial<WorkerThreads>>('node:worker_threads');
   return wt?.Worker && wt.MessageChannel && wt.receiveMessageOnPort ? (wt as WorkerThreads) : 'node:worker_threads is unavailable';
@@ -151,10 +153,11 @@ export class GemmThreads {
     this.job = new Int32Array(arena.memory.buffer, JOB, JOB_WORDS);
     if (workers < 1) this.disabledReason = 'one thread asked for';
     else if (workers > MAX_WORKERS) this.disabledReason = `at most ${MAX_WORKERS + 1} threads are supported`;
-    else if (!arena.shared) this.disabledReason = 'WebAssembly memory is not shared (no SharedArrayBuffer, or the page is not cross-origin isolated)';
     else {
       const wt = loadWorkerThreads();
-      this.disabledReason = typeof wt === 'string' ? wt : null;
+      if (typeof wt === 'string') this.disabledReason = wt;
+      else if (!arena.shared) this.disabledReason = 'WebAssembly memory is not shared (no SharedArrayBuffer)';
+      else this.disabledReason = null;
     }
   }
 
