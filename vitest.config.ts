@@ -11,6 +11,7 @@ export const alias = [
   { find: /^@nn\/cpu$/, replacement: src('./packages/cpu/src/index.ts') },
   { find: /^@nn\/layers$/, replacement: src('./packages/layers/src/index.ts') },
   { find: /^@nn\/gpu$/, replacement: src('./packages/gpu/src/index.ts') },
+  { find: /^@nn\/explain$/, replacement: src('./packages/explain/src/index.ts') },
 ];
 
 export default defineConfig({

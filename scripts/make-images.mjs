@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes the pictures in docs/images/ from nn's own record of the seed program:
 // forward and backward graphs of the two- and three-layer nets (SVG drawn by
-// @nn/core's toSvg, PNG screenshots of the same SVG by headless chromium) and
+// @nn/explain's toSvg, PNG screenshots of the same SVG by headless chromium) and
 // the loss curves of both nets trained as the example trains them.
 //
 //   npm run build && node scripts/make-images.mjs
@@ -12,7 +12,8 @@ import { mkdirSync, writeFileSync, existsSync, rmSync, mkdtempSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { registerBackend, manualSeed, randn, noGrad, scope, graph, toSvg, toDot, toMermaid, explainGradient, lossPlotSvg } from '@nn/core';
+import { registerBackend, manualSeed, randn, noGrad, scope } from '@nn/core';
+import { graph, toSvg, toDot, toMermaid, explainGradient, lossPlotSvg } from '@nn/explain';
 import { createCpuBackend } from '@nn/cpu';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

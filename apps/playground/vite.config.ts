@@ -26,6 +26,7 @@ export default defineConfig({
       { find: /^@nn\/cpu$/, replacement: src('../../packages/cpu/src/index.ts') },
       { find: /^@nn\/layers$/, replacement: src('../../packages/layers/src/index.ts') },
       { find: /^@nn\/gpu$/, replacement: src('../../packages/gpu/src/index.ts') },
+      { find: /^@nn\/explain$/, replacement: src('../../packages/explain/src/index.ts') },
     ],
   },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },

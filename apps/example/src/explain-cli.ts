@@ -11,7 +11,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
-import { dispose, explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, topoOrder, toSvg, type Tensor } from '@nn/core';
+import { dispose, topoOrder, type Tensor } from '@nn/core';
+import { explainGradientAsync, graph, lossPlotSvg, toDot, toMermaid, toSvg } from '@nn/explain';
 
 /** Write a file, making its folder first (as `--graph out/net.svg` into a new `out/` expects). */
 function writeOut(file: string, text: string): void {

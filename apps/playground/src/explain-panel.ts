@@ -1,4 +1,5 @@
-import { explainGradientAsync, graph, scope, toSvg, type GradientExplanation as Explanation } from '@nn/core';
+import { scope } from '@nn/core';
+import { explainGradientAsync, graph, toSvg, type GradientExplanation as Explanation } from '@nn/explain';
 import type { ExplainTarget, Trainer } from './nets/index.js';
 
 /** Put an SVG string into `host` as real SVG (parsed, never run as HTML). */

@@ -1,4 +1,5 @@
-import { lossPlotSvg, memory, type Tensor } from '@nn/core';
+import { memory, type Tensor } from '@nn/core';
+import { lossPlotSvg } from '@nn/explain';
 import { fillLossTable, fmtLoss, LossChart, type Run } from './chart.js';
 import { defaultLr, fmtLr, NET_LABEL, type DeviceChoice, type NetKind, type Style } from './config.js';
 import { browserOffers, useDevice, type DeviceReport } from './devices.js';

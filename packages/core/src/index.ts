@@ -19,11 +19,16 @@ export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clamp, maximum, minimum, compare,
   mm, matmul, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
 } from './ops/index.js';
+export { sumToShape } from './ops/record.js';
+export { UNARY_IDS, type UnaryId } from './ops/elementwise.js';
+// The op table, read-only, for tools that read what autograd records (@nn/explain prints each
+// op's explanation from the same entry whose backward autograd runs).
+export { opTable, ruleOf, savesOf } from './ops/table.js';
 export {
-  graph, toMermaid, toDot, toSvg, explainGradient, explainGradientAsync, formatExplanation, lossPlotSvg, ExplainError,
-  type Graph, type GraphNode, type GraphEdge, type GraphOptions, type GraphView,
-  type GradientExplanation, type GradientStep, type SavedRead, type LossRun, type LossPlotOptions,
-} from './explain/index.js';
+  isDifferentiable,
+  type OpId, type OpAttrs, type OpDef, type OpTable, type DifferentiableOp, type NonDifferentiableOp, type Saved,
+  type ExplainRule, type ExplainContext, type Symbols, type BackwardContext, type Forward,
+} from './ops/opdef.js';
 // Tensor's fluent methods (x.mm(w)) come from the ops side: installed here, once, at
 // import (package.json lists this file under sideEffects). Exporting installMethods
 // also carries methods.ts's type declarations (declaration merging) to users.

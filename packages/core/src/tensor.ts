@@ -99,6 +99,11 @@ export class Tensor {
     return this._node === null;
   }
 
+  /** The recorded op that made this tensor (PyTorch's `grad_fn`): its id, inputs and attrs; null for a leaf. */
+  get gradFn(): GradNode | null {
+    return this._node;
+  }
+
   /** Name of the op that made this tensor, or null for a leaf. */
   get op(): string | null {
     return this._node ? this._node.op : null;

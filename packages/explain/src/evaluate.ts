@@ -1,10 +1,5 @@
-import type { Device } from '../backend.js';
-import { full } from '../creation.js';
-import * as ops from '../ops/index.js';
-import { unaryForward, type UnaryId } from '../ops/elementwise.js';
-import { reducedShape, sizeOf } from '../shape.js';
-import { noGrad } from '../state.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '@nn/core';
+import { full, noGrad, reducedShape, sizeOf, UNARY_IDS, type Device, type Tensor, type UnaryId } from '@nn/core';
 import type { Expr } from './expr.js';
 
 /**
@@ -91,11 +86,13 @@ function binary(a: Val, b: Val, num: (x: number, y: number) => number, op: (x: T
   return op(a, b);
 }
 
+const UNARY: ReadonlySet<string> = new Set(UNARY_IDS);
+
 function callFn(name: string, args: Tensor[], e: Extract<Expr, { kind: 'fn' }>, device: Device): Tensor {
   const [a, b] = args as [Tensor, Tensor];
   const at = e.attrs;
   // Every unary op of the op table evaluates as itself (exp, tanh, sin, cos...): a new one needs nothing here.
-  if (Object.prototype.hasOwnProperty.call(unaryForward, name)) return ops[name as UnaryId](a);
+  if (UNARY.has(name)) return ops[name as UnaryId](a);
   switch (name) {
     case 'sign':
       return ops.sub(ops.compare('gt', a, 0), ops.compare('lt', a, 0));

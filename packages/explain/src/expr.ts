@@ -1,6 +1,4 @@
-import type { Shape } from '../shape.js';
-import { sameShape, fmtShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { sameShape, fmtShape, type Shape, type Tensor } from '@nn/core';
 
 /**
  * A small symbolic expression over tensors: the forward formula of a recorded

@@ -1,13 +1,10 @@
-import { StateError } from '../errors.js';
-import { scope } from '../memory.js';
-import * as ops from '../ops/index.js';
-import type { Tensor } from '../tensor.js';
+import * as ops from '@nn/core';
+import { scope, StateError, topoOrder, type Tensor } from '@nn/core';
 import * as E from './expr.js';
 import type { Expr } from './expr.js';
 import { evaluate } from './evaluate.js';
 import { forwardFormula } from './rules.js';
 import { consumers, describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward, type FoldedEdge } from './symbolic.js';
-import { topoOrder } from '../autograd.js';
 import { shapeText } from './text.js';
 
 /** One chain-rule step on a path from the output to the leaf. */

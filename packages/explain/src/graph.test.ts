@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createCpuBackend } from '@nn/cpu';
-import { registerBackend, manualSeed, randn, type Tensor } from '../index.js';
+import { registerBackend, manualSeed, randn, type Tensor } from '@nn/core';
 import { graph, toDot, toMermaid, toSvg, type Graph } from './index.js';
-import { parseXml } from './xml.js';
+import { parseXml } from '../test/xml.js';
 
 beforeAll(() => {
   registerBackend(createCpuBackend());

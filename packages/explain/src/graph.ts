@@ -1,9 +1,7 @@
-import type { Tensor } from '../tensor.js';
+import { savesOf, topoOrder, type Tensor } from '@nn/core';
 import * as E from './expr.js';
 import { forwardFormula } from './rules.js';
-import { savesOf } from '../ops/table.js';
 import { describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward } from './symbolic.js';
-import { topoOrder } from '../autograd.js';
 
 /** Which picture: data flowing forward, or gradients flowing back. */
 export type GraphView = 'forward' | 'backward';
@@ -100,7 +98,7 @@ function baseNode(t: Tensor, output: Tensor): GraphNode {
     isLeaf: t.isLeaf,
     requiresGrad: t.requiresGrad,
     isOutput: t === output,
-    saves: t._node ? [...savesOf(t._node)] : [],
+    saves: t.gradFn ? [...savesOf(t.gradFn)] : [],
   };
 }
 
@@ -110,7 +108,7 @@ function forwardGraph(output: Tensor): Graph {
   const edges: GraphEdge[] = [];
   for (const t of order) {
     // Forward edges carry no label: the node's formula already says how its inputs combine.
-    for (const inp of t._node?.inputs ?? []) edges.push({ from: nodeId(inp), to: nodeId(t), label: '', reads: [] });
+    for (const inp of t.gradFn?.inputs ?? []) edges.push({ from: nodeId(inp), to: nodeId(t), label: '', reads: [] });
   }
   return { view: 'forward', nodes, edges, output: nodeId(output) };
 }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { lossPlotSvg, niceTicks } from './plot.js';
-import { parseXml } from './xml.js';
+import { parseXml } from '../test/xml.js';
 
 // Losses shaped like the seed program's: tens of millions down to about 1e-3.
 const decay = (start: number, rate: number): [number, number][] =>

@@ -1,7 +1,4 @@
-import { sameShape, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
-import type { ExplainContext, OpId, Symbols } from '../ops/opdef.js';
-import { ruleOf } from '../ops/table.js';
+import { ruleOf, sameShape, type ExplainContext, type OpId, type Shape, type Symbols, type Tensor } from '@nn/core';
 import * as E from './expr.js';
 import type { Expr } from './expr.js';
 
@@ -40,13 +37,13 @@ export const symbols: Symbols<Expr> = {
 
 // The node of `t` as the table's explain rules see it.
 function contextOf(t: Tensor): ExplainContext<OpId> {
-  const node = t._node!;
+  const node = t.gradFn!;
   return { inputs: node.inputs, attrs: node.attrs as never, out: t, op: node.op };
 }
 
 /** The formula that made `t` (`h_relu · w2`, `clamp(h, min=0)`), or undefined for a leaf. */
 export function forwardFormula(t: Tensor): Expr | undefined {
-  const node = t._node;
+  const node = t.gradFn;
   if (!node) return undefined;
   const rule = ruleOf(node);
   // A node no entry knows (built by hand) is still drawn, as a call of its name.
@@ -60,7 +57,7 @@ export function forwardFormula(t: Tensor): Expr | undefined {
  * know (the graph then shows `?`).
  */
 export function localDerivative(out: Tensor, k: number): LocalDerivative | undefined {
-  const node = out._node;
+  const node = out.gradFn;
   if (!node) return undefined;
   const rule = ruleOf(node);
   const grad = rule?.explain.derivative(contextOf(out), k, symbols);

@@ -1,6 +1,4 @@
-import { topoOrder } from '../autograd.js';
-import { StateError } from '../errors.js';
-import type { Tensor } from '../tensor.js';
+import { StateError, topoOrder, type Tensor } from '@nn/core';
 import * as E from './expr.js';
 import type { Expr, RenderOptions } from './expr.js';
 import { forwardFormula, localDerivative } from './rules.js';
@@ -47,7 +45,7 @@ export function symbolicBackward(
     const g = acc.get(t);
     if (!g) continue;
     defs.set(t, g);
-    const node = t._node;
+    const node = t.gradFn;
     if (!node) continue;
     const G = t !== output && isVar(t) ? E.gradVar(t, gradLabel(t)) : g;
     node.inputs.forEach((inp, k) => {
@@ -77,7 +75,7 @@ export function symbolicBackward(
 export function consumers(root: Tensor, all: boolean): Map<Tensor, Tensor[]> {
   const users = new Map<Tensor, Tensor[]>();
   for (const t of topoOrder(root, all)) {
-    for (const inp of t._node?.inputs ?? []) {
+    for (const inp of t.gradFn?.inputs ?? []) {
       if (!all && !inp.requiresGrad) continue;
       const list = users.get(inp) ?? [];
       if (!list.includes(t)) list.push(t);
@@ -160,7 +158,7 @@ export function foldedEdges(output: Tensor, shown: (t: Tensor) => boolean): Fold
   for (const top of [...order].reverse()) {
     const G: Expr = top === output ? E.one(top.shape) : E.gradVar(top, gradLabel(top));
     const walk = (t: Tensor, g: Expr, ops: FoldedEdge['ops']): void => {
-      const node = t._node;
+      const node = t.gradFn;
       if (!node) return;
       node.inputs.forEach((inp, k) => {
         if (!inp.requiresGrad) return;
@@ -187,7 +185,7 @@ export function drawnIn(output: Tensor, allOps: boolean): (t: Tensor) => boolean
   const users = consumers(output, false);
   const unknown = new Set<Tensor>();
   for (const t of topoOrder(output, false)) {
-    t._node?.inputs.forEach((inp, k) => {
+    t.gradFn?.inputs.forEach((inp, k) => {
       if (inp.requiresGrad && !localDerivative(t, k)) {
         unknown.add(t);
         unknown.add(inp);

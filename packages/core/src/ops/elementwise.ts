@@ -35,7 +35,8 @@ export const binaryForward = Object.fromEntries(
   Object.entries(BINARY_KERNEL).map(([id, kernel]) => [id, binaryKernel(kernel)]),
 ) as { readonly [K in BinaryId]: Forward<K> };
 
-const UNARY_IDS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos'] as const satisfies readonly UnaryOp[];
+/** The ids of the unary elementwise ops (`exp`, `tanh`, `sin`...): each is a public op of the same name. */
+export const UNARY_IDS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos'] as const satisfies readonly UnaryOp[];
 
 /** @internal The forward of each unary op: the backend's unary kernel of the same name. */
 export const unaryForward = Object.fromEntries(

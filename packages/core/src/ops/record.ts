@@ -89,8 +89,8 @@ export function isScalar(x: Operand): x is number {
 }
 
 /**
- * @internal Sum a broadcast gradient back down to `shape`: over the leading
- * dimensions broadcasting added and over dimensions that were 1.
+ * Sum a broadcast gradient back down to `shape`: over the leading dimensions
+ * broadcasting added and over dimensions that were 1 (a broadcasting op's backward).
  */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (sameShape(g.shape, shape)) return g;
