@@ -21,7 +21,7 @@ function run(cmd: string, args: string[]): { code: number; text: string } {
   }
 }
 
-describe.each(['core', 'cpu', 'gpu', 'layers'])('the @nn/%s tarball', (p) => {
+describe.each(['core', 'cpu', 'gpu', 'layers', 'explain'])('the @nn/%s tarball', (p) => {
   let tarball = '';
   const pack = (): string => {
     if (!tarball) {
@@ -39,6 +39,14 @@ describe.each(['core', 'cpu', 'gpu', 'layers'])('the @nn/%s tarball', (p) => {
     expect(files.filter((f) => /\.test\.(js|d\.ts)$/.test(f))).toEqual([]);
     const map = JSON.parse(run('tar', ['-xzOf', pack(), 'package/dist/index.js.map']).text);
     expect(map.sourcesContent?.length).toBe(map.sources.length);
+  });
+
+  // The renderers live in @nn/explain: a program that only trains installs none of them.
+  it.runIf(p === 'core')('ships no renderer (graph, SVG, DOT, Mermaid, loss plot and explainGradient are @nn/explain)', () => {
+    const files = run('tar', ['-tzf', pack()]).text.split('\n').filter(Boolean);
+    expect(files.filter((f) => /\/(explain|svg|dot|mermaid|layout|plot)\b/.test(f))).toEqual([]);
+    const types = run('tar', ['-xzOf', pack(), 'package/dist/index.d.ts']).text;
+    for (const name of ['graph', 'toSvg', 'toDot', 'toMermaid', 'explainGradient', 'lossPlotSvg']) expect(types, name).not.toMatch(new RegExp(`\\b${name}\\b`));
   });
 
   it('passes publint --strict', () => {

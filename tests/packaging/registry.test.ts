@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, publishStaged, ROOT, stageRelease, startRegistry } from '../../scripts/local-registry.mjs';
 
 // Users install nn from a registry, so this test does too. It starts Verdaccio on 127.0.0.1 with a throw-away
-// storage, publishes the four libraries with the release flow (`changeset version`, then `changeset publish`,
+// storage, publishes the five libraries with the release flow (`changeset version`, then `changeset publish`,
 // from a staging copy), and installs them in fresh folders outside the repository exactly as the READMEs say,
 // then runs the READMEs' programs there: ESM, CommonJS, strict TypeScript (nodenext, node20, bundler),
-// layers, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
+// layers, explain, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
 // Packages from outside the @nn scope come from the public registry through Verdaccio.
 
 type Registry = { url: string; pid: number; npmrc(withToken?: boolean): string; stop(): void; log(): string };
@@ -84,8 +84,8 @@ afterAll(() => {
 }, 120_000);
 
 describe('installed from a registry, as the READMEs say', () => {
-  it('the release flow published the four libraries at one version, with LICENSE, engines and no relative links', () => {
-    expect(Object.keys(versions).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/gpu', '@nn/layers']);
+  it('the release flow published the five libraries at one version, with LICENSE, engines and no relative links', () => {
+    expect(Object.keys(versions).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/explain', '@nn/gpu', '@nn/layers']);
     expect(new Set(Object.values(versions)).size).toBe(1);
     const dir = project('metadata');
     for (const name of Object.keys(versions)) {
@@ -167,6 +167,26 @@ describe('installed from a registry, as the READMEs say', () => {
       expect(losses[4]).toBeLessThan(losses[0]! / 100);
       writeFileSync(join(dir, 'layers-readme.mjs'), tsBlock('packages/layers/README.md', '<!-- package-readme:example -->'));
       expect(node(dir, 'layers-readme.mjs')).toMatch(/^49 \d+(\.\d+)?(e[-+]?\d+)?\n99 \d+(\.\d+)?(e[-+]?\d+)?$/);
+    });
+  });
+
+  describe('npm install @nn/core @nn/cpu @nn/explain', () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = project('explain');
+      npmInstall(dir, ['@nn/core', '@nn/cpu', '@nn/explain']);
+    }, 300_000);
+
+    it("runs @nn/explain's README example with one copy of @nn/core, and nothing else installed", () => {
+      expect(coreCopies(dir)).toHaveLength(1);
+      // The renderers need nothing beyond @nn/core (a peer) and a backend: no other package comes with them.
+      const installed = sh(dir, 'npm', ['ls', '--all', '--parseable']).split('\n').filter((l) => l.includes('node_modules'));
+      expect(installed.map((l) => l.slice(l.lastIndexOf('node_modules/') + 'node_modules/'.length)).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/explain']);
+      expect(readFileSync(join(dir, 'node_modules/@nn/explain/README.md'), 'utf8')).not.toMatch(/\]\((?!https?:|#)/);
+      writeFileSync(join(dir, 'explain-readme.mjs'), tsBlock('packages/explain/README.md', '<!-- package-readme:example -->'));
+      expect(node(dir, 'explain-readme.mjs')).toMatch(
+        /^grad_w = xᵀ · \(grad_y_relu ⊙ \[y ≥ 0\]\)\n  where grad_y_relu = 2·y_relu\n\|formula − autograd\| = (0|\d(\.\d+)?e-[6-9])\n<svg$/,
+      );
     });
   });
 

@@ -8,7 +8,7 @@ import { buildExample, ROOT } from './cli.js';
 // them: through their package.json `exports`, from ESM and from CommonJS.
 beforeAll(() => buildExample(), 240_000);
 
-const PACKAGES = ['core', 'cpu', 'gpu', 'layers'] as const;
+const PACKAGES = ['core', 'cpu', 'gpu', 'layers', 'explain'] as const;
 
 /** Run a script with Node from the repository root (where `@nn/*` resolve to the workspace builds). */
 function node(args: string[]): string {
@@ -38,14 +38,17 @@ describe('package consumers', () => {
        const { Linear } = require('@nn/layers');
        const { gradcheck } = require('@nn/core/testing');
        const { createGpuBackend } = require('@nn/gpu');
+       const { explainGradient } = require('@nn/explain');
        core.registerBackend(createCpuBackend({ threads: 1 }));
-       const x = core.tensor([[1, 2], [3, 4]]);
-       const w = core.tensor([[0.5], [-1]], { requiresGrad: true });
-       x.mm(w).pow(2).sum().backward();
-       console.log(JSON.stringify([w.grad.toArray(), typeof Linear, typeof gradcheck, typeof createGpuBackend]));`,
+       const x = core.tensor([[1, 2], [3, 4]]).named('x');
+       const w = core.tensor([[0.5], [-1]], { requiresGrad: true }).named('w');
+       const loss = x.mm(w).pow(2).sum().named('loss');
+       loss.backward();
+       const e = explainGradient(loss, w);
+       console.log(JSON.stringify([w.grad.toArray(), typeof Linear, typeof gradcheck, typeof createGpuBackend, e.maxAbsDiff]));`,
     ]);
-    // d/dw Σ (x·w)² = 2·xᵀ(x·w): x·w = [-1.5, -2.5]
-    expect(JSON.parse(out)).toEqual([[[-18], [-26]], 'function', 'function', 'function']);
+    // d/dw Σ (x·w)² = 2·xᵀ(x·w): x·w = [-1.5, -2.5]; explain's formula, evaluated, equals autograd's gradient.
+    expect(JSON.parse(out)).toEqual([[[-18], [-26]], 'function', 'function', 'function', 0]);
   });
 
   it('an ESM consumer imports the same packages', () => {
@@ -73,6 +76,8 @@ describe('package consumers', () => {
     cpu: /^wasm-(relaxed-)?simd - WebAssembly SIMD gemm.*\n\[ 256, 256 \]$/,
     gpu: /^headlessgl false\n-?\d+(\.\d+)?(e[-+]?\d+)?$/,
     layers: /^49 \d+(\.\d+)?(e[-+]?\d+)?\n99 \d+(\.\d+)?(e[-+]?\d+)?$/,
+    // The closed form, its definitions, |formula − autograd| (0, or float32 rounding), the SVG's start.
+    explain: /^grad_w = xᵀ · \(grad_y_relu ⊙ \[y ≥ 0\]\)\n  where grad_y_relu = 2·y_relu\n\|formula − autograd\| = (0|\d(\.\d+)?e-[6-9])\n<svg$/,
   };
   for (const p of PACKAGES) {
     it(`packages/${p}/README.md: its example runs as written`, () => {
