@@ -260,13 +260,21 @@ export class Tensor {
       result.dispose();
       throw new ShapeError(op, `the result has shape ${fmtShape(shape)} but ${this.describe()} cannot change shape in place; use the out-of-place op`);
     }
-    const fresh = result.takeHandle();
+    let fresh = result.takeHandle();
     if (!this.isView) {
       // Nothing else sees this data: repoint to the new buffer. A clone that
       // shares the old buffer keeps it (copy-on-write), and no kernel copies.
+      // An expanded result (zero_, a broadcast copy_) is made dense first: this
+      // tensor owns its data, and a view taken of it later must be able to write through.
+      const b = this.backend(op);
+      if (!isDense(fresh)) {
+        const dense = b.copy(fresh, this.shape);
+        b.free(fresh);
+        fresh = dense;
+      }
       const old = this._handle!;
       this._handle = fresh;
-      this.backend(op).free(old);
+      b.free(old);
     } else this.writeThrough(op, fresh);
     if (this._storage) this._storage.version++;
     else this._ownVersion++;

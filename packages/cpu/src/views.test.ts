@@ -87,6 +87,20 @@ describe.each(['cpu-views', 'cpu-views-js'])('views on %s', (device) => {
     });
   });
 
+  it('zero_ and a broadcast copy_ leave a tensor that owns its data: a view taken later writes through', () => {
+    scope(() => {
+      const w = tensor([[1, 2, 3], [4, 5, 6]], { device });
+      w.zero_();
+      const v = w.t();
+      w.add_(tensor([[1, 2, 3], [4, 5, 6]], { device }));
+      expect(v.toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+      const u = tensor([[1, 2, 3], [4, 5, 6]], { device });
+      u.copy_(tensor([7, 8, 9], { device }));
+      u.t().mul_(2);
+      expect(u.toArray()).toEqual([[14, 16, 18], [14, 16, 18]]);
+    });
+  });
+
   it('a saved view changed in place through its base fails backward (the version counter covers the base)', () => {
     scope(() => {
       const p = tensor([[1, 2], [3, 4]], { device, requiresGrad: true });
