@@ -158,9 +158,18 @@ export function publishStaged(dir, registry) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const dir = mkdtempSync(join(tmpdir(), 'nn-registry-'));
-  const registry = await startRegistry(join(dir, 'registry'));
-  const versions = stageRelease(join(dir, 'stage'));
-  publishStaged(join(dir, 'stage'), registry);
+  let registry;
+  let versions;
+  try {
+    registry = await startRegistry(join(dir, 'registry'));
+    versions = stageRelease(join(dir, 'stage'));
+    publishStaged(join(dir, 'stage'), registry);
+  } catch (e) {
+    // Verdaccio is a child process: without this it outlives a failed staging or publish.
+    registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   console.log(`published ${Object.entries(versions).map(([n, v]) => `${n}@${v}`).join(', ')} to ${registry.url} (pid ${registry.pid})`);
   console.log(`install in another folder with:\n  npm install --registry ${registry.url} @nn/core @nn/cpu`);
   console.log('Ctrl-C stops the registry and deletes its folder.');
