@@ -54,19 +54,6 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
-/** Resolve a possibly negative dimension index against a rank. */
-export function normDim(op: string, dim: number, rank: number): number {
-  if (typeof dim !== 'number' || !Number.isInteger(dim)) {
-    throw new ShapeError(op, `a dimension must be a whole number, got ${String(dim)}; dims count from 0, negatives from the end`);
-  }
-  // A scalar accepts dims 0 and -1, as in PyTorch.
-  const d = dim < 0 ? dim + Math.max(rank, 1) : dim;
-  if (d < 0 || d >= Math.max(rank, 1)) {
-    throw new ShapeError(op, `dimension ${dim} is out of range for a tensor of rank ${rank} (valid: ${-rank}..${rank - 1})`);
-  }
-  return d;
-}
-
 /**
  * Strides of `inShape` seen from an output of `outShape` under broadcasting:
  * a broadcast dimension gets stride 0, so one index walk serves both.

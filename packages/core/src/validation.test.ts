@@ -39,6 +39,8 @@ describe('shapes are checked at the public boundary (finding 1)', () => {
     const x = tensor([[1, 2, 3], [4, 5, 6]]);
     expect(x.permute([1, 0]).toArray()).toEqual(x.permute(1, 0).toArray());
     expect(tensor(5).transpose(0, -1).item()).toBe(5);
+    // A scalar's one virtual dim: the message names the dims it accepts (was 'valid: 0..-1').
+    expect(message(() => tensor(5).transpose(0, 1))).toMatch(/^transpose: dimension 1 is out of range for a tensor of rank 0 \(valid: -1\.\.0\)/);
   });
 });
 

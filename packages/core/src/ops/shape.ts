@@ -1,10 +1,10 @@
 import { ShapeError } from '../errors.js';
-import { fmtShape, normDim, sizeOf, broadcastShapes, sameShape } from '../shape.js';
+import { fmtShape, sizeOf, broadcastShapes, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { Forward, OpAttrs } from './opdef.js';
 import { NO_ATTRS, record } from './record.js';
 import { expandView, isRowMajor, permuteView, reshapeView } from '../view.js';
-import { checkReshapeSizes, checkShape } from '../validate.js';
+import { checkDim, checkReshapeSizes, checkShape } from '../validate.js';
 
 /** Same data in a new shape (one size may be -1). */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -35,7 +35,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.ndim) {
     throw new ShapeError('permute', `needs ${x.ndim} dims for ${fmtShape(x.shape)}, got [${dims.map(String).join(', ')}]; give each dim once, e.g. permute(${[...x.shape.keys()].reverse().join(', ')})`);
   }
-  const perm = dims.map((d) => normDim('permute', d, x.ndim));
+  const perm = dims.map((d) => checkDim('permute', d, x.ndim));
   if (new Set(perm).size !== perm.length) throw new ShapeError('permute', `a dim appears multiple times in [${dims.join(', ')}]; give each dim once`);
   return viewOf('permute', x, { dims: perm }, permuteForward);
 }
@@ -50,8 +50,8 @@ export function t(x: Tensor): Tensor {
 /** Swap two dimensions. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const perm = x.shape.map((_, i) => i);
-  const a = normDim('transpose', dim0, x.ndim);
-  const b = normDim('transpose', dim1, x.ndim);
+  const a = checkDim('transpose', dim0, x.ndim);
+  const b = checkDim('transpose', dim1, x.ndim);
   // A scalar has one (virtual) dim: swapping it with itself is a copy, as in PyTorch.
   if (x.ndim === 0) return clone(x);
   perm[a] = b;
