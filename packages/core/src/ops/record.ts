@@ -6,6 +6,7 @@ import { currentBackwardOp, isCheckingNumerics, isGradEnabled, untrack } from '.
 import { getBackend } from '../registry.js';
 import { Tensor, type Operand } from '../tensor.js';
 import type { OpAttrs, OpId } from './opdef.js';
+import { reshapeView } from '../view.js';
 
 /** @internal Shared attrs of an op that has none (nothing reads or changes them). */
 export const NO_ATTRS: OpAttrs['neg'] = Object.freeze({}) as OpAttrs['neg'];
@@ -103,11 +104,12 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   if (!axes.length) throw new ShapeError('sumToShape', `a gradient of shape ${fmtShape(g.shape)} cannot be summed to ${fmtShape(shape)}`);
   const b = g.backend('sumToShape');
   // Summing over leading dimensions only (a bias's [B, n] → [n]) drops them in the
-  // reduction itself; otherwise keep the dims, then drop the leading 1s with a copy.
+  // reduction itself; otherwise keep the dims, then drop the leading 1s with a view
+  // of the fresh row-major sum (no kernel).
   const onlyLead = axes.every((i) => i < lead);
   let h = b.reduce('sum', g.handle('sumToShape'), axes, !onlyLead);
   if (!onlyLead && lead > 0) {
-    const r = b.copy(h, shape);
+    const r = b.retain(h, reshapeView(h, shape));
     b.free(h);
     h = r;
   }
