@@ -1,5 +1,5 @@
 import type { BinaryOp, ReduceOp, Shape, UnaryOp } from '@nn/core';
-import { broadcastStrides, reducedShape, sizeOf, stridesOf } from '@nn/core';
+import { broadcastStrides, reducedShape, sizeOf } from '@nn/core';
 import { binaryFns, powScalar, unaryFns } from './math.js';
 
 // The TypeScript kernels of the cpu backend, one per op, each writing into a
@@ -206,21 +206,6 @@ export function whereInto(m: Float32Array, mShape: Shape, a: Float32Array, aShap
   });
 }
 
-/** Broadcast x into out (of shape `shape`). */
-export function expandInto(x: Float32Array, xShape: Shape, shape: Shape, out: Float32Array): void {
-  if (x.length === 1) {
-    out.fill(x[0]!);
-    return;
-  }
-  const sx = broadcastStrides(xShape, shape);
-  const ix = sx[sx.length - 1] ?? 0;
-  walk(shape, [sx], (offs, o, len) => {
-    if (ix === 1) out.set(x.subarray(offs[0]!, offs[0]! + len), o);
-    else if (ix === 0) out.fill(x[offs[0]!]!, o, o + len);
-    else for (let j = 0, p = offs[0]!; j < len; j++, p += ix) out[o + j] = x[p]!;
-  });
-}
-
 /**
  * Reduce x over sorted axes into out (its length is the product of the kept
  * dims), walking x once in memory order with an odometer over the output.
@@ -280,17 +265,10 @@ export function gatherInto(x: Float32Array, view: { shape: Shape; strides: reado
   const { shape, strides, offset } = view;
   const step = strides[strides.length - 1] ?? 0;
   walk(shape, [[...strides]], (offs, o, len) => {
-    for (let j = 0, p = offset + offs[0]!; j < len; j++, p += step) out[o + j] = x[p]!;
-  });
-}
-
-/** Output dim i is input dim perm[i], into out. */
-export function permuteInto(x: Float32Array, shape: Shape, perm: readonly number[], out: Float32Array): void {
-  const outShape = perm.map((p) => shape[p]!);
-  const inStrides = stridesOf(shape);
-  walk(outShape, [perm.map((p) => inStrides[p]!)], (offs, o, len) => {
-    const step = inStrides[perm[perm.length - 1]!]!;
-    for (let j = 0, p = offs[0]!; j < len; j++, p += step) out[o + j] = x[p]!;
+    const p0 = offset + offs[0]!;
+    if (step === 1) out.set(x.subarray(p0, p0 + len), o);
+    else if (step === 0) out.fill(x[p0]!, o, o + len);
+    else for (let j = 0, p = p0; j < len; j++, p += step) out[o + j] = x[p]!;
   });
 }
 
