@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@nn/cpu';
 import {
-  registerBackend, tensor, noGrad, checkNumerics, scope, memory, where, maximum, minimum, pow, matmul,
+  registerBackend, tensor, noGrad, checkNumerics, scope, memory, where, maximum, minimum, pow, matmul, mul,
   ShapeError, DeviceError, StateError, NumericError, type Tensor,
 } from './index.js';
 
@@ -58,6 +58,18 @@ describe('finding 2: backward refuses a saved tensor changed in place, input or 
     noGrad(() => h.mul_(2));
     y.sum().backward();
     expect(vals(w.grad)).toEqual([1, 1]);
+  });
+
+  it('a tensor times a number saves no tensor: it may change in place, as in PyTorch (w.grad = [2, 2])', () => {
+    // torch: h = w.add(0); y = h.mul(2); with no_grad: h.mul_(2); y.sum().backward() → w.grad [2, 2]
+    for (const f of [(h: Tensor) => h.mul(2), (h: Tensor) => mul(3, h).div(1.5)]) {
+      const w = leaf([1, 2]);
+      const h = w.add(0);
+      const y = f(h);
+      noGrad(() => h.mul_(2));
+      y.sum().backward();
+      expect(vals(w.grad)).toEqual([2, 2]);
+    }
   });
 
   it('a saved tensor disposed before backward is named', () => {

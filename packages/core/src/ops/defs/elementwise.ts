@@ -67,8 +67,6 @@ function tieSplit(g: Tensor, a: Operand, b: Operand): () => Tensor {
 
 // What binary ops save (shared arrays: autograd reads them for every node of every backward).
 const SAVES_AB = ['a', 'b'] as const;
-const SAVES_A = ['a'] as const;
-const SAVES_B = ['b'] as const;
 const SAVES_BA = ['b', 'a'] as const;
 const SAVES_AB_OUT = ['a', 'b', 'output'] as const;
 const SAVES_NONE = [] as const;
@@ -151,8 +149,9 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   },
   mul: {
     forward: binaryForward.mul,
-    // Each operand's gradient reads the other one.
-    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_A : scalarSide === 'left' ? SAVES_B : SAVES_BA),
+    // Each operand's gradient reads the other one; a number operand is in attrs, so
+    // x·2 saves no tensor (as PyTorch's mul by a Scalar: x may change in place after it).
+    saves: ({ scalarSide }) => (scalarSide === undefined ? SAVES_BA : SAVES_NONE),
     backward: (ctx) => {
       const [a, b] = operands(ctx);
       return grads(a, b, () => mul(ctx.g, b), () => mul(ctx.g, a));
