@@ -254,6 +254,18 @@ export class Tensor {
       }
       throw new StateError(op, `${this.describe()} is part of a recorded graph; in-place changes there are not supported — use the out-of-place op instead`);
     }
+    if (isGradEnabled() && this.isView) {
+      // A view taken under noGrad does not require grad, but writing it writes its base (PyTorch refuses this too).
+      for (const t of this._storage!.members) {
+        if (t._requiresGrad) {
+          throw new StateError(
+            op,
+            `${this.describe()} shares its data with ${t.describe()}, which requires grad; an in-place change would change it behind autograd's back. ` +
+              `Wrap the update in noGrad(() => ...), as PyTorch's torch.no_grad(), or clone() the view first`,
+          );
+        }
+      }
+    }
     const result = noGrad(compute);
     if (!sameShape(result.shape, this.shape)) {
       const shape = result.shape;

@@ -101,6 +101,18 @@ describe.each(['cpu-views', 'cpu-views-js'])('views on %s', (device) => {
     });
   });
 
+  it('a view taken under noGrad of a tensor that requires grad refuses an in-place change with grad on (PyTorch refuses it too)', () => {
+    scope(() => {
+      const w = tensor([[1, 2], [3, 4]], { device, requiresGrad: true });
+      const v = noGrad(() => w.t());
+      expect(() => v.add_(1)).toThrow(StateError);
+      expect(() => v.add_(1)).toThrow(/shares its data with .*requires grad.*noGrad/);
+      expect(w.toArray()).toEqual([[1, 2], [3, 4]]);
+      noGrad(() => v.add_(1));
+      expect(w.toArray()).toEqual([[2, 3], [4, 5]]);
+    });
+  });
+
   it('a saved view changed in place through its base fails backward (the version counter covers the base)', () => {
     scope(() => {
       const p = tensor([[1, 2], [3, 4]], { device, requiresGrad: true });
