@@ -72,6 +72,20 @@ export class Tensor {
     this._storage.members.add(this);
   }
 
+  /**
+   * @internal Called before a view of this tensor is taken. A tensor that is no view
+   * owns its data, but its handle may still repeat elements (the stride-0 result of
+   * zero_, a broadcast copy_, a clone of an expand); its views could then never be
+   * written through, so it gets a dense copy of its values first (same values, same version).
+   */
+  _ownDenseData(op: string): void {
+    const h = this.handle(op);
+    if (this.isView || isContiguous(h) || isDense(h)) return;
+    const b = this.backend(op);
+    this._handle = b.copy(h, this.shape);
+    b.free(h);
+  }
+
   /** True when this tensor shares its data with another live tensor as a view (or is the base of one). */
   get isView(): boolean {
     return this._storage !== null && this._storage.members.size > 1;
@@ -272,21 +286,13 @@ export class Tensor {
       result.dispose();
       throw new ShapeError(op, `the result has shape ${fmtShape(shape)} but ${this.describe()} cannot change shape in place; use the out-of-place op`);
     }
-    let fresh = result.takeHandle();
+    const fresh = result.takeHandle();
     if (!this.isView) {
       // Nothing else sees this data: repoint to the new buffer. A clone that
       // shares the old buffer keeps it (copy-on-write), and no kernel copies.
-      // An expanded result (zero_, a broadcast copy_) is made dense first: this
-      // tensor owns its data, and a view taken of it later must be able to write through.
-      const b = this.backend(op);
-      if (!isDense(fresh)) {
-        const dense = b.copy(fresh, this.shape);
-        b.free(fresh);
-        fresh = dense;
-      }
       const old = this._handle!;
       this._handle = fresh;
-      b.free(old);
+      this.backend(op).free(old);
     } else this.writeThrough(op, fresh);
     if (this._storage) this._storage.version++;
     else this._ownVersion++;

@@ -87,7 +87,7 @@ describe.each(['cpu-views', 'cpu-views-js'])('views on %s', (device) => {
     });
   });
 
-  it('zero_ and a broadcast copy_ leave a tensor that owns its data: a view taken later writes through', () => {
+  it('zero_, a broadcast copy_ and a clone of an expand own their data: a view taken later writes through', () => {
     scope(() => {
       const w = tensor([[1, 2, 3], [4, 5, 6]], { device });
       w.zero_();
@@ -98,6 +98,10 @@ describe.each(['cpu-views', 'cpu-views-js'])('views on %s', (device) => {
       u.copy_(tensor([7, 8, 9], { device }));
       u.t().mul_(2);
       expect(u.toArray()).toEqual([[14, 16, 18], [14, 16, 18]]);
+      const c = tensor([1, 2], { device }).expand(2, 2).clone();
+      const ct = c.t();
+      c.add_(tensor([[0, 0], [10, 10]], { device }));
+      expect(ct.toArray()).toEqual([[1, 11], [2, 12]]);
     });
   });
 

@@ -103,6 +103,7 @@ export function clone(x: Tensor): Tensor {
  * to the other and bump their one version counter, as in PyTorch.
  */
 function viewOf<K extends 'reshape' | 'permute' | 't' | 'expand'>(id: K, x: Tensor, attrs: OpAttrs[K], forward: Forward<K>): Tensor {
+  x._ownDenseData(id);
   const out = record(id, forward(x.backend(id), [x.handle(id)], attrs), [x], attrs);
   out._shareStorage(x);
   return out;
