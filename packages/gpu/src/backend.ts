@@ -121,8 +121,7 @@ export class GpuBackend implements Backend {
   fromArray(data: Float32Array, shape: Shape): Handle {
     if (data.length !== sizeOf(shape)) throw new DeviceError('fromArray', `${data.length} values for shape ${fmtShape(shape)}`);
     this.counters.uploads++;
-    // The upload kernel's argument is host data (a separate kernel from `copy`,
-    // whose argument is a texture: gpu.js would otherwise recompile on each switch).
+    // The upload kernel: its argument is the host array, which gpu.js turns into a texture.
     return this.launch('upload', `upload|${data.length}`, src.copySource, [], [new Float32Array(data)], shape);
   }
 

@@ -248,7 +248,7 @@ export const helperSources: string[] = [
 }`,
 ];
 
-/** Copy the input (upload, copy, reshape). */
+/** Copy the input: the upload kernel (copy and reshape launch none; they share the buffer). */
 export function copySource(): string {
   return `function (x) {
   return x[this.thread.x];
