@@ -49,7 +49,7 @@ export interface BackendInfo {
 
 /** Counters every backend keeps; tests assert on them. */
 export interface BackendStats {
-  /** Live buffers (handles not yet freed). */
+  /** Live device buffers (a view or a clone shares its base's buffer and adds none). */
   buffers: number;
   /** Bytes held by live buffers. */
   bytes: number;

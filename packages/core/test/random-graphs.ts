@@ -21,6 +21,12 @@ export function graphRuns(ci: number): number {
   return n === 0 ? Number.MAX_SAFE_INTEGER : n;
 }
 
+/** A test's time limit: `ci` ms in CI, none (the most vitest takes) when `NN_GRAPHS` asks for a soak. */
+export function graphTimeout(ci: number): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NN_GRAPHS;
+  return env === undefined || env === '' ? ci : 2 ** 31 - 1;
+}
+
 /** The fixed seed CI uses (NN_GRAPH_SEED overrides, to soak with other graphs). */
 export function graphSeed(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NN_GRAPH_SEED;

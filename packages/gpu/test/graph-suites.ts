@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import type { GraphTolerance } from '@nn/core/testing';
-import { assertRandomGraphs, graphRuns } from '../../core/test/random-graphs.js';
+import { assertRandomGraphs, graphRuns, graphTimeout } from '../../core/test/random-graphs.js';
 import { assertGraphFixtures, graphFixtures } from '../../core/test/graph-fixtures.js';
 
 // The random-graph suite and the PyTorch fixtures on the gpu registered as 'gpu',
@@ -16,7 +16,7 @@ const GPU_TOL: GraphTolerance = { rtolPerOp: 1e-4 };
 /** Describe the random-graph and PyTorch-fixture suites for the 'gpu' device (`where` names the path). */
 export function describeGraphSuites(where: string): void {
   describe(`random op graphs and PyTorch fixtures on gpu (${where})`, () => {
-    it(`${RUNS} random graphs match the float64 reference`, () => assertRandomGraphs('gpu', RUNS, GPU_TOL), 600_000);
+    it(`${RUNS} random graphs match the float64 reference`, () => assertRandomGraphs('gpu', RUNS, GPU_TOL), graphTimeout(600_000));
     it(`the ${graphFixtures.length} PyTorch graph fixtures replay`, () => assertGraphFixtures('gpu', GPU_TOL), 600_000);
   });
 }
