@@ -20,10 +20,13 @@ export const NO_ATTRS: OpAttrs['neg'] = Object.freeze({}) as OpAttrs['neg'];
  */
 export function record<K extends OpId>(id: K, handle: Handle, inputs: readonly Tensor[], attrs: OpAttrs[K], op: string = id): Tensor {
   if (isCheckingNumerics()) checkFinite(op, handle, inputs);
-  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return new Tensor(handle);
+  if (!isGradEnabled() || !inputs.some(requiresGrad)) return new Tensor(handle);
   const node: GradNode = { id, op, inputs, versions: inputs.map((t) => t._version), attrs, released: false };
   return new Tensor(handle, node);
 }
+
+// One function for every op (an arrow written inside record() would be a new closure per call).
+const requiresGrad = (t: Tensor): boolean => t.requiresGrad;
 
 /** @internal Wrap the handle of an op that has no gradient (a comparison mask): never recorded. */
 export function unrecorded(op: string, handle: Handle, inputs: readonly Tensor[]): Tensor {
