@@ -46,8 +46,10 @@ export function divergenceMessage(r: Pick<RunResult, 'net' | 'lr' | 'diverged'>)
   return (
     `the ${r.net === 2 ? 'two' : 'three'}-layer net diverged: its loss is ${what} at step ${step} ` +
     `(the loss is checked where it is read: at each printed step, every step with --plot, and after the last step). ` +
-    `A learning rate of ${r.lr.toExponential()} is too large for this net: each update overshoots and the weights grow until float32 overflows. ` +
-    `Training stopped. Use a smaller --lr (this net trains at ${DEFAULT_LR[r.net].toExponential()})`
+    `A learning rate of ${r.lr.toExponential()} is too large for this net and these inputs: each update overshoots and the weights grow until float32 overflows. ` +
+    (r.lr > DEFAULT_LR[r.net]
+      ? `Training stopped. Use a smaller --lr (this net trains at ${DEFAULT_LR[r.net].toExponential()} on the seed program's data)`
+      : `Training stopped. Use a smaller --lr than ${r.lr.toExponential()} (larger or less centred --data needs a smaller rate than the seed program's)`)
   );
 }
 

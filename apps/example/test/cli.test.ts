@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeNpy } from '@nn/core';
 import { buildExample, cli, ROOT, type CliResult } from './cli.js';
 import { checkAgainstReference } from './reference.js';
+import { divergenceMessage } from '../src/run.js';
 
 const fake = (name: string): string => pathToFileURL(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))).href;
 
@@ -142,8 +143,14 @@ describe('a diverging run stops at the first non-finite loss read and exits 1', 
     const msg = r.stderr.split('\n').find((l) => /diverged/.test(l));
     expect(msg).toMatch(/^nn-example: the two-layer net diverged: its loss is NaN at step 99 /);
     expect(msg).toMatch(/A learning rate of 1e-4 is too large/);
-    expect(msg).toMatch(/Use a smaller --lr \(this net trains at 1e-6\)/);
+    expect(msg).toMatch(/Use a smaller --lr \(this net trains at 1e-6 on the seed program's data\)/);
   }, 120_000);
+  it('at the default rate (other --data), the message asks for a rate below the one used, not for the default', () => {
+    const msg = divergenceMessage({ net: 2, lr: 1e-6, diverged: { step: 9, loss: Infinity } });
+    expect(msg).toMatch(/loss is \+Inf at step 9/);
+    expect(msg).toMatch(/Use a smaller --lr than 1e-6 \(larger or less centred --data/);
+    expect(msg).not.toMatch(/this net trains at/);
+  });
   it('a run shorter than the log interval is still checked after its last step; --json carries the step and value', async () => {
     const r = await cli(['--net', '2', '--lr', '1e-4', '--steps', '30', '--json']);
     expect(r.code, r.stderr).toBe(1);
