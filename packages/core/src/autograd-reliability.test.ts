@@ -67,8 +67,11 @@ describe('finding 2: backward refuses a saved tensor changed in place, input or 
       const h = w.add(0);
       const y = f(h);
       noGrad(() => h.mul_(2));
-      y.sum().backward();
+      const loss = y.sum();
+      loss.backward();
       expect(vals(w.grad)).toEqual([2, 2]);
+      // The number is saved all the same: a second pass is refused (torch: "backward through the graph a second time").
+      expect(() => loss.backward()).toThrow(/second time/);
     }
   });
 

@@ -67,9 +67,10 @@ function tieSplit(g: Tensor, a: Operand, b: Operand): () => Tensor {
 
 // What binary ops save (shared arrays: autograd reads them for every node of every backward).
 const SAVES_AB = ['a', 'b'] as const;
+const SAVES_A = ['a'] as const;
+const SAVES_B = ['b'] as const;
 const SAVES_BA = ['b', 'a'] as const;
 const SAVES_AB_OUT = ['a', 'b', 'output'] as const;
-const SAVES_NONE = [] as const;
 
 // maximum and minimum differ only in which comparison picks the winner.
 function extremum<K extends 'maximum' | 'minimum'>(id: K): DifferentiableOp<K> {
@@ -149,9 +150,10 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   },
   mul: {
     forward: binaryForward.mul,
-    // Each operand's gradient reads the other one; a number operand is in attrs, so
-    // x·2 saves no tensor (as PyTorch's mul by a Scalar: x may change in place after it).
-    saves: ({ scalarSide }) => (scalarSide === undefined ? SAVES_BA : SAVES_NONE),
+    // Each operand's gradient reads the other one: x·2 saves the number (b), not x, so x
+    // may change in place after it, and a second backward is refused, both as in PyTorch
+    // (a number side names no tensor input: it has no version to check).
+    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_B : scalarSide === 'left' ? SAVES_A : SAVES_BA),
     backward: (ctx) => {
       const [a, b] = operands(ctx);
       return grads(a, b, () => mul(ctx.g, b), () => mul(ctx.g, a));
@@ -169,7 +171,8 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   },
   div: {
     forward: binaryForward.div,
-    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_NONE : SAVES_AB),
+    // x/2 reads only the number (saved, as PyTorch's DivBackward saves its divisor).
+    saves: ({ scalarSide }) => (scalarSide === 'right' ? SAVES_B : SAVES_AB),
     // d(a/b)/da = 1/b, d(a/b)/db = -a / b², computed as PyTorch does, -g·((a/b)/b):
     // (g·a)/(b·b) would overflow at |b| = 1e30 and give NaN (0/0) at |b| = 1e-30.
     backward: (ctx) => {
