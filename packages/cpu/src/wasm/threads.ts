@@ -151,14 +151,14 @@ export class GemmThreads {
     readonly workers: number,
   ) {
     this.job = new Int32Array(arena.memory.buffer, JOB, JOB_WORDS);
-    if (workers < 1) this.disabledReason = 'one thread asked for';
+    // Where there are no worker threads at all (a browser), say that first: it is the reason
+    // whatever thread count was asked for or defaulted to.
+    const wt = loadWorkerThreads();
+    if (typeof wt === 'string') this.disabledReason = wt;
+    else if (workers < 1) this.disabledReason = 'one thread asked for';
     else if (workers > MAX_WORKERS) this.disabledReason = `at most ${MAX_WORKERS + 1} threads are supported`;
-    else {
-      const wt = loadWorkerThreads();
-      if (typeof wt === 'string') this.disabledReason = wt;
-      else if (!arena.shared) this.disabledReason = 'WebAssembly memory is not shared (no SharedArrayBuffer)';
-      else this.disabledReason = null;
-    }
+    else if (!arena.shared) this.disabledReason = 'WebAssembly memory is not shared (no SharedArrayBuffer)';
+    else this.disabledReason = null;
   }
 
   /** Start the workers (once); they boot in the background, unref'd so they never keep a process alive. */
