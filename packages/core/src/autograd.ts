@@ -222,10 +222,13 @@ function accumulate(leaf: Tensor, g: Tensor, made: Set<Tensor>, adopted: Set<Ten
     leaf.grad = keep(sum);
     return;
   }
-  // A gradient tensor the engine did not make (the caller's seed), or one
-  // already given to another leaf, is copied so that each .grad is owned once.
+  // A gradient tensor the engine did not make (the caller's seed), one already
+  // given to another leaf, or a view (b.t()'s gradient is a view of its output's,
+  // which may be another leaf's .grad or the caller's seed) is cloned so that each
+  // .grad owns its data: an in-place change of one (w.grad.zero_()) changes no other.
+  // A clone shares the buffer copy-on-write: no kernel.
   let own = g;
-  if (!made.has(g) || adopted.has(g)) own = clone(g);
+  if (!made.has(g) || adopted.has(g) || g.isView) own = clone(g);
   adopted.add(own);
   leaf.grad = keep(own);
 }

@@ -117,6 +117,24 @@ describe.each(['cpu-views', 'cpu-views-js'])('views on %s', (device) => {
     });
   });
 
+  it('leaf gradients that are views of one another (or of the seed) are each their own: an in-place change of one leaves the others', () => {
+    scope(() => {
+      const a = tensor([[1, 2], [3, 4]], { device, requiresGrad: true });
+      const b = tensor([[1, 2], [3, 4]], { device, requiresGrad: true });
+      const c = tensor([1, 2, 3, 4], { device, requiresGrad: true });
+      // b's gradient is t() of a's, c's a reshape of it: views of one buffer before backward hands them out.
+      a.add(b.t()).add(c.reshape(2, 2)).mul(tensor([[1, 2], [3, 4]], { device })).sum().backward();
+      noGrad(() => a.grad!.zero_());
+      expect(b.grad!.toArray()).toEqual([[1, 3], [2, 4]]);
+      expect(c.grad!.toArray()).toEqual([1, 2, 3, 4]);
+      const seed = tensor([[1, 2], [3, 4]], { device });
+      const d = tensor([[0, 0], [0, 0]], { device, requiresGrad: true });
+      d.t().backward(seed);
+      noGrad(() => seed.zero_());
+      expect(d.grad!.toArray()).toEqual([[1, 3], [2, 4]]);
+    });
+  });
+
   it('a saved view changed in place through its base fails backward (the version counter covers the base)', () => {
     scope(() => {
       const p = tensor([[1, 2], [3, 4]], { device, requiresGrad: true });
