@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { createCpuBackend } from '@nn/cpu';
 import {
   registerBackend, tensor, randn, zeros, noGrad, checkNumerics, scope, memory, keep,
-  ShapeError, DeviceError, DTypeError, StateError, NumericError, NNError,
+  ShapeError, DeviceError, DTypeError, StateError, NumericError, NNError, FormatError, ArgumentError,
 } from './index.js';
 
 beforeAll(() => registerBackend(createCpuBackend()));
@@ -106,5 +106,16 @@ describe('printing', () => {
     expect(tensor([1, -2], { requiresGrad: true }).toString()).toBe('tensor([ 1.0000, -2.0000], requiresGrad=true)');
     expect(tensor([1], { requiresGrad: true }).mul(2).toString()).toMatch(/gradFn=mul/);
     expect(zeros([100, 100]).toString()).toContain('...');
+  });
+});
+
+describe('error names survive minification', () => {
+  it('each class names itself in text (err.name), not by the constructor a minifier renames', () => {
+    const classes = { ShapeError, DeviceError, DTypeError, StateError, NumericError, FormatError, ArgumentError };
+    for (const [name, C] of Object.entries(classes)) {
+      const e = new C('op', 'message');
+      expect(e.name).toBe(name);
+      expect(String(e)).toBe(`${name}: op: message`);
+    }
   });
 });

@@ -8,9 +8,21 @@ export class NNError extends Error {
     super(op ? `${op}: ${message}` : message);
     this.kind = kind;
     this.op = op;
-    this.name = new.target.name;
+    // The class name as text, not new.target.name: a minifier renames classes, and
+    // `err.name` (what a stack trace prints first) would read `b` in a bundle.
+    this.name = ERROR_NAMES[kind];
   }
 }
+
+const ERROR_NAMES: Record<NNError['kind'], string> = {
+  shape: 'ShapeError',
+  device: 'DeviceError',
+  dtype: 'DTypeError',
+  state: 'StateError',
+  numeric: 'NumericError',
+  format: 'FormatError',
+  argument: 'ArgumentError',
+};
 
 /** Shapes that do not fit the op (mm inner sizes, broadcasting, reshape sizes). */
 export class ShapeError extends NNError {

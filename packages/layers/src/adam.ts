@@ -34,7 +34,7 @@ export class Adam extends Optimizer {
   private readonly state: ({ step: number; expAvg: Tensor; expAvgSq: Tensor } | null)[];
 
   constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params);
+    super(params, 'Adam');
     checkOptions('Adam', opts, adamRules);
     this.lr = opts.lr ?? 1e-3;
     this.betas = opts.betas ?? [0.9, 0.999];

@@ -9,17 +9,20 @@ export abstract class Optimizer {
   /** The tensors this optimiser updates, in place. */
   readonly params: readonly Tensor[];
 
-  constructor(params: Iterable<Tensor>) {
-    const name = new.target.name;
+  /**
+   * `name` is the optimiser's class name for error messages, given as text: a
+   * minifier renames classes, so `constructor.name` would print `b` in a bundle.
+   */
+  constructor(params: Iterable<Tensor>, name: string) {
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
       throw new ArgumentError(name, `expected the parameters as an iterable of tensors, e.g. model.parameters(), got ${showValue(params)}`);
     }
     this.params = [...params];
     this.params.forEach((p, i) => checkTensor(name, p, `parameter ${i}`));
-    if (this.params.length === 0) throw new StateError(this.constructor.name, 'got an empty parameter list; pass model.parameters()');
+    if (this.params.length === 0) throw new StateError(name, 'got an empty parameter list; pass model.parameters()');
     for (const p of this.params) {
       if (!p.isLeaf) {
-        throw new StateError(this.constructor.name, `${p.describe()} is not a leaf; optimisers update weights (leaves that require grad), not computed tensors`);
+        throw new StateError(name, `${p.describe()} is not a leaf; optimisers update weights (leaves that require grad), not computed tensors`);
       }
     }
   }

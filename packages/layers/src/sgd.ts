@@ -24,7 +24,7 @@ export class SGD extends Optimizer {
   private readonly buffers: (Tensor | null)[];
 
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
-    super(params);
+    super(params, 'SGD');
     if (opts === null || typeof opts !== 'object' || opts.lr === undefined) {
       throw new ArgumentError('SGD', `needs options with a learning rate, e.g. new SGD(model.parameters(), { lr: 0.01 }), got ${showValue(opts)}`);
     }
