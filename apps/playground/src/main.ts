@@ -316,7 +316,7 @@ buttons.pause.addEventListener('click', () => {
 buttons.step.addEventListener('click', step);
 buttons.reset.addEventListener('click', reset);
 $('save-svg').addEventListener('click', () => {
-  // core's lossPlotSvg draws the same runs as a standalone SVG file.
+  // @nn/explain's lossPlotSvg draws the same runs as a standalone SVG file.
   const svg = lossPlotSvg(
     chart.all().map((r) => ({ label: r.label, points: r.points.map((p) => [p.step, p.loss] as const) })),
     { title: 'nn playground: loss per step' },

@@ -19,7 +19,7 @@ export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clamp, maximum, minimum, compare,
   mm, matmul, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
 } from './ops/index.js';
-export { sumToShape } from './ops/record.js';
+export { sumToShapeChecked as sumToShape } from './ops/record.js';
 export { UNARY_IDS, type UnaryId } from './ops/elementwise.js';
 // The op table, read-only, for tools that read what autograd records (@nn/explain prints each
 // op's explanation from the same entry whose backward autograd runs).

@@ -1,3 +1,4 @@
+import { checkGraph } from './check.js';
 import type { Graph } from './graph.js';
 import { nodeLines, paletteOf, titleOf } from './text.js';
 
@@ -8,6 +9,7 @@ function str(s: string): string {
 
 /** The graph in Graphviz DOT (`dot -Tsvg graph.dot > graph.svg`). */
 export function toDot(g: Graph): string {
+  checkGraph('toDot', g);
   const out: string[] = [];
   out.push('digraph nn {');
   out.push(`  graph [rankdir=TB, label=${str(titleOf(g))}, labelloc=t, fontname="DejaVu Sans", fontsize=16, nodesep=0.4, ranksep=0.45];`);

@@ -1,5 +1,6 @@
 import * as ops from '@nn/core';
-import { scope, StateError, topoOrder, type Tensor } from '@nn/core';
+import { checkTensor, scope, StateError, topoOrder, type Tensor } from '@nn/core';
+import { checkExplanation } from './check.js';
 import * as E from './expr.js';
 import type { Expr } from './expr.js';
 import { evaluate } from './evaluate.js';
@@ -110,6 +111,8 @@ function compare(p: Prepared, leaf: Tensor): [Tensor, Tensor] {
 }
 
 function prepare(output: Tensor, leaf: Tensor): Prepared {
+  checkTensor('explainGradient', output, 'the output');
+  checkTensor('explainGradient', leaf, 'the leaf');
   const order = topoOrder(output, false);
   if (!order.includes(leaf) || leaf === output) {
     throw new StateError(
@@ -228,6 +231,7 @@ function pad(s: string, n: number): string {
 
 /** The text a learner reads (what `toString()` returns). */
 export function formatExplanation(x: GradientExplanation): string {
+  checkExplanation(x);
   const lines: string[] = [];
   lines.push(`Gradient of ${x.output} with respect to ${x.leaf} (${shapeText(x.shape)})`);
   lines.push('');

@@ -1,4 +1,5 @@
-import { savesOf, topoOrder, type Tensor } from '@nn/core';
+import { checkOptions, checkTensor, savesOf, topoOrder, type Tensor } from '@nn/core';
+import { graphOptionRules } from './check.js';
 import * as E from './expr.js';
 import { forwardFormula } from './rules.js';
 import { describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward } from './symbolic.js';
@@ -78,6 +79,8 @@ export interface GraphOptions {
  * `toMermaid`, `toDot` or `toSvg`.
  */
 export function graph(output: Tensor, opts: GraphOptions = {}): Graph {
+  checkTensor('graph', output, 'the output');
+  checkOptions('graph', opts, graphOptionRules);
   const view = opts.view ?? 'forward';
   return view === 'forward' ? forwardGraph(output) : backwardGraph(output, opts.allOps ?? false);
 }

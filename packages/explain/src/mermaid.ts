@@ -1,3 +1,4 @@
+import { checkGraph } from './check.js';
 import type { Graph } from './graph.js';
 import { nodeLines, titleOf } from './text.js';
 
@@ -12,6 +13,7 @@ function quote(s: string): string {
  * along thick arrows labelled with their local derivatives.
  */
 export function toMermaid(g: Graph): string {
+  checkGraph('toMermaid', g);
   const out: string[] = [];
   out.push('---', `title: ${quote(titleOf(g))}`, '---');
   out.push('flowchart TB');

@@ -1,3 +1,5 @@
+import { ArgumentError } from '@nn/core';
+import { checkRuns } from './check.js';
 import { superscriptDigits } from './expr.js';
 import { escapeXml, round1 } from './text.js';
 
@@ -31,10 +33,11 @@ const FONT = "'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif";
  * falls by decades (as it does in the seed program: 10⁷ down to 10⁻³).
  */
 export function lossPlotSvg(runs: readonly LossRun[], opts: LossPlotOptions = {}): string {
+  checkRuns(runs, opts);
   const width = opts.width ?? 720;
   const height = opts.height ?? 440;
   const all = runs.flatMap((r) => r.points).filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v));
-  if (all.length === 0) throw new RangeError('lossPlotSvg: no finite (step, loss) points to plot');
+  if (all.length === 0) throw new ArgumentError('lossPlotSvg', 'no finite (step, loss) points to plot; pass at least one run with a finite loss');
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const positive = ys.filter((v) => v > 0);

@@ -1,3 +1,4 @@
+import { checkGraph } from './check.js';
 import type { Graph, GraphNode } from './graph.js';
 import { layeredLayout, type Box } from './layout.js';
 import { escapeXml, nodeLines, paletteOf, round1, titleOf } from './text.js';
@@ -19,6 +20,7 @@ const textWidth = (s: string, size: number): number => [...s].length * size * CH
  * for data or, in the backward view, for gradients with their local derivatives.
  */
 export function toSvg(g: Graph): string {
+  checkGraph('toSvg', g);
   const pad = 10;
   const lines = new Map(g.nodes.map((n) => [n.id, nodeLines(g, n)]));
   const nodesIn = g.nodes.map((n) => {

@@ -1,12 +1,13 @@
 import type { Backend, Handle } from '../backend.js';
 import { DeviceError, NumericError, ShapeError } from '../errors.js';
 import type { GradNode } from '../node.js';
-import { fmtShape, sameShape, type Shape } from '../shape.js';
+import { broadcastShapes, fmtShape, sameShape, type Shape } from '../shape.js';
 import { currentBackwardOp, isCheckingNumerics, isGradEnabled, untrack } from '../state.js';
 import { getBackend } from '../registry.js';
 import { Tensor, type Operand } from '../tensor.js';
 import type { OpAttrs, OpId } from './opdef.js';
 import { reshapeView } from '../view.js';
+import { checkShape, checkTensor } from '../validate.js';
 
 /** @internal Shared attrs of an op that has none (nothing reads or changes them). */
 export const NO_ATTRS: OpAttrs['neg'] = Object.freeze({}) as OpAttrs['neg'];
@@ -117,4 +118,20 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
     h = r;
   }
   return new Tensor(h);
+}
+
+/**
+ * `sumToShape` as the package exports it (explain and other tools call it): the
+ * arguments are checked, and `g` must be what broadcasting `shape` gives, so a
+ * shape it cannot be summed to is a ShapeError, not a tensor of another shape.
+ * Core's own backward passes call the unchecked one (their shapes hold by construction).
+ */
+export function sumToShapeChecked(g: Tensor, shape: Shape): Tensor {
+  checkTensor('sumToShape', g, 'the gradient');
+  checkShape('sumToShape', shape);
+  const wide = broadcastShapes('sumToShape', shape, g.shape);
+  if (!sameShape(wide, g.shape)) {
+    throw new ShapeError('sumToShape', `a gradient of shape ${fmtShape(g.shape)} is not ${fmtShape(shape)} broadcast, so it cannot be summed back to it`);
+  }
+  return sumToShape(g, shape);
 }
