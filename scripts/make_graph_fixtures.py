@@ -27,6 +27,9 @@ F64 = torch.float64
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "graphs"
 
 UNARY = ["neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"]
+# Unary ops the random graphs here do not draw (adding them to UNARY would change every seeded
+# graph), checked by convention graphs at their edge values; nn's own random graphs draw them.
+CONVENTION_UNARY = ["sin", "cos"]
 BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum"]
 CMPS = ["gt", "lt", "ge", "le", "eq"]
 EDGE = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1e30, -1e30, 1e-30, -1e-30, 1.0, -1.0]
@@ -257,7 +260,7 @@ def evaluate(g):
 
     for n in g["nodes"]:
         op = n["op"]
-        if op in UNARY:
+        if op in UNARY or op in CONVENTION_UNARY:
             y = getattr(torch, op)(get(n["x"]))
         elif op == "pow":
             a, b = n["a"], n["b"]
@@ -387,6 +390,10 @@ def conventions():
     add("div: the divisor's gradient -g·((a/b)/b) neither overflows at |b| = 1e30 nor is NaN at |b| = 1e-30",
         [leaf([3], [1e30, 0, 1]), leaf([3], [1e30, -1e-30, 1e-30])], [{"op": "div", "a": x, "b": y}], [1, 1, 0])
     add("exp overflow and log of 0 and negatives", [leaf([4], [100, 0, -1, 1e-30])], [{"op": "log", "x": x}, {"op": "exp", "x": x}, {"op": "add", "a": v(0), "b": v(1)}], [1, 1, 1, 1])
+    edges = [NAN, INF, -INF, -0.0, 0.0, 1e-30, 3.0, 1e4, -65536.0]
+    for op in CONVENTION_UNARY:
+        add(f"{op} at NaN, ±Inf, ±0, tiny and large arguments, and its gradient", [leaf([9], edges)], [{"op": op, "x": x}], [1.0] * 9)
+    add("sin keeps the sign of zero, seen through 1/x", [leaf([3], [-0.0, 0.0, 1e-30])], [{"op": "sin", "x": x}, {"op": "div", "a": s(1.0), "b": v(0)}], [1, 1, 1])
     add("expand of a size-1 dim to 0", [leaf([1, 2], [1, 2])], [{"op": "expand", "x": x, "shape": [0, 2]}, {"op": "sum", "x": v(0), "dim": [0], "keepdim": False}], [1, 1])
     return out
 
