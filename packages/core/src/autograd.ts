@@ -8,6 +8,7 @@ import { Tensor } from './tensor.js';
 import { add } from './ops/elementwise.js';
 import { clone } from './ops/shape.js';
 import { ruleOf, savesOf } from './ops/table.js';
+import type { Saved } from './ops/opdef.js';
 
 /**
  * Tensors reachable from `root` through recorded ops, inputs before outputs:
@@ -155,45 +156,45 @@ function checkSaved(out: Tensor, node: GradNode): void {
         `(loss.backward({ retainGraph: true })) if you need to backward twice, or run the forward pass again`,
     );
   }
-  const saved: [Tensor, string, number][] = savedInputs(node, saves).map(([k, name]) => [node.inputs[k]!, `its input ${name}`, node.versions[k]!]);
-  // An op's output starts at version 0, so any other version is a change after it was saved.
-  if (saves.includes('output')) saved.push([out, 'its output', 0]);
-  for (const [t, role, version] of saved) {
-    if (t.isDisposed) {
-      throw new StateError(
-        'backward',
-        `${t.describe()}, saved by ${node.op} as ${role}, was disposed before backward(); the gradient needs it — ` +
-          `keep it alive until backward() returns (return it from the scope, or call backward() inside it)`,
-      );
+  // No arrays or strings are made here unless a check fails: this runs for every node of every backward.
+  for (const name of saves) {
+    if (name === 'output') {
+      // An op's output starts at version 0, so any other version is a change after it was saved.
+      checkValue(node, out, null, 0);
+      continue;
     }
-    if (t._version !== version) {
-      throw new StateError(
-        'backward',
-        `one of the values needed for the gradient was changed in place: ${t.describe()}, saved by ${node.op} as ${role}, ` +
-          `is at version ${t._version} but was saved at version ${version}, so the gradient would be wrong — ` +
-          `do the in-place change after backward(), or use the out-of-place op (e.g. x.mul(2) instead of x.mul_(2))`,
-      );
-    }
+    const k = savedIndex(node, name);
+    if (k >= 0 && k < node.inputs.length) checkValue(node, node.inputs[k]!, name, node.versions[k]!);
   }
 }
 
-// Which inputs a node's backward reads, from its entry's `saves`: 'a' and 'b' are the
-// operands (a binary op with a number records only its tensor, the number's side in
-// attrs.scalarSide), 'mask' is the last input (where, maskedFill), 'output' is not an
-// input.
-function savedInputs(node: GradNode, saves: readonly string[]): [index: number, name: string][] {
-  const side = node.attrs['scalarSide'];
-  const found: [number, string][] = [];
-  for (const name of saves) {
-    let k: number;
-    if (name === 'output') continue;
-    else if (name === 'a') k = side === 'left' ? -1 : 0;
-    else if (name === 'b') k = side === 'left' ? 0 : side === 'right' ? -1 : 1;
-    else if (name === 'mask') k = node.inputs.length - 1;
-    else return node.inputs.map((_, i) => [i, String(i)]);
-    if (k >= 0 && k < node.inputs.length) found.push([k, name]);
+// One saved value: still alive, and at the version it had when saved. `input` names it
+// (`a`, `b`, `mask`), null for the op's output.
+function checkValue(node: GradNode, t: Tensor, input: string | null, version: number): void {
+  if (!t.isDisposed && t._version === version) return;
+  const role = input === null ? 'its output' : `its input ${input}`;
+  if (t.isDisposed) {
+    throw new StateError(
+      'backward',
+      `${t.describe()}, saved by ${node.op} as ${role}, was disposed before backward(); the gradient needs it — ` +
+        `keep it alive until backward() returns (return it from the scope, or call backward() inside it)`,
+    );
   }
-  return found;
+  throw new StateError(
+    'backward',
+    `one of the values needed for the gradient was changed in place: ${t.describe()}, saved by ${node.op} as ${role}, ` +
+      `is at version ${t._version} but was saved at version ${version}, so the gradient would be wrong — ` +
+      `do the in-place change after backward(), or use the out-of-place op (e.g. x.mul(2) instead of x.mul_(2))`,
+  );
+}
+
+// Which input a saved name is: `a`/`b` (a number operand is not an input, so `b` of
+// `2 - x` is input 0; -1 for the number itself) or `mask` (the last input).
+function savedIndex(node: GradNode, name: Exclude<Saved, 'output'>): number {
+  const side = node.attrs['scalarSide'];
+  if (name === 'a') return side === 'left' ? -1 : 0;
+  if (name === 'b') return side === 'left' ? 0 : side === 'right' ? -1 : 1;
+  return node.inputs.length - 1;
 }
 
 // Each op's backward must give a gradient of its input's shape on its input's device;
