@@ -6,9 +6,12 @@ import { fmtShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 import { ArgumentError } from './errors.js';
 import { checkArg, checkOptions, checkShape, checkTensor, isBoolean, isName, isNumber, MAX_ELEMENTS, type OptionRule } from './validate.js';
+import { checkDType, checkInt32Data, checkInt32Value, type DType } from './dtype.js';
 
+// dtype's value is checked by make() (a DTypeError, as for any other dtype problem).
+const anyValue: OptionRule = { accepts: 'any value', ok: () => true };
 // What each factory's options accept; an unknown key or a wrong type is an ArgumentError naming it.
-const common: Record<string, OptionRule> = { device: isName, requiresGrad: isBoolean, name: isName };
+const common: Record<string, OptionRule> = { device: isName, requiresGrad: isBoolean, name: isName, dtype: anyValue };
 const anyShape: OptionRule = { accepts: 'an array of whole numbers ≥ 0', ok: Array.isArray };
 const tensorRules = { ...common, shape: anyShape };
 const isFinite: OptionRule = { accepts: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) };
@@ -22,6 +25,8 @@ export interface TensorOptions {
   requiresGrad?: boolean;
   /** Name shown in graphs and errors. */
   name?: string;
+  /** Element type (default `float32`); `int32` needs whole numbers within ±2^24 and cannot require grad. */
+  dtype?: DType;
 }
 
 /** Host data accepted by `tensor()`: nested number arrays, or a flat typed array with `shape`. */
@@ -38,12 +43,12 @@ function inferShape(data: NestedArray): number[] {
   return shape;
 }
 
-function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
+function flatten(data: NestedArray, shape: number[], out: Float32Array | Float64Array): void {
   let k = 0;
   const walk = (v: NestedArray, dim: number, path: number[]): void => {
     if (dim === shape.length) {
       if (typeof v !== 'number') {
-        throw new DTypeError('tensor', `element at [${path.join(', ')}] is ${Array.isArray(v) ? 'an array' : typeof v}, expected a number; nn tensors hold float32 numbers only`);
+        throw new DTypeError('tensor', `element at [${path.join(', ')}] is ${Array.isArray(v) ? 'an array' : typeof v}, expected a number; nn tensors hold numbers only (float32, or int32 with { dtype: 'int32' })`);
       }
       out[k++] = v;
       return;
@@ -60,9 +65,20 @@ function flatten(data: NestedArray, shape: number[], out: Float32Array): void {
 }
 
 // The shape and options are checked by each factory before it allocates anything.
-function make(op: string, data: Float32Array, shape: Shape, opts: TensorOptions): Tensor {
+// An int32 tensor's values are checked here on the caller's numbers, before float32 would
+// round them (16777217 would pass as 16777216), and -0 becomes 0 (an integer has no sign of zero).
+function make(op: string, source: ArrayLike<number>, shape: Shape, opts: TensorOptions): Tensor {
+  const dtype = checkDType(op, opts.dtype) ?? 'float32';
+  if (dtype === 'int32') {
+    if (opts.requiresGrad) {
+      throw new DTypeError(op, `an int32 tensor cannot require grad (integers have no gradient, as in PyTorch); drop requiresGrad, or make it float32`);
+    }
+    checkInt32Data(op, source, `int32 tensors hold whole numbers within ±2^24; round the data first (Math.round, Math.trunc), or leave out { dtype: 'int32' } for float32`);
+  }
+  const data = source instanceof Float32Array ? source : Float32Array.from(source);
+  if (dtype === 'int32') for (let i = 0; i < data.length; i++) data[i]! += 0;
   const backend = getBackend(opts.device ?? getDefaultDevice(), op);
-  const t = new Tensor(backend.fromArray(data, [...shape]));
+  const t = new Tensor(backend.fromArray(data, [...shape]), null, dtype);
   if (opts.requiresGrad) t.requiresGrad = true;
   if (opts.name) t.name = opts.name;
   return t;
@@ -79,7 +95,8 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonl
     throw new DTypeError('tensor', '64-bit integer data cannot be held exactly in float32; convert first, e.g. Float32Array.from(data, Number)');
   }
   if (ArrayBuffer.isView(data)) {
-    const flat = data instanceof Float32Array ? new Float32Array(data) : Float32Array.from(data as ArrayLike<number>);
+    // make() converts other typed arrays (after checking int32 values on the originals).
+    const flat = data instanceof Float32Array ? new Float32Array(data) : (data as ArrayLike<number>);
     const shape = opts.shape ?? [flat.length];
     if (sizeOf(shape) !== flat.length) {
       throw new ShapeError('tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but the data has ${flat.length}`);
@@ -89,12 +106,13 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonl
   if (typeof data === 'number') {
     const shape = opts.shape ?? [];
     if (sizeOf(shape) !== 1) throw new ShapeError('tensor', `shape ${fmtShape(shape)} needs ${sizeOf(shape)} elements but a number is one; use full(shape, value)`);
-    return make('tensor', new Float32Array([data]), shape, opts);
+    return make('tensor', [data], shape, opts);
   }
   if (!Array.isArray(data)) throw new DTypeError('tensor', `expected nested arrays of numbers or a typed array, got ${typeof data}`);
   const shape = inferShape(data as NestedArray);
   checkShape('tensor', shape);
-  const flat = new Float32Array(sizeOf(shape));
+  // int32 values are kept in float64 until make() has checked them.
+  const flat = opts.dtype === 'int32' ? new Float64Array(sizeOf(shape)) : new Float32Array(sizeOf(shape));
   flatten(data as NestedArray, shape, flat);
   if (opts.shape) {
     if (sizeOf(opts.shape) !== flat.length) throw new ShapeError('tensor', `shape ${fmtShape(opts.shape)} needs ${sizeOf(opts.shape)} elements but the data has ${flat.length}`);
@@ -107,6 +125,7 @@ export function tensor(data: TensorData, opts: TensorOptions & { shape?: readonl
 function filled(op: string, shape: readonly number[], value: number, opts: TensorOptions): Tensor {
   checkShape(op, shape);
   checkOptions(op, opts, common);
+  if (opts.dtype === 'int32') checkInt32Value(op, value, 'the fill value', `int32 tensors hold whole numbers within ±2^24; leave out { dtype: 'int32' } for float32`);
   return make(op, new Float32Array(sizeOf(shape)).fill(value), shape, opts);
 }
 
@@ -126,24 +145,32 @@ export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor
   return filled('ones', shape, 1, opts);
 }
 
-/** Zeros with another tensor's shape and device. */
+/** Zeros with another tensor's shape, device and dtype, as `torch.zeros_like`. */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   checkTensor('zerosLike', t, 'the model tensor');
   checkOptions('zerosLike', opts, common);
-  return zeros(t.shape, { device: t.device, ...opts });
+  return zeros(t.shape, { device: t.device, dtype: t.dtype, ...opts });
 }
 
-/** Ones with another tensor's shape and device. */
+/** Ones with another tensor's shape, device and dtype, as `torch.ones_like`. */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor {
   checkTensor('onesLike', t, 'the model tensor');
   checkOptions('onesLike', opts, common);
-  return ones(t.shape, { device: t.device, ...opts });
+  return ones(t.shape, { device: t.device, dtype: t.dtype, ...opts });
+}
+
+// randn and rand draw real numbers: an int32 result would be all truncations (PyTorch refuses too).
+function floatOnly(op: string, opts: TensorOptions): void {
+  if (checkDType(op, opts.dtype) === 'int32') {
+    throw new DTypeError(op, `draws real numbers, so it cannot make an int32 tensor; use randint(low, high, shape) for random integers`);
+  }
 }
 
 /** Standard normal samples from the seeded generator (`manualSeed`). */
 export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
   checkShape('randn', shape);
   checkOptions('randn', opts, common);
+  floatOnly('randn', opts);
   return make('randn', randnArray(sizeOf(shape)), shape, opts);
 }
 
@@ -151,6 +178,7 @@ export function randn(shape: readonly number[], opts: TensorOptions = {}): Tenso
 export function rand(shape: readonly number[], opts: TensorOptions & { low?: number; high?: number } = {}): Tensor {
   checkShape('rand', shape);
   checkOptions('rand', opts, randRules);
+  floatOnly('rand', opts);
   return make('rand', randArray(sizeOf(shape), opts.low ?? 0, opts.high ?? 1), shape, opts);
 }
 
@@ -167,7 +195,8 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   }
   const n = Math.ceil((end - start) / step);
   if (n > MAX_ELEMENTS) throw new ShapeError('arange', `arange(${start}, ${end}, ${step}) would hold ${n} elements, more than the ${MAX_ELEMENTS} one tensor may hold; use a larger step`);
-  const data = new Float32Array(n);
+  // Each value in float64, rounded once to float32 (int32 values are checked before that).
+  const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return make('arange', data, [n], opts);
 }

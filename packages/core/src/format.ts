@@ -9,7 +9,7 @@ function fmtNumber(v: number, sci: boolean): string {
   return sci ? v.toExponential(4) : v.toFixed(4);
 }
 
-/** @internal PyTorch-like text of a tensor: 4 decimals, long dims summarised with `...`. */
+/** @internal PyTorch-like text of a tensor: 4 decimals (whole numbers for int32), long dims summarised with `...`. */
 export function formatTensor(data: Float32Array, shape: Shape, device: string, t: Tensor): string {
   let maxAbs = 0;
   let minAbs = Infinity;
@@ -21,7 +21,8 @@ export function formatTensor(data: Float32Array, shape: Shape, device: string, t
     }
   }
   const sci = maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs !== Infinity) || (maxAbs > 0 && maxAbs / minAbs > 1e5);
-  const cells = Array.from(data, (v) => fmtNumber(v, sci));
+  // int32 prints its integers as they are, as PyTorch prints an int tensor.
+  const cells = t.dtype === 'int32' ? Array.from(data, (v) => String(v)) : Array.from(data, (v) => fmtNumber(v, sci));
   const width = Math.max(1, ...cells.map((c) => c.length));
   const pad = (s: string): string => s.padStart(width);
   const summarise = sizeOf(shape) > 1000;
@@ -38,6 +39,7 @@ export function formatTensor(data: Float32Array, shape: Shape, device: string, t
   };
   const extras: string[] = [];
   if (device !== 'cpu') extras.push(`device='${device}'`);
+  if (t.dtype !== 'float32') extras.push(`dtype='${t.dtype}'`);
   if (t._node) extras.push(`gradFn=${t._node.op}`);
   else if (t.requiresGrad) extras.push('requiresGrad=true');
   return `tensor(${render(0, 0, '       ')}${extras.length ? ', ' + extras.join(', ') : ''})`;

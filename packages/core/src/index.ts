@@ -5,6 +5,7 @@ export { broadcastShapes, broadcastStrides, fmtShape, reducedShape, sameShape, s
 export { registerBackend, unregisterBackend, getBackend, listDevices, setDefaultDevice, getDefaultDevice } from './registry.js';
 export { manualSeed, randnArray, randArray } from './random.js';
 export { Tensor, type Operand, type NestedArray } from './tensor.js';
+export { INT32_EXACT_LIMIT, dtypeRuleOf, type DType, type DTypeRule } from './dtype.js';
 export type { GradNode } from './node.js';
 export { tensor, zeros, ones, full, zerosLike, onesLike, randn, rand, arange, type TensorOptions, type TensorData } from './creation.js';
 export { noGrad, enableGrad, isGradEnabled, checkNumerics, isCheckingNumerics } from './state.js';
@@ -17,7 +18,11 @@ export { topoOrder } from './autograd.js';
 export { parseNpy, encodeNpy, loadNpy, saveNpy, type NpyArray } from './npy.js';
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clamp, maximum, minimum, compare,
-  mm, matmul, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
+  mm, matmul, bmm, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
+} from './ops/index.js';
+export {
+  narrow, slice, squeeze, unsqueeze, flatten, split, chunk, sliceScatter, cat, stack, flip, repeat, gather, indexSelect, scatterAdd,
+  type IndexLike,
 } from './ops/index.js';
 export { sumToShapeChecked as sumToShape } from './ops/record.js';
 export { UNARY_IDS, type UnaryId } from './ops/elementwise.js';

@@ -1,9 +1,10 @@
-import type { Backend, Device, Handle } from './backend.js';
-import { DeviceError, ShapeError, StateError } from './errors.js';
+import type { Backend, Device, Handle, View } from './backend.js';
+import { DeviceError, DTypeError, ShapeError, StateError } from './errors.js';
+import { checkInt32Data, INT32_EXACT_LIMIT, type DType } from './dtype.js';
 import type { GradNode } from './node.js';
 import { getBackend } from './registry.js';
 import { fmtShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
-import { isContiguous, isDense } from './view.js';
+import { isContiguous, isDense, isNonOverlapping } from './view.js';
 import { isGradEnabled, noGrad, track, untrack } from './state.js';
 import { formatTensor } from './format.js';
 
@@ -16,8 +17,8 @@ export type Operand = Tensor | number;
 export type NestedArray = number | NestedArray[];
 
 /**
- * A float32 N-d array on one device, recording the ops that made it when
- * autograd is on. Method names follow PyTorch.
+ * An N-d array of float32 (or int32, see `dtype`) on one device, recording the ops
+ * that made it when autograd is on. Method names follow PyTorch.
  */
 export class Tensor {
   /** Unique id, stable for the tensor's life (graph rendering uses it). */
@@ -26,6 +27,8 @@ export class Tensor {
   readonly shape: Shape;
   /** Device whose backend owns the data. */
   readonly device: Device;
+  /** Element type: `float32`, or `int32` (whole numbers, stored as float32 and exact up to ±2^24). */
+  readonly dtype: DType;
   /** Human name for graphs and errors (`x`, `w1`, `h_relu`); unnamed tensors are named by their op. */
   name: string | undefined;
   /** Accumulated gradient after `backward()`, or null. */
@@ -47,11 +50,12 @@ export class Tensor {
   private _requiresGrad = false;
 
   /** @internal Use `tensor()`, `zeros()`, `randn()`... to make tensors. */
-  constructor(handle: Handle, node: GradNode | null = null) {
+  constructor(handle: Handle, node: GradNode | null = null, dtype: DType = 'float32') {
     this.id = nextId++;
     this._handle = handle;
     this.shape = handle.shape;
     this.device = handle.device;
+    this.dtype = dtype;
     if (node) {
       this._node = node;
       this._requiresGrad = true;
@@ -67,7 +71,11 @@ export class Tensor {
   /** @internal Make this fresh view share `base`'s storage family: in-place ops write through, one version counter. */
   _shareStorage(base: Tensor): void {
     this._storage?.members.delete(this);
-    base._storage ??= { version: base._ownVersion, members: new Set<Tensor>([base]) };
+    // The base's view marks out the block of the buffer the family shares (views only ever see inside it).
+    // A base left alone in its family (its views freed) may have moved to another buffer since: start afresh.
+    if (!base._storage || base._storage.members.size <= 1) {
+      base._storage = { version: base._version, members: new Set<Tensor>([base]), block: base.handle('view') };
+    }
     this._storage = base._storage;
     this._storage.members.add(this);
   }
@@ -96,6 +104,12 @@ export class Tensor {
     return this._requiresGrad;
   }
   set requiresGrad(v: boolean) {
+    if (v && this.dtype !== 'float32') {
+      throw new DTypeError(
+        'requiresGrad',
+        `${this.describe()} is ${this.dtype}; only float32 tensors can require grad (integers have no gradient, as in PyTorch) — use t.float() first`,
+      );
+    }
     if (!v && this._node) {
       throw new StateError('requiresGrad', 'cannot switch off requiresGrad on a tensor made by a recorded op; use .detach() for a copy outside the graph');
     }
@@ -163,7 +177,8 @@ export class Tensor {
   /** @internal Short description for error messages: name, shape and device. */
   describe(): string {
     const label = this.name ?? (this._node ? `the result of ${this._node.op}` : `tensor #${this.id}`);
-    return `${label} (shape ${fmtShape(this.shape)}, device '${this.device}')`;
+    const dtype = this.dtype === 'float32' ? '' : `, ${this.dtype}`;
+    return `${label} (shape ${fmtShape(this.shape)}${dtype}, device '${this.device}')`;
   }
 
   /** Give the tensor a name for graphs and errors; returns this. */
@@ -249,7 +264,43 @@ export class Tensor {
   /** A new tensor with the same data, cut off from the graph. */
   detach(): Tensor {
     const b = this.backend('detach');
-    return new Tensor(b.copy(this.handle('detach'), this.shape));
+    return new Tensor(b.copy(this.handle('detach'), this.shape), null, this.dtype);
+  }
+
+  // ---- dtype ---------------------------------------------------------------
+
+  /**
+   * This tensor as float32, as PyTorch's `.float()`: itself when it already is; an int32
+   * tensor's values are already float32 in the buffer, so its copy shares that buffer (no kernel).
+   */
+  float(): Tensor {
+    if (this.dtype === 'float32') return this;
+    const b = this.backend('float');
+    const h = this.handle('float');
+    return new Tensor(b.retain(h, h), null, 'float32');
+  }
+
+  /**
+   * This tensor as int32, as PyTorch's `.int()`: each value truncated toward zero. NaN, ±Inf and
+   * values beyond ±2^24 are refused (a DTypeError naming the element), which needs a synchronous
+   * read; an int32 tensor is returned as it is. Not recorded: integers carry no gradient.
+   */
+  int(): Tensor {
+    if (this.dtype === 'int32') return this;
+    const b = this.backend('int');
+    if (!b.readSync) {
+      throw new DeviceError(
+        'int',
+        `int() checks every value (NaN, ±Inf, beyond ±${INT32_EXACT_LIMIT}) and device '${this.device}' (${b.info.runtime}) reads back only asynchronously; ` +
+          `use tensor(await t.data(), { shape: t.shape, device: t.device }).int() or make the tensor with { dtype: 'int32' }`,
+      );
+    }
+    const data = b.readSync(this.handle('int'));
+    const out = new Float32Array(data.length);
+    // + 0 turns -0 (the truncation of -0.5) into 0: an integer has no sign of zero.
+    for (let i = 0; i < data.length; i++) out[i] = Math.trunc(data[i]!) + 0;
+    checkInt32Data('int', out, `${this.describe()} must hold finite values within ±2^24 to become int32; clamp or filter it first`);
+    return new Tensor(b.fromArray(out, this.shape), null, 'int32');
   }
 
   /**
@@ -308,7 +359,8 @@ export class Tensor {
   private writeThrough(op: string, fresh: Handle): void {
     const b = this.backend(op);
     const mine = this._handle!;
-    if (!isDense(mine)) {
+    const storage = this._storage!;
+    if (!isNonOverlapping(mine)) {
       b.free(fresh);
       throw new ShapeError(
         op,
@@ -316,6 +368,11 @@ export class Tensor {
           `so an in-place write is ambiguous (PyTorch refuses it too); clone() it first and change the clone`,
       );
     }
+    if (!isDense(mine) || sizeOf(mine.shape) !== sizeOf(storage.block.shape)) {
+      this.scatterThrough(op, fresh);
+      return;
+    }
+    // This view covers the whole shared block: the new values are the new block, no kernel.
     // The new values in this tensor's logical order, then seen in the shared buffer's order:
     // this view's dims sorted by stride, outermost first, read as a row-major block.
     let src = isContiguous(fresh) ? fresh : b.copy(fresh, this.shape);
@@ -329,13 +386,50 @@ export class Tensor {
       buffer = b.copy(inBufferOrder, inBufferOrder.shape);
       b.free(inBufferOrder);
     }
-    // The shared buffer begins at this view's offset (no op makes a view that starts inside a buffer yet).
-    const shift = mine.offset;
-    for (const t of this._storage!.members) {
+    // The shared block begins at this view's offset (a dense view's offset is its lowest element).
+    this.repointFamily(buffer, mine.offset);
+  }
+
+  /**
+   * Write-through of a view that covers part of the shared block (narrow, slice, a column of a
+   * transpose): the block is read in its buffer order, this view's elements in it are replaced
+   * by `fresh` (one asStridedScatter kernel into a new buffer; buffers are never written), and
+   * every member of the family is repointed to the new block.
+   */
+  private scatterThrough(op: string, fresh: Handle): void {
+    const b = this.backend(op);
+    const mine = this._handle!;
+    const storage = this._storage!;
+    const root = storage.block;
+    if (sizeOf(mine.shape) === 0) {
+      b.free(fresh);
+      return;
+    }
+    // The block in buffer order: its dims sorted by stride, outermost first, is a row-major block.
+    const order = root.shape.map((_, d) => d).sort((p, q) => root.strides[q]! - root.strides[p]! || p - q);
+    const blockShape = order.map((d) => root.shape[d]!);
+    const block = b.retain(mine, { shape: blockShape, strides: stridesOf(blockShape), offset: root.offset });
+    let scattered: Handle;
+    try {
+      scattered = b.asStridedScatter(block, fresh, { shape: mine.shape, strides: mine.strides, offset: mine.offset - root.offset });
+    } finally {
+      b.free(block);
+      b.free(fresh);
+    }
+    this.repointFamily(scattered, root.offset);
+  }
+
+  /** Repoint every member of the family to `buffer`, the new shared block that began at `shift` in the old buffer; frees `buffer`'s own reference. */
+  private repointFamily(buffer: Handle, shift: number): void {
+    const b = this.backend('writeThrough');
+    const storage = this._storage!;
+    for (const t of storage.members) {
       const old = t._handle!;
       t._handle = b.retain(buffer, { shape: old.shape, strides: old.strides, offset: old.offset - shift });
       b.free(old);
     }
+    const root = storage.block;
+    storage.block = { shape: root.shape, strides: root.strides, offset: root.offset - shift };
     b.free(buffer);
   }
 
@@ -353,6 +447,8 @@ export class Tensor {
 interface SharedStorage {
   version: number;
   members: Set<Tensor>;
+  /** The block of the buffer the family shares, as the base saw it: a dense view (its offset is its lowest element). */
+  block: View;
 }
 
 function nest(data: Float32Array, shape: Shape): NestedArray {

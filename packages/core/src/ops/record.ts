@@ -8,6 +8,7 @@ import { Tensor, type Operand } from '../tensor.js';
 import type { OpAttrs, OpId } from './opdef.js';
 import { reshapeView } from '../view.js';
 import { checkShape, checkTensor } from '../validate.js';
+import { resultDType, type DType } from '../dtype.js';
 
 /** @internal Shared attrs of an op that has none (nothing reads or changes them). */
 export const NO_ATTRS: OpAttrs['neg'] = Object.freeze({}) as OpAttrs['neg'];
@@ -21,7 +22,9 @@ export const NO_ATTRS: OpAttrs['neg'] = Object.freeze({}) as OpAttrs['neg'];
  */
 export function record<K extends OpId>(id: K, handle: Handle, inputs: readonly Tensor[], attrs: OpAttrs[K], op: string = id): Tensor {
   if (isCheckingNumerics()) checkFinite(op, handle, inputs);
-  if (!isGradEnabled() || !inputs.some(requiresGrad)) return new Tensor(handle);
+  // The result's dtype by the op's rule (dtype.ts); an int32 result carries no gradient.
+  const dtype = resultDType(id, inputs, attrs);
+  if (!isGradEnabled() || dtype !== 'float32' || !inputs.some(requiresGrad)) return new Tensor(handle, null, dtype);
   const node: GradNode = { id, op, inputs, versions: inputs.map((t) => t._version), attrs, released: false };
   return new Tensor(handle, node);
 }
@@ -29,10 +32,10 @@ export function record<K extends OpId>(id: K, handle: Handle, inputs: readonly T
 // One function for every op (an arrow written inside record() would be a new closure per call).
 const requiresGrad = (t: Tensor): boolean => t.requiresGrad;
 
-/** @internal Wrap the handle of an op that has no gradient (a comparison mask): never recorded. */
-export function unrecorded(op: string, handle: Handle, inputs: readonly Tensor[]): Tensor {
+/** @internal Wrap the handle of an op that has no gradient (a comparison mask, argmax's indices): never recorded. */
+export function unrecorded(op: string, handle: Handle, inputs: readonly Tensor[], dtype: DType = 'float32'): Tensor {
   if (isCheckingNumerics()) checkFinite(op, handle, inputs);
-  return new Tensor(handle);
+  return new Tensor(handle, null, dtype);
 }
 
 function checkFinite(op: string, handle: Handle, inputs: readonly Tensor[]): void {
