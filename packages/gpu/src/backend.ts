@@ -1,6 +1,6 @@
 import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp, View } from '@nn/core';
-import { broadcastShapes, broadcastStrides, DeviceError, fmtShape, isContiguous, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
-import { deleteValue, type DeviceValue, type GpuBuffer, type GpuHandle } from './handle.js';
+import { broadcastShapes, DeviceError, fmtShape, isContiguous, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
+import { deleteValue, NO_ARGS, NO_CHAIN, type ChainStep, type DeviceValue, type GpuBuffer, type GpuHandle } from './handle.js';
 import { kernelClassName, runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
 import * as src from './sources.js';
 
@@ -14,6 +14,29 @@ export interface GpuBackendSetup {
   maxElements: number;
   /** Where maxElements comes from, for the error message. */
   limitText: string;
+}
+
+/** A chain longer than this is run (one kernel) before another op is deferred onto it, so that kernel sources stay small. */
+const MAX_CHAIN = 8;
+
+/**
+ * Chain steps a matmul applies on read: a matmul reads each input value once
+ * per output row or column, so it recomputes only steps that cost about as
+ * much as the read (relu, a scale, a shift, a comparison); a chain with an
+ * exp, a pow or a sin is run first as its own kernel.
+ */
+const CHEAP_ON_REREAD = new Set<string>(['neg', 'abs', 'relu', 'add', 'sub', 'mul', 'div', 'max', 'min', 'lt', 'gt', 'le', 'ge', 'eq']);
+
+/** The kernel-cache key of a chain: its ops in order (its numbers are arguments, not part of the source). */
+function chainKey(chain: readonly ChainStep[]): string {
+  return chain.map((c) => (c.scalar ? `${c.op}${c.reversed ? '~' : ''}s` : c.op)).join(',');
+}
+
+/** How a kernel reads its inputs, its chain numbers in argument order, and what its source depends on (for the cache key). */
+interface Reads {
+  reads: src.Read[];
+  args: number[];
+  key: string;
 }
 
 interface CachedKernel {
@@ -82,7 +105,7 @@ export class GpuBackend implements Backend {
       );
     }
     const buf: GpuBuffer = { size, value: null, pending: null, error: undefined, users: 0, refs: 1, freed: false };
-    const h: GpuHandle = { device: this.device, shape: [...shape], strides: stridesOf(shape), offset: 0, size, buf, contig: null };
+    const h: GpuHandle = { device: this.device, shape: [...shape], strides: stridesOf(shape), offset: 0, size, buf, contig: null, chain: NO_CHAIN, args: NO_ARGS };
     this.live.add(h);
     this.buffers++;
     this.bytes += size * 4;
@@ -96,26 +119,64 @@ export class GpuBackend implements Backend {
     b.value = null;
   }
 
-  /** A view of x's buffer: one more reference, no kernel, no new buffer. */
+  /** A view of x's buffer: one more reference, no kernel, no new buffer (a deferred chain stays with it: it is elementwise). */
   retain(x: Handle, view: View): Handle {
     const h = this.handleOf(x, 'retain');
+    return this.share(h, view, h.chain, h.args);
+  }
+
+  /** A new handle on h's buffer with the given view and chain: one more reference. */
+  private share(h: GpuHandle, view: View, chain: readonly ChainStep[], args: readonly number[]): GpuHandle {
     h.buf.refs++;
-    const v: GpuHandle = { device: this.device, shape: [...view.shape], strides: [...view.strides], offset: view.offset, size: sizeOf(view.shape), buf: h.buf, contig: null };
+    const v: GpuHandle = { device: this.device, shape: [...view.shape], strides: [...view.strides], offset: view.offset, size: sizeOf(view.shape), buf: h.buf, contig: null, chain, args };
     this.live.add(v);
     return v;
   }
 
   /**
-   * A kernel input read as a flat row-major vector: the handle itself when its
-   * view is one, else its row-major copy (a gather kernel keyed by the view's
-   * shape, strides and offset), made once and kept with the handle.
+   * An elementwise op deferred onto x (fusion): the result shares x's buffer
+   * and view, with the op appended to its chain; the kernel that reads it
+   * computes the op as it reads. Buffers are never written after they are
+   * made, so the value the chain reads cannot change under it.
+   */
+  private defer(x: GpuHandle, step: ChainStep, s: number | null): GpuHandle {
+    const h = x.chain.length >= MAX_CHAIN ? this.dense(x) : x;
+    return this.share(h, h, [...h.chain, step], s === null ? h.args : [...h.args, s]);
+  }
+
+  /**
+   * A kernel input as a flat row-major vector with its chain computed: the
+   * handle itself when it is one already, else one kernel that gathers its
+   * view and applies its chain (made once and kept with the handle). Readback,
+   * copy and the kernels that index their input flat use it.
    */
   private dense(h: GpuHandle): GpuHandle {
     if (h.contig) return h.contig;
-    if (h.buf.size === h.size && isContiguous(h)) return h;
-    const key = `gather|${h.shape}|${h.strides}|${h.offset}`;
-    h.contig = this.launch('contiguous', key, () => src.gatherSource(h.shape, h.strides, h.offset), [h], [], h.shape);
+    if (h.chain.length === 0 && h.buf.size === h.size && isContiguous(h)) return h;
+    const { reads, args, key } = this.readsOf([h], h.shape);
+    h.contig = this.launch('contiguous', `map|${h.shape}|${key}`, () => src.mapSource(h.shape, reads[0]!, args.length), [h], args, h.shape);
     return h.contig;
+  }
+
+  /**
+   * How a kernel with output `outShape` reads each of `hs` in place: its view's
+   * strides over the output's dims (0 where it broadcasts), its offset, and its
+   * chain, whose numbers become kernel arguments in input order.
+   */
+  private readsOf(hs: readonly GpuHandle[], outShape: Shape): Reads {
+    const reads: src.Read[] = [];
+    const args: number[] = [];
+    const keys: string[] = [];
+    for (const h of hs) {
+      const lead = outShape.length - h.shape.length;
+      const strides = outShape.map((_, d) => (d < lead || h.shape[d - lead] === 1 ? 0 : h.strides[d - lead]!));
+      const flat = sameShape(h.shape, outShape) && isContiguous(h);
+      reads.push({ strides, offset: h.offset, chain: h.chain, firstArg: args.length, flat });
+      args.push(...h.args);
+      // The buffer's size is in the key: gpu.js bakes an argument's texture size into the kernel.
+      keys.push(`${flat ? 'flat' : `${strides}@${h.offset}`}/${h.buf.size}/${chainKey(h.chain)}`);
+    }
+    return { reads, args, key: keys.join('|') };
   }
 
   fromArray(data: Float32Array, shape: Shape): Handle {
@@ -272,31 +333,30 @@ export class GpuBackend implements Backend {
 
   // ---- kernels ---------------------------------------------------------------
 
+  /** Deferred: launches nothing until a kernel or a read needs the value (see defer). */
   unary(op: UnaryOp, x: Handle): Handle {
-    const a = this.dense(this.handleOf(x, op));
-    return this.launch(op, `unary|${op}|${a.size}`, () => src.unarySource(op), [a], [], a.shape);
+    return this.defer(this.handleOf(x, op), { op, scalar: false }, null);
   }
 
+  /** Views and chains of both inputs are read in place: one launch. */
   binary(op: BinaryOp, a: Handle, b: Handle): Handle {
-    const ha = this.dense(this.handleOf(a, op));
-    const hb = this.dense(this.handleOf(b, op));
+    const ha = this.handleOf(a, op);
+    const hb = this.handleOf(b, op);
     const shape = broadcastShapes(op, ha.shape, hb.shape);
-    const same = sameShape(ha.shape, hb.shape);
-    // The key is what the source depends on (the input shapes); strides are worked out only to compile.
-    const key = `binary|${op}|${same ? ha.size : `${ha.shape}|${hb.shape}`}`;
-    const source = (): string => src.binarySource(op, shape, broadcastStrides(ha.shape, shape), broadcastStrides(hb.shape, shape), same);
-    return this.launch(op, key, source, [ha, hb], [], shape);
+    const { reads, args, key } = this.readsOf([ha, hb], shape);
+    return this.launch(op, `binary|${op}|${shape}|${key}`, () => src.binarySource(op, shape, reads[0]!, reads[1]!, args.length), [ha, hb], args, shape);
   }
 
+  /** Deferred, its number a kernel argument of the kernel that reads it (see defer). */
   scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle {
-    const a = this.dense(this.handleOf(x, op));
-    return this.launch(op, `scalar|${op}|${reversed}|${a.size}`, () => src.scalarSource(op, reversed), [a], [s], a.shape);
+    return this.defer(this.handleOf(x, op), { op, scalar: true, reversed }, s);
   }
 
   matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
-    // The kernel indexes its operands with their views' strides, so a
-    // transposed (or expanded) view is read in place; only an offset needs the copy.
-    const operand = (h: GpuHandle): GpuHandle => (h.offset === 0 ? h : this.dense(h));
+    // The kernel indexes its operands with their views' strides and offsets, so
+    // a transposed, expanded or offset view is read in place, and a cheap chain
+    // (relu, a scale) is applied on read; a costly chain is run first.
+    const operand = (h: GpuHandle): GpuHandle => (h.chain.every((c) => CHEAP_ON_REREAD.has(c.op)) ? h : this.dense(h));
     const ha = operand(this.handleOf(a, 'mm'));
     const hb = operand(this.handleOf(b, 'mm'));
     const [ar, ac] = [ha.shape[0]!, ha.shape[1]!];
@@ -311,34 +371,75 @@ export class GpuBackend implements Backend {
     const [bp, bj] = transB ? [bs1, bs0] : [bs0, bs1];
     // An [m,0]·[0,n] product sums nothing: m×n zeros, as PyTorch (there is no input data to bind).
     if (k === 0) return this.filled('mm', [m, n], 0);
-    const key = `mm|${m}|${k}|${n}|${ai}|${ap}|${bp}|${bj}`;
-    return this.launch('mm', key, () => src.matmulSource(k, n, ai, ap, bp, bj), [ha, hb], [], [m, n]);
+    const ra: src.Read = { strides: [ai, ap], offset: ha.offset, chain: ha.chain, firstArg: 0, flat: false };
+    const rb: src.Read = { strides: [bj, bp], offset: hb.offset, chain: hb.chain, firstArg: ha.args.length, flat: false };
+    const args = [...ha.args, ...hb.args];
+    const key = `mm|${m}|${k}|${n}|${ai},${ap}@${ha.offset}/${ha.buf.size}/${chainKey(ha.chain)}|${bj},${bp}@${hb.offset}/${hb.buf.size}/${chainKey(hb.chain)}`;
+    return this.launch('mm', key, () => src.matmulSource(k, n, ra, rb, args.length), [ha, hb], args, [m, n]);
   }
 
+  /** The input's view and chain are read in place: one launch. */
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {
-    const h = this.dense(this.handleOf(x, op));
+    const h = this.handleOf(x, op);
     const shape = reducedShape(h.shape, axes, keepDims);
     // Reducing a size-0 dimension reads no data: a sum over nothing is 0 (PyTorch's;
     // mean divides it by 0 in core, giving NaN), a max over nothing is −Inf as on
     // the cpu reference (core refuses an empty max before it gets here).
-    if (h.size === 0) return this.filled(op, shape, op === 'sum' ? 0 : -Infinity);
-    const key = `reduce|${op}|${h.shape}|${axes}`;
+    if (h.size === 0) return this.filled(op, shape, op === 'sum' ? 0 : op === 'min' ? Infinity : -Infinity);
+    // The reduced and kept dims are walked with the view's own strides, from its offset.
+    const r: src.Read = { strides: h.strides, offset: h.offset, chain: h.chain, firstArg: 0, flat: false };
+    const key = `reduce|${op}|${h.shape}|${axes}|${h.strides}@${h.offset}/${h.buf.size}/${chainKey(h.chain)}`;
     const source = (): string => {
-      const strides = stridesOf(h.shape);
       const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
-      return src.reduceSource(op, kept.map((i) => h.shape[i]!), kept.map((i) => strides[i]!), axes.map((i) => h.shape[i]!), axes.map((i) => strides[i]!));
+      return src.reduceSource(op, kept.map((i) => h.shape[i]!), kept.map((i) => h.strides[i]!), axes.map((i) => h.shape[i]!), axes.map((i) => h.strides[i]!), r, h.args.length);
     };
-    return this.launch(op, key, source, [h], [], shape);
+    return this.launch(op, key, source, [h], [...h.args], shape);
   }
 
+  /** Views and chains of the three inputs are read in place: one launch. */
   where(mask: Handle, a: Handle, b: Handle): Handle {
-    const hm = this.dense(this.handleOf(mask, 'where'));
-    const ha = this.dense(this.handleOf(a, 'where'));
-    const hb = this.dense(this.handleOf(b, 'where'));
+    const hm = this.handleOf(mask, 'where');
+    const ha = this.handleOf(a, 'where');
+    const hb = this.handleOf(b, 'where');
     const shape = broadcastShapes('where', hm.shape, ha.shape, hb.shape);
-    const key = `where|${hm.shape}|${ha.shape}|${hb.shape}`;
-    const source = (): string => src.whereSource(shape, ...([hm, ha, hb].map((h) => broadcastStrides(h.shape, shape)) as [number[], number[], number[]]));
-    return this.launch('where', key, source, [hm, ha, hb], [], shape);
+    const { reads, args, key } = this.readsOf([hm, ha, hb], shape);
+    return this.launch('where', `where|${shape}|${key}`, () => src.whereSource(shape, reads[0]!, reads[1]!, reads[2]!, args.length), [hm, ha, hb], args, shape);
+  }
+
+  gather(x: Handle, dim: number, index: Handle): Handle {
+    const hx = this.dense(this.handleOf(x, 'gather'));
+    const hi = this.dense(this.handleOf(index, 'gather'));
+    // An empty index reads nothing (launch makes the empty result without running a kernel).
+    const key = `gatherAlong|${hx.shape}|${dim}|${hi.shape}`;
+    return this.launch('gather', key, () => src.gatherAlongSource(hi.shape, dim, stridesOf(hx.shape)), [hx, hi], [], hi.shape);
+  }
+
+  scatterAdd(x: Handle, dim: number, index: Handle, source: Handle): Handle {
+    const hx = this.dense(this.handleOf(x, 'scatterAdd'));
+    const hi = this.dense(this.handleOf(index, 'scatterAdd'));
+    const hs = this.dense(this.handleOf(source, 'scatterAdd'));
+    // Nothing to add: x's values as they are (an empty index or src would give gpu.js an empty texture).
+    if (hi.size === 0) return this.copy(hx, hx.shape);
+    const key = `scatterAdd|${hx.shape}|${dim}|${hi.shape}|${hs.shape}`;
+    return this.launch('scatterAdd', key, () => src.scatterAddSource(hx.shape, dim, hi.shape, hs.shape), [hx, hi, hs], [], hx.shape);
+  }
+
+  asStridedScatter(x: Handle, source: Handle, view: View): Handle {
+    const hx = this.dense(this.handleOf(x, 'asStridedScatter'));
+    const hs = this.dense(this.handleOf(source, 'asStridedScatter'));
+    if (hs.size === 0) return this.copy(hx, hx.shape);
+    const key = `asStridedScatter|${hx.size}|${view.shape}|${view.strides}|${view.offset}`;
+    return this.launch('asStridedScatter', key, () => src.asStridedScatterSource(view.shape, view.strides, view.offset), [hx, hs], [], hx.shape);
+  }
+
+  cumsum(x: Handle, axis: number, reverse: boolean): Handle {
+    const h = this.dense(this.handleOf(x, 'cumsum'));
+    const len = h.shape[axis]!;
+    let inner = 1;
+    for (let d = axis + 1; d < h.shape.length; d++) inner *= h.shape[d]!;
+    if (h.size === 0) return this.filled('cumsum', h.shape, 0);
+    const key = `cumsum|${h.size}|${len}|${inner}|${reverse}`;
+    return this.launch('cumsum', key, () => src.cumsumSource(len, inner, reverse), [h], [], h.shape);
   }
 
   copy(x: Handle, shape: Shape): Handle {

@@ -1,4 +1,4 @@
-import type { Handle, Shape } from '@nn/core';
+import type { BinaryOp, Handle, Shape, UnaryOp } from '@nn/core';
 
 /**
  * What a gpu.js pipeline kernel returns: a GL texture, a WebGPU buffer result,
@@ -32,7 +32,24 @@ export interface GpuHandle extends Handle {
   readonly buf: GpuBuffer;
   /** The row-major copy of a view that a kernel needed as one (made once, freed with this handle). */
   contig: GpuHandle | null;
+  /**
+   * Elementwise ops not run yet: a unary or scalar op returns its input's
+   * buffer with the op appended here, and the kernel that reads the handle
+   * applies them as it reads (fusion), so `x.mul(lr)` or `h.clamp({ min: 0 })`
+   * launches nothing of its own. Empty for a computed buffer.
+   */
+  readonly chain: readonly ChainStep[];
+  /** The numbers of the chain's scalar steps, in order: kernel arguments, so a new lr compiles nothing. */
+  readonly args: readonly number[];
 }
+
+/** One deferred elementwise op: a unary op, or a binary op with a number (`scalar`, its value in the handle's args). */
+export type ChainStep = { readonly op: UnaryOp; readonly scalar: false } | { readonly op: BinaryOp; readonly scalar: true; readonly reversed: boolean };
+
+/** No deferred op: the chain of every computed buffer. */
+export const NO_CHAIN: readonly ChainStep[] = [];
+/** No chain arguments. */
+export const NO_ARGS: readonly number[] = [];
 
 /** Delete a device value (textures and WebGPU buffers; typed arrays need nothing). */
 export function deleteValue(v: DeviceValue | null): void {

@@ -1,4 +1,5 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from '@nn/core';
+import type { ChainStep } from './handle.js';
 import { sizeOf, stridesOf } from '@nn/core';
 
 // Kernel sources as text, one generator per Backend kernel. Every tensor lives
@@ -57,6 +58,16 @@ const unaryExpr: Record<UnaryOp, string> = {
   // absolute, not relative, accuracy. nnSinCos reduces the argument and evaluates PyTorch-grade polynomials.
   sin: 'nnSinCos(v, 0.0)',
   cos: 'nnSinCos(v, 1.0)',
+  // The hardware's log/exp near 0 have only absolute accuracy, and log(1 + v), exp(v) − 1 cancel:
+  // these helpers use series there. GLSL/WGSL have no erf; floor/ceil/round fix the edges (−0, ties).
+  log1p: 'nnLog1p(v)',
+  expm1: 'nnExpm1(v)',
+  erf: 'nnErf(v)',
+  // As torch.sign: (v > 0) − (v < 0), so sign(NaN) = 0 and sign(±0) = +0.
+  sign: '((v > 0.0 ? 1.0 : 0.0) - (v < 0.0 ? 1.0 : 0.0))',
+  floor: 'nnFloor(v)',
+  ceil: 'nnCeil(v)',
+  round: 'nnRound(v)',
 };
 
 /** The expression of a binary op on `a`, `b`. */
@@ -246,6 +257,95 @@ export const helperSources: string[] = [
   }
   return nnPow(a, b);
 }`,
+  // ln(1 + v), accurate near 0 where log(1 + v) cancels: for -0.4 < v < 1 the series of
+  // 2·atanh(s), s = v / (2 + v) (within 2 float32 ulps; 2s + s·r keeps −0), else the log of 1 + v.
+  // NaN, +Inf, −1 (−Inf) and v < −1 (NaN) are decided here or by nnLog.
+  `function nnLog1p(v) {
+  if (!(v <= 0.0 || v > 0.0)) {
+    return v + v;
+  }
+  if (v > -0.4 && v < 1.0) {
+    const s = v / (2.0 + v);
+    const z = s * s;
+    const r = z * (0.6666666666666666 + z * (0.4 + z * (0.2857142857142857 + z * (0.2222222222222222 + z * (0.18181818181818182 + z * (0.15384615384615385 + z * (0.13333333333333333 + z * 0.11764705882352941)))))));
+    return 2.0 * s + s * r;
+  }
+  if (v > 3.4028234e38) {
+    return v;
+  }
+  return nnLog(1.0 + v);
+}`,
+  // e^v − 1, accurate near 0 where exp(v) − 1 cancels: for |v| < 1 its Taylor series to v^10/10!
+  // (v + v·(v·p) keeps −0), else exp(v) − 1 (−Inf gives −1, +Inf stays +Inf).
+  `function nnExpm1(v) {
+  if (!(v <= 0.0 || v > 0.0)) {
+    return v + v;
+  }
+  if (Math.abs(v) < 1.0) {
+    const p = 0.5 + v * (0.16666666666666666 + v * (0.041666666666666664 + v * (0.008333333333333333 + v * (0.001388888888888889 + v * (0.0001984126984126984 + v * (0.0000248015873015873 + v * (0.0000027557319223985893 + v * 2.755731922398589e-7)))))));
+    return v + v * (v * p);
+  }
+  return nnExp(v) - 1.0;
+}`,
+  // erf, within 1.2 float32 ulps (polynomials fitted by scripts/make_elementwise2.py's notes): for
+  // |v| < 1, v + v·p(v²) (keeps −0 and tiny v); for 1 <= |v| < 4, 1 − e^(−v²)·q(1/v) with
+  // q ≈ erfc·e^(v²); beyond, ±1 (erfc(4) is under half a float32 ulp of 1). NaN stays NaN.
+  `function nnErf(v) {
+  if (!(v <= 0.0 || v > 0.0)) {
+    return v + v;
+  }
+  const x = Math.abs(v);
+  if (x < 1.0) {
+    const z = v * v;
+    const p = 0.1283791656913844 + z * (-0.3761262557207342 + z * (0.11283582277544629 + z * (-0.026853691863782614 + z * (0.005188099769375384 + z * (-0.0008008193336508374 + z * 0.00007847262434441948)))));
+    return v + v * p;
+  }
+  let e = 1.0;
+  if (x < 4.0) {
+    const t = 1.0 / x;
+    const q = 0.00011467243489884844 + t * (0.5618856566843873 + t * (0.019604565571533145 + t * (-0.3716969856592632 + t * (0.21877616789810583 + t * (0.25930491884674384 + t * (-0.5614756518943709 + t * (0.4561911926540344 + t * (-0.18718474136032645 + t * 0.03206378832711428))))))));
+    e = 1.0 - Math.exp(-x * x) * q;
+  }
+  if (v < 0.0) {
+    return -e;
+  }
+  return e;
+}`,
+  // floor and ceil keeping the sign of zero, as torch: floor(−0) and ceil(−0.5) are −0 (a driver's
+  // own may give +0); values past 2^23 (and ±Inf) are integers already, NaN stays NaN.
+  `function nnFloor(v) {
+  if (!(Math.abs(v) < 8388608.0) || v == 0.0) {
+    return v;
+  }
+  return Math.floor(v);
+}`,
+  `function nnCeil(v) {
+  if (!(Math.abs(v) < 8388608.0) || v == 0.0) {
+    return v;
+  }
+  const c = Math.ceil(v);
+  if (c == 0.0 && v < 0.0) {
+    return -Math.abs(c);
+  }
+  return c;
+}`,
+  // torch.round: to the nearest integer, a tie to the even one, −0 for −0.5 < v < 0. Not
+  // floor(v + 0.5): v + 0.5 rounds 0.49999997 up to 1. v − floor(v) is exact below 2^23.
+  `function nnRound(v) {
+  if (!(Math.abs(v) < 8388608.0) || v == 0.0) {
+    return v;
+  }
+  const f = Math.floor(v);
+  const d = v - f;
+  let r = f;
+  if (d > 0.5 || (d == 0.5 && f - 2.0 * Math.floor(f * 0.5) == 1.0)) {
+    r = f + 1.0;
+  }
+  if (r == 0.0 && v < 0.0) {
+    return -Math.abs(r);
+  }
+  return r;
+}`,
 ];
 
 /** Copy the input: the upload kernel (copy and reshape launch none; they share the buffer). */
@@ -262,80 +362,106 @@ export function fillSource(): string {
 }`;
 }
 
-/** Elementwise unary op. */
-export function unarySource(op: UnaryOp): string {
-  return `function (x) {
-  const v = x[this.thread.x];
-  return ${unaryExpr[op]};
+/**
+ * How a kernel reads one input: the input's strides over the kernel's output
+ * dims (0 where it broadcasts), its offset in its buffer, and the deferred
+ * elementwise ops (the handle's chain) applied to each value read. A view is
+ * read in place and a chain is computed on read, so neither costs a launch.
+ */
+export interface Read {
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly chain: readonly ChainStep[];
+  /** Index of the kernel argument holding the chain's first number (`s2` is 2); the others follow it. */
+  readonly firstArg: number;
+  /** Read at the output's own flat index: row-major over the output's shape, offset 0. */
+  readonly flat: boolean;
+}
+
+/** The expression of one chain step on the variable `v`, its number (if any) the argument `s<arg>`. */
+function stepExpr(step: ChainStep, v: string, arg: number): string {
+  if (!step.scalar) return unaryExpr[step.op].replace(/\bv\b/g, v);
+  const s = `s${arg}`;
+  const expr = step.op === 'pow' && !step.reversed ? 'nnPowScalar(a, b)' : binaryExpr[step.op];
+  return expr.replace(/\b[ab]\b/g, (m) => ((m === 'a') !== step.reversed ? v : s));
+}
+
+/** Lines that read `buf[index]` into a new variable `v` and apply the read's chain to it. */
+function readLines(v: string, buf: string, index: string, r: Read): string[] {
+  const lines = [`let ${v} = ${buf}[${index}];`];
+  let arg = r.firstArg;
+  for (const step of r.chain) lines.push(`${v} = ${stepExpr(step, v, step.scalar ? arg++ : arg)};`);
+  return lines;
+}
+
+/** The kernel's parameters: one per input buffer, then one per chain number. */
+function params(inputs: number, args: number): string {
+  const names = Array.from({ length: inputs }, (_, k) => `x${k}`);
+  for (let k = 0; k < args; k++) names.push(`s${k}`);
+  return names.join(', ');
+}
+
+/**
+ * The lines of an elementwise kernel body that read each input at output
+ * index `i` into `v0, v1…`: flat inputs at `i` itself, the others at offsets
+ * worked out from the output index (one split of `i` shared by all of them).
+ */
+function elementwiseReads(outShape: readonly number[], reads: readonly Read[]): string[] {
+  const lines = ['const i = this.thread.x;'];
+  const strided = reads.map((r, k) => (r.flat ? -1 : k)).filter((k) => k >= 0);
+  if (strided.length > 0) lines.push(gatherOffsets(outShape, strided.map((k) => reads[k]!.strides), strided.map((k) => `o${k}`)));
+  reads.forEach((r, k) => lines.push(...readLines(`v${k}`, `x${k}`, r.flat ? 'i' : `o${k} + ${lit(r.offset)}`, r)));
+  return lines;
+}
+
+/** The `contiguous` step: the input's elements in their logical order, its chain applied (a view's gather, a chain's one kernel). */
+export function mapSource(outShape: readonly number[], r: Read, args: number): string {
+  return `function (${params(1, args)}) {
+  ${elementwiseReads(outShape, [r]).join('\n  ')}
+  return v0;
 }`;
 }
 
-/** Elementwise op with a scalar argument `s` (a kernel argument, so lr changes compile nothing). */
-export function scalarSource(op: BinaryOp, reversed: boolean): string {
-  const expr = op === 'pow' && !reversed ? 'nnPowScalar(a, b)' : binaryExpr[op];
-  return `function (x, s) {
-  const ${reversed ? 'b' : 'a'} = x[this.thread.x];
-  const ${reversed ? 'a' : 'b'} = s;
-  return ${expr};
-}`;
-}
-
-/** Elementwise binary op; `sa`, `sb` are the inputs' broadcast strides over `outShape`. */
-export function binarySource(op: BinaryOp, outShape: readonly number[], sa: readonly number[], sb: readonly number[], same: boolean): string {
-  if (same) {
-    return `function (x, y) {
-  const a = x[this.thread.x];
-  const b = y[this.thread.x];
-  return ${binaryExpr[op]};
-}`;
-  }
-  return `function (x, y) {
-  const i = this.thread.x;
-  ${gatherOffsets(outShape, [sa, sb])}
-  const a = x[o0];
-  const b = y[o1];
-  return ${binaryExpr[op]};
+/** Elementwise binary op with NumPy broadcasting. */
+export function binarySource(op: BinaryOp, outShape: readonly number[], ra: Read, rb: Read, args: number): string {
+  return `function (${params(2, args)}) {
+  ${elementwiseReads(outShape, [ra, rb]).join('\n  ')}
+  return ${binaryExpr[op].replace(/\b[ab]\b/g, (m) => (m === 'a' ? 'v0' : 'v1'))};
 }`;
 }
 
 /** mask != 0 ? a : b with broadcasting. */
-export function whereSource(outShape: readonly number[], sm: readonly number[], sa: readonly number[], sb: readonly number[]): string {
-  return `function (m, x, y) {
-  const i = this.thread.x;
-  ${gatherOffsets(outShape, [sm, sa, sb])}
-  if (m[o0] != 0.0) {
-    return x[o1];
+export function whereSource(outShape: readonly number[], rm: Read, ra: Read, rb: Read, args: number): string {
+  return `function (${params(3, args)}) {
+  ${elementwiseReads(outShape, [rm, ra, rb]).join('\n  ')}
+  if (v0 != 0.0) {
+    return v1;
   }
-  return y[o2];
-}`;
-}
-
-/** A strided gather: the `contiguous` step of a view (its strides and offset in its buffer). */
-export function gatherSource(outShape: readonly number[], strides: readonly number[], offset = 0): string {
-  return `function (x) {
-  const i = this.thread.x;
-  ${gatherOffsets(outShape, [strides])}
-  return x[o0 + ${lit(offset)}];
+  return v2;
 }`;
 }
 
 /**
  * op(A)·op(B) with inner size k and n output columns, one output per thread
- * (the output's row count is the kernel's size). `ai`, `ap` are A's strides
- * along the output row and the inner index; `bp`, `bj` B's along the inner
- * index and the output column (transposes only swap strides).
+ * (the output's row count is the kernel's size). An operand's `strides` are
+ * [along the output row or column, along the inner index]; transposes only
+ * swap strides, and a chain (relu, a scale) is applied to each value read.
  */
-export function matmulSource(k: number, n: number, ai: number, ap: number, bp: number, bj: number): string {
-  return `function (a, b) {
+export function matmulSource(k: number, n: number, ra: Read, rb: Read, args: number): string {
+  const [ai, ap] = ra.strides as [number, number];
+  const [bj, bp] = rb.strides as [number, number];
+  return `function (${params(2, args)}) {
   const i = Math.floor((this.thread.x + 0.5) / ${lit(n)});
   const j = this.thread.x - i * ${lit(n)};
-  const ra = i * ${lit(ai)};
-  const cb = j * ${lit(bj)};
-  let s = 0.0;
+  const ra = i * ${lit(ai)} + ${lit(ra.offset)};
+  const cb = j * ${lit(bj)} + ${lit(rb.offset)};
+  let acc = 0.0;
   for (let p = 0; p < ${k}; p++) {
-    s = s + a[ra + p * ${lit(ap)}] * b[p * ${lit(bp)} + cb];
+    ${readLines('va', 'x0', `ra + p * ${lit(ap)}`, ra).join('\n    ')}
+    ${readLines('vb', 'x1', `p * ${lit(bp)} + cb`, rb).join('\n    ')}
+    acc = acc + va * vb;
   }
-  return s;
+  return acc;
 }`;
 }
 
@@ -345,16 +471,18 @@ export function matmulSource(k: number, n: number, ai: number, ap: number, bp: n
  * dimensions are walked with their own sizes and strides. Sums use Kahan
  * compensation so long reductions stay near PyTorch's pairwise float32 sums.
  */
-export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStrides: readonly number[], redShape: readonly number[], redStrides: readonly number[]): string {
+export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStrides: readonly number[], redShape: readonly number[], redStrides: readonly number[], r: Read, args: number): string {
   const count = sizeOf(redShape);
-  const walk: string[] = ['let rr = t;', 'let off = base;'];
+  const walk: string[] = ['let rr = t;', `let off = base + ${lit(r.offset)};`];
   const block = stridesOf(redShape);
   for (let d = 0; d < redShape.length; d++) {
     walk.push(`const w${d} = Math.floor((rr + 0.5) / ${lit(block[d]!)});`);
     walk.push(`rr = rr - w${d} * ${lit(block[d]!)};`);
     walk.push(`off = off + w${d} * ${lit(redStrides[d]!)};`);
   }
-  const start = op === 'sum' ? 'let acc = 0.0;\n  let comp = 0.0;' : 'let acc = x[base];';
+  const start = op === 'sum' ? ['let acc = 0.0;', 'let comp = 0.0;'] : [...readLines('first', 'x0', `base + ${lit(r.offset)}`, r), 'let acc = first;'];
+  // argmax/argmin also keep the index of the best so far and whether it is a NaN (then it stays).
+  if (op === 'argmax' || op === 'argmin') start.push('let arg = 0.0;', 'let held = 0.0;', ...argNaN('first', 'held = 1.0;'));
   // Kahan's correction is (tk - acc) - yk; once the running sum is ±Inf or NaN it is
   // Inf - Inf = NaN, which would turn the next term NaN too (sum([Inf, 1]) = NaN). So
   // it is kept only while the sum is finite (|tk| <= FLT_MAX fails for ±Inf and NaN;
@@ -370,22 +498,155 @@ export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStr
       comp = 0.0;
     }
     acc = tk;`
-      : // NaN wins, as torch.amax; an unordered pair (a NaN) fails both tests, and
-        // v != v is not used: Dawn's compiler folds that self-comparison away.
-        `if (v > acc) {
+      : op === 'max' || op === 'min'
+        ? // NaN wins, as torch.amax/amin; an unordered pair (a NaN) fails both tests, and
+          // v != v is not used: Dawn's compiler folds that self-comparison away.
+          `if (v ${op === 'max' ? '>' : '<'} acc) {
       acc = v;
-    } else if (!(v <= acc)) {
+    } else if (!(v ${op === 'max' ? '<=' : '>='} acc)) {
       acc = v + acc;
+    }`
+        : // The first strictly better value or the first NaN takes the index (ties keep the
+          // first, as torch.argmax on CPU); once a NaN is held nothing replaces it.
+          `if (held < 0.5) {
+      if (v ${op === 'argmax' ? '>' : '<'} acc) {
+        acc = v;
+        arg = t;
+      } else {
+        ${argNaN('v', 'acc = v;\n          arg = t;\n          held = 1.0;').join('\n        ')}
+      }
     }`;
-  return `function (x) {
+  return `function (${params(1, args)}) {
   const i = this.thread.x;
   ${gatherOffsets(keptShape, [keptStrides], ['base'])}
-  ${start}
+  ${start.join('\n  ')}
   for (let t = 0; t < ${count}; t++) {
     ${walk.join('\n    ')}
-    const v = x[off];
+    ${readLines('v', 'x0', 'off', r).join('\n    ')}
     ${step}
+  }
+  return ${op === 'argmax' || op === 'argmin' ? 'arg' : 'acc'};
+}`;
+}
+
+/**
+ * torch.gather along `dim`: one thread per index element (row-major over
+ * `indexShape`), reading x at its own coordinates with the one along `dim`
+ * taken from the index. `xStrides` are x's row-major strides.
+ */
+export function gatherAlongSource(indexShape: readonly number[], dim: number, xStrides: readonly number[]): string {
+  const others = xStrides.map((s, d) => (d === dim ? 0 : s));
+  return `function (x, idx) {
+  const i = this.thread.x;
+  ${gatherOffsets(indexShape, [others])}
+  return x[o0 + idx[i] * ${lit(xStrides[dim]!)}];
+}`;
+}
+
+/**
+ * torch.scatter_add along `dim`, out of place. A GPU thread cannot add into
+ * another's output, so each output thread loops over the `indexShape[dim]`
+ * index entries that could land on it (those sharing its other coordinates)
+ * and adds the src values whose index names its own coordinate along `dim`,
+ * in index order as PyTorch's cpu loop does. That is O(size · indexShape[dim]):
+ * fine for nn's sizes (a one-hot gradient, a histogram), not for huge scatters.
+ */
+export function scatterAddSource(xShape: readonly number[], dim: number, indexShape: readonly number[], srcShape: readonly number[]): string {
+  const block = stridesOf(xShape);
+  const is = stridesOf(indexShape);
+  const ss = stridesOf(srcShape);
+  const lines: string[] = ['let r = i;', 'let ib = 0.0;', 'let sb = 0.0;', 'let inside = 1.0;', 'let qd = 0.0;'];
+  for (let d = 0; d < xShape.length; d++) {
+    if (xShape[d] === 1) continue;
+    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(block[d]!)});`);
+    lines.push(`r = r - q${d} * ${lit(block[d]!)};`);
+    if (d === dim) {
+      lines.push(`qd = q${d};`);
+      continue;
+    }
+    lines.push(`ib = ib + q${d} * ${lit(is[d]!)};`);
+    lines.push(`sb = sb + q${d} * ${lit(ss[d]!)};`);
+    // An output beyond the index's extent in this dim receives nothing.
+    lines.push(`if (q${d} > ${lit(indexShape[d]! - 0.5)}) {\n    inside = 0.0;\n  }`);
+  }
+  return `function (x, idx, src) {
+  const i = this.thread.x;
+  ${lines.join('\n  ')}
+  let acc = x[i];
+  if (inside > 0.5) {
+    for (let k = 0; k < ${indexShape[dim]!}; k++) {
+      if (Math.abs(idx[ib + k * ${lit(is[dim]!)}] - qd) < 0.5) {
+        acc = acc + src[sb + k * ${lit(ss[dim]!)}];
+      }
+    }
   }
   return acc;
 }`;
+}
+
+/**
+ * torch.as_strided_scatter: one thread per element of x (row-major). The
+ * thread inverts the view: it divides its distance from the view's offset by
+ * the view's strides, largest first (the view reaches no element twice, so the
+ * quotients are unique), and takes src's value when every quotient is inside
+ * the view's shape and nothing remains; otherwise it keeps x's.
+ */
+export function asStridedScatterSource(shape: readonly number[], strides: readonly number[], offset: number): string {
+  const srcStrides = stridesOf(shape);
+  const dims = shape.map((_, d) => d).filter((d) => shape[d] !== 1).sort((p, q) => strides[q]! - strides[p]!);
+  const lines: string[] = [`let r = i - ${lit(offset)};`, 'let hit = 1.0;', 'let so = 0.0;', 'if (r < -0.5) {\n    hit = 0.0;\n  }'];
+  for (const d of dims) {
+    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(strides[d]!)});`);
+    lines.push(`if (q${d} > ${lit(shape[d]! - 0.5)}) {\n    hit = 0.0;\n  }`);
+    lines.push(`r = r - q${d} * ${lit(strides[d]!)};`);
+    lines.push(`so = so + q${d} * ${lit(srcStrides[d]!)};`);
+  }
+  return `function (x, src) {
+  const i = this.thread.x;
+  ${lines.join('\n  ')}
+  if (hit > 0.5 && Math.abs(r) < 0.5) {
+    return src[so];
+  }
+  return x[i];
+}`;
+}
+
+/**
+ * Running sums along one dim of a row-major input: output i (index k along the
+ * dim, `len` long, `inner` the elements after it) sums the k + 1 values up to it,
+ * or from the end when `reverse`, one thread per output with Kahan compensation
+ * (PyTorch's cpu cumsum adds in float64); ±Inf and NaN propagate as in reduceSource.
+ */
+export function cumsumSource(len: number, inner: number, reverse: boolean): string {
+  const take = reverse ? 't >= k' : 't <= k';
+  return `function (x) {
+  const i = this.thread.x;
+  const outer = Math.floor((i + 0.5) / ${lit(len * inner)});
+  const rem = i - outer * ${lit(len * inner)};
+  const k = Math.floor((rem + 0.5) / ${lit(inner)});
+  const base = outer * ${lit(len * inner)} + (rem - k * ${lit(inner)});
+  let acc = 0.0;
+  let comp = 0.0;
+  for (let t = 0; t < ${len}; t++) {
+    if (${take}) {
+      const yk = x[base + t * ${lit(inner)}] - comp;
+      const tk = acc + yk;
+      if (Math.abs(tk) <= 3.4028234e38) {
+        comp = (tk - acc) - yk;
+      } else {
+        comp = 0.0;
+      }
+      acc = tk;
+    }
+  }
+  return acc;
+}`;
+}
+
+/**
+ * Lines that run `then` when `v` is NaN, without a self-comparison (Dawn folds v != v away):
+ * NaN is the one value neither <= nor > the largest float32.
+ */
+function argNaN(v: string, then: string): string[] {
+  return [`if (!(${v} <= 3.4028234e38)) {`, `  if (!(${v} > 3.4028234e38)) {`, `    ${then}`, '  }', '}'];
 }
