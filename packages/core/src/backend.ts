@@ -98,6 +98,21 @@ export interface Backend {
   /** `mask != 0 ? a : b`, elementwise with broadcasting. */
   where(mask: Handle, a: Handle, b: Handle): Handle;
   /**
+   * `torch.gather` along `dim`: out[p] = x[p with p[dim] = index[p]], out of index's shape. `index` holds
+   * integers (as floats), each in [0, x.shape[dim]); index.shape[d] <= x.shape[d] for d != dim (core checks).
+   */
+  gather(x: Handle, dim: number, index: Handle): Handle;
+  /**
+   * `torch.scatter_add`, out of place: x's values plus, for each p of index's shape, src[p] added at
+   * x[p with p[dim] = index[p]], repeats accumulating in index order (core checks the shapes and values).
+   */
+  scatterAdd(x: Handle, dim: number, index: Handle, src: Handle): Handle;
+  /**
+   * `torch.as_strided_scatter`: x's values in row-major order (a fresh buffer of x's shape) with the
+   * elements `view` reaches (its offset and strides count x's row-major elements; no element twice) set to src's.
+   */
+  asStridedScatter(x: Handle, src: Handle, view: View): Handle;
+  /**
    * The `contiguous` step: a fresh row-major buffer holding `x`'s elements in
    * its logical order, seen as `shape` (same size). Core calls it only where
    * a view cannot say it (reshape of a non-contiguous tensor, detach).

@@ -24,6 +24,14 @@ export {
   narrow, slice, squeeze, unsqueeze, flatten, split, chunk, sliceScatter, cat, stack, flip, repeat, gather, indexSelect, scatterAdd,
   type IndexLike,
 } from './ops/index.js';
+export {
+  narrow, slice, squeeze, unsqueeze, flatten, split, chunk, sliceScatter, cat, stack, flip, repeat, gather, indexSelect, scatterAdd,
+  type IndexLike,
+} from './ops/index.js';
+export {
+  log1p, expm1, erf, sign, floor, ceil, round, reciprocal, rsqrt, square, leakyRelu, elu, gelu, softplus,
+  softmax, logSoftmax, logsumexp, variance, var, std, cumsum, type VarOptions,
+} from './ops/index.js';
 export { sumToShapeChecked as sumToShape } from './ops/record.js';
 export { UNARY_IDS, type UnaryId } from './ops/elementwise.js';
 // The op table, read-only, for tools that read what autograd records (@nn/explain prints each

@@ -5,6 +5,7 @@ import { Tensor, type Operand } from './tensor.js';
 import { checkOperand, checkTensor } from './validate.js';
 import { runBackward, type BackwardOptions } from './autograd.js';
 import * as ops from './ops/index.js';
+import type { IndexLike } from './ops/indexing.js';
 
 // Tensor's fluent methods (`x.mm(w)`), installed on Tensor.prototype from here,
 // the ops side, as tfjs adds its chained ops from outside its tensor module: so
@@ -94,6 +95,33 @@ declare module './tensor.js' {
     expand(...shape: number[] | [readonly number[]]): Tensor;
     /** A copy that stays in the graph. */
     clone(): Tensor;
+    /** `length` elements of `dim` from `start`, as `torch.narrow`: a view. */
+    narrow(dim: number, start: number, length: number): Tensor;
+    /** Python's `x[…, start:end:step]` along `dim` (bounds clamped, negatives from the end): a view. */
+    slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+    /** Drop size-1 dims (all, or those of `dim` that are 1): a view. */
+    squeeze(dim?: number | readonly number[]): Tensor;
+    /** Insert a size-1 dim at `dim`: a view. */
+    unsqueeze(dim: number): Tensor;
+    /** Merge dims `startDim..endDim` into one (a view when row-major). */
+    flatten(startDim?: number, endDim?: number): Tensor;
+    /** Views of pieces of `sizeOrSections` elements (or of the sizes listed) along `dim`, as `torch.split`. */
+    split(sizeOrSections: number | readonly number[], dim?: number): Tensor[];
+    /** `chunks` views of about equal size along `dim`, as `torch.chunk`. */
+    chunk(chunks: number, dim?: number): Tensor[];
+    /** Reverse the order along `dims`. */
+    flip(...dims: number[] | [readonly number[]]): Tensor;
+    /** Tile: `sizes[i]` copies along dim i, as `torch.Tensor.repeat`. */
+    repeat(...sizes: number[] | [readonly number[]]): Tensor;
+    /** Values picked along `dim` by an int32 `index` of the same rank, as `torch.gather`. */
+    gather(dim: number, index: IndexLike): Tensor;
+    /** Entries along `dim` at the positions of a 1-D int32 `index`, as `torch.index_select`. */
+    indexSelect(dim: number, index: IndexLike): Tensor;
+    /** This plus `src` added at `index` along `dim` (out of place), as `torch.Tensor.scatter_add`. */
+    scatterAdd(dim: number, index: IndexLike, src: Tensor): Tensor;
+    /** This with `src` written over `this[…, start:end:step]` along `dim` (out of place), as `torch.slice_scatter`. */
+    sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
+
 
     /** Sum of all elements, or along `dim` (a number or list), keeping reduced dims when `keepdim`. */
     sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
@@ -108,6 +136,8 @@ declare module './tensor.js' {
     add_(other: Operand): this;
     /** this *= other, in place. */
     mul_(other: Operand): this;
+    /** Add `src` at `index` along `dim`, in place, as `torch.Tensor.scatter_add_`. */
+    scatterAdd_(dim: number, index: IndexLike, src: Tensor): this;
     /** Set elements where `mask` is nonzero to `value`, in place (`grad_h[h < 0] = 0`). */
     maskedFill_(mask: Tensor, value: number): this;
     /** Fill with zeros, in place (also over NaN and Inf, which `mul(0)` would keep as NaN). */
@@ -164,6 +194,21 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
   view(this: Tensor, ...shape: number[] | [readonly number[]]) { return ops.reshape(this, flatShape(shape)); },
   expand(this: Tensor, ...shape: number[] | [readonly number[]]) { return ops.expand(this, flatShape(shape)); },
   clone(this: Tensor) { return ops.clone(this); },
+  narrow(this: Tensor, dim: number, start: number, length: number) { return ops.narrow(this, dim, start, length); },
+  slice(this: Tensor, dim: number, start?: number | null, end?: number | null, step?: number) { return ops.slice(this, dim, start, end, step); },
+  squeeze(this: Tensor, dim?: number | readonly number[]) { return ops.squeeze(this, dim); },
+  unsqueeze(this: Tensor, dim: number) { return ops.unsqueeze(this, dim); },
+  flatten(this: Tensor, startDim?: number, endDim?: number) { return ops.flatten(this, startDim, endDim); },
+  split(this: Tensor, sizeOrSections: number | readonly number[], dim?: number) { return ops.split(this, sizeOrSections, dim); },
+  chunk(this: Tensor, chunks: number, dim?: number) { return ops.chunk(this, chunks, dim); },
+  flip(this: Tensor, ...dims: number[] | [readonly number[]]) { return ops.flip(this, flatShape(dims)); },
+  repeat(this: Tensor, ...sizes: number[] | [readonly number[]]) { return ops.repeat(this, flatShape(sizes)); },
+  gather(this: Tensor, dim: number, index: IndexLike) { return ops.gather(this, dim, index); },
+  indexSelect(this: Tensor, dim: number, index: IndexLike) { return ops.indexSelect(this, dim, index); },
+  scatterAdd(this: Tensor, dim: number, index: IndexLike, src: Tensor) { return ops.scatterAdd(this, dim, index, src); },
+  sliceScatter(this: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number) {
+    return ops.sliceScatter(this, src, dim, start, end, step);
+  },
 
   sum(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.sum(this, dim, keepdim); },
   mean(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.mean(this, dim, keepdim); },
@@ -180,6 +225,9 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
   mul_(this: Tensor, other: Operand) {
     checkOperand('mul_', other, 'other');
     return this._assign('mul_', () => ops.mul(this, other));
+  },
+  scatterAdd_(this: Tensor, dim: number, index: IndexLike, src: Tensor) {
+    return this._assign('scatterAdd_', () => ops.scatterAdd(this, dim, index, src));
   },
   maskedFill_(this: Tensor, mask: Tensor, value: number) {
     return this._assign('maskedFill_', () => ops.maskedFill(this, mask, value));

@@ -64,3 +64,28 @@ export function reshapeView(x: View, shape: Shape): View {
 export function isRowMajor(x: View): boolean {
   return isContiguous({ ...x, offset: 0 });
 }
+
+/**
+ * True when `v` reaches no buffer element twice (and has no negative stride): its dims of size > 1,
+ * sorted by stride, each step over more than the whole span of the dims inside it. Narrow and slice
+ * views of a dense block are such views (they may skip elements); an expanded view is not.
+ */
+export function isNonOverlapping(v: View): boolean {
+  const dims = v.shape.map((n, d) => ({ n, s: v.strides[d]! })).filter((x) => x.n > 1);
+  dims.sort((a, b) => a.s - b.s);
+  let span = 0;
+  for (const { n, s } of dims) {
+    if (s <= span) return false;
+    span += (n - 1) * s;
+  }
+  return true;
+}
+
+/** `x` with dim `dim` cut to `length` elements from `start`, every `step`-th (narrow and slice: a view). */
+export function sliceView(x: View, dim: number, start: number, length: number, step: number): View {
+  const shape = [...x.shape];
+  shape[dim] = length;
+  const strides = [...x.strides];
+  strides[dim] = x.strides[dim]! * step;
+  return { shape, strides, offset: x.offset + start * x.strides[dim]! };
+}

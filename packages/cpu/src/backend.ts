@@ -403,6 +403,33 @@ export class CpuBackend implements Backend {
     return this.wrap(s, shape);
   }
 
+  gather(x: Handle, dim: number, index: Handle): Handle {
+    const s = this.fresh(sizeOf(index.shape));
+    const xs = this.rowMajor(x);
+    const is = this.rowMajor(index);
+    loops.gatherAlongInto(xs.data, x.shape, dim, is.data, index.shape, s.data);
+    return this.wrap(s, index.shape);
+  }
+
+  scatterAdd(x: Handle, dim: number, index: Handle, src: Handle): Handle {
+    const s = this.fresh(sizeOf(x.shape));
+    const xs = this.rowMajor(x);
+    const is = this.rowMajor(index);
+    const ss = this.rowMajor(src);
+    s.data.set(xs.data);
+    loops.scatterAddInto(s.data, x.shape, dim, is.data, index.shape, ss.data, src.shape);
+    return this.wrap(s, x.shape);
+  }
+
+  asStridedScatter(x: Handle, src: Handle, view: View): Handle {
+    const s = this.fresh(sizeOf(x.shape));
+    const xs = this.rowMajor(x);
+    const ss = this.rowMajor(src);
+    s.data.set(xs.data);
+    loops.stridedScatterInto(s.data, view, ss.data);
+    return this.wrap(s, x.shape);
+  }
+
   copy(x: Handle, shape: Shape): Handle {
     // Blocks are never written after they are made, so the row-major block
     // (the handle's own, or the copy a view needed) is shared, not copied again.

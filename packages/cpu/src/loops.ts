@@ -1,5 +1,5 @@
 import type { BinaryOp, ReduceOp, Shape, UnaryOp } from '@nn/core';
-import { broadcastStrides, reducedShape, sizeOf } from '@nn/core';
+import { broadcastStrides, reducedShape, sizeOf, stridesOf } from '@nn/core';
 import { binaryFns, powScalar, unaryFns } from './math.js';
 
 // The TypeScript kernels of the cpu backend, one per op, each writing into a
@@ -300,5 +300,63 @@ export function matmulInto(a: Float32Array, b: Float32Array, m: number, n: numbe
       const brow = p * n;
       for (let j = 0; j < n; j++) out[row + j]! += av * bt[brow + j]!;
     }
+  }
+}
+
+/**
+ * torch.gather along `dim` over row-major data: out (of index's shape) at p is
+ * x at p with p[dim] replaced by index[p]. Indices were checked in core.
+ */
+export function gatherAlongInto(x: Float32Array, xShape: Shape, dim: number, index: Float32Array, iShape: Shape, out: Float32Array): void {
+  const xs = stridesOf(xShape);
+  const is = stridesOf(iShape);
+  for (let f = 0; f < out.length; f++) {
+    // Split f over index's shape and place it in x, dim `dim` taken from the index.
+    let r = f;
+    let off = 0;
+    for (let d = 0; d < iShape.length; d++) {
+      const q = Math.floor(r / is[d]!);
+      r -= q * is[d]!;
+      off += (d === dim ? index[f]! : q) * xs[d]!;
+    }
+    out[f] = x[off]!;
+  }
+}
+
+/**
+ * torch.scatter_add along `dim` into `out` (which holds x's values already):
+ * for each p of index's shape, out[p with p[dim] = index[p]] += src[p]. The
+ * index is walked in row-major order, so repeats add in index order (PyTorch's cpu order).
+ */
+export function scatterAddInto(out: Float32Array, xShape: Shape, dim: number, index: Float32Array, iShape: Shape, src: Float32Array, srcShape: Shape): void {
+  const xs = stridesOf(xShape);
+  const is = stridesOf(iShape);
+  const ss = stridesOf(srcShape);
+  for (let f = 0; f < index.length; f++) {
+    let r = f;
+    let off = 0;
+    let soff = 0;
+    for (let d = 0; d < iShape.length; d++) {
+      const q = Math.floor(r / is[d]!);
+      r -= q * is[d]!;
+      off += (d === dim ? index[f]! : q) * xs[d]!;
+      soff += q * ss[d]!;
+    }
+    out[off] = out[off]! + src[soff]!;
+  }
+}
+
+/** torch.as_strided_scatter into `out` (which holds x's values already): the elements `view` reaches take src's, in src's row-major order. */
+export function stridedScatterInto(out: Float32Array, view: { shape: Shape; strides: readonly number[]; offset: number }, src: Float32Array): void {
+  const bs = stridesOf(view.shape);
+  for (let f = 0; f < src.length; f++) {
+    let r = f;
+    let off = view.offset;
+    for (let d = 0; d < view.shape.length; d++) {
+      const q = Math.floor(r / bs[d]!);
+      r -= q * bs[d]!;
+      off += q * view.strides[d]!;
+    }
+    out[off] = src[f]!;
   }
 }

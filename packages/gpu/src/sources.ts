@@ -650,3 +650,85 @@ export function cumsumSource(len: number, inner: number, reverse: boolean): stri
 function argNaN(v: string, then: string): string[] {
   return [`if (!(${v} <= 3.4028234e38)) {`, `  if (!(${v} > 3.4028234e38)) {`, `    ${then}`, '  }', '}'];
 }
+
+/**
+ * torch.gather along `dim`: one thread per index element (row-major over
+ * `indexShape`), reading x at its own coordinates with the one along `dim`
+ * taken from the index. `xStrides` are x's row-major strides.
+ */
+export function gatherAlongSource(indexShape: readonly number[], dim: number, xStrides: readonly number[]): string {
+  const others = xStrides.map((s, d) => (d === dim ? 0 : s));
+  return `function (x, idx) {
+  const i = this.thread.x;
+  ${gatherOffsets(indexShape, [others])}
+  return x[o0 + idx[i] * ${lit(xStrides[dim]!)}];
+}`;
+}
+
+/**
+ * torch.scatter_add along `dim`, out of place. A GPU thread cannot add into
+ * another's output, so each output thread loops over the `indexShape[dim]`
+ * index entries that could land on it (those sharing its other coordinates)
+ * and adds the src values whose index names its own coordinate along `dim`,
+ * in index order as PyTorch's cpu loop does. That is O(size · indexShape[dim]):
+ * fine for nn's sizes (a one-hot gradient, a histogram), not for huge scatters.
+ */
+export function scatterAddSource(xShape: readonly number[], dim: number, indexShape: readonly number[], srcShape: readonly number[]): string {
+  const block = stridesOf(xShape);
+  const is = stridesOf(indexShape);
+  const ss = stridesOf(srcShape);
+  const lines: string[] = ['let r = i;', 'let ib = 0.0;', 'let sb = 0.0;', 'let inside = 1.0;', 'let qd = 0.0;'];
+  for (let d = 0; d < xShape.length; d++) {
+    if (xShape[d] === 1) continue;
+    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(block[d]!)});`);
+    lines.push(`r = r - q${d} * ${lit(block[d]!)};`);
+    if (d === dim) {
+      lines.push(`qd = q${d};`);
+      continue;
+    }
+    lines.push(`ib = ib + q${d} * ${lit(is[d]!)};`);
+    lines.push(`sb = sb + q${d} * ${lit(ss[d]!)};`);
+    // An output beyond the index's extent in this dim receives nothing.
+    lines.push(`if (q${d} > ${lit(indexShape[d]! - 0.5)}) {\n    inside = 0.0;\n  }`);
+  }
+  return `function (x, idx, src) {
+  const i = this.thread.x;
+  ${lines.join('\n  ')}
+  let acc = x[i];
+  if (inside > 0.5) {
+    for (let k = 0; k < ${indexShape[dim]!}; k++) {
+      if (Math.abs(idx[ib + k * ${lit(is[dim]!)}] - qd) < 0.5) {
+        acc = acc + src[sb + k * ${lit(ss[dim]!)}];
+      }
+    }
+  }
+  return acc;
+}`;
+}
+
+/**
+ * torch.as_strided_scatter: one thread per element of x (row-major). The
+ * thread inverts the view: it divides its distance from the view's offset by
+ * the view's strides, largest first (the view reaches no element twice, so the
+ * quotients are unique), and takes src's value when every quotient is inside
+ * the view's shape and nothing remains; otherwise it keeps x's.
+ */
+export function asStridedScatterSource(shape: readonly number[], strides: readonly number[], offset: number): string {
+  const srcStrides = stridesOf(shape);
+  const dims = shape.map((_, d) => d).filter((d) => shape[d] !== 1).sort((p, q) => strides[q]! - strides[p]!);
+  const lines: string[] = [`let r = i - ${lit(offset)};`, 'let hit = 1.0;', 'let so = 0.0;', 'if (r < -0.5) {\n    hit = 0.0;\n  }'];
+  for (const d of dims) {
+    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(strides[d]!)});`);
+    lines.push(`if (q${d} > ${lit(shape[d]! - 0.5)}) {\n    hit = 0.0;\n  }`);
+    lines.push(`r = r - q${d} * ${lit(strides[d]!)};`);
+    lines.push(`so = so + q${d} * ${lit(srcStrides[d]!)};`);
+  }
+  return `function (x, src) {
+  const i = this.thread.x;
+  ${lines.join('\n  ')}
+  if (hit > 0.5 && Math.abs(r) < 0.5) {
+    return src[so];
+  }
+  return x[i];
+}`;
+}

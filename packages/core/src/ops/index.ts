@@ -4,4 +4,7 @@ export * from './reduce.js';
 export * from './select.js';
 export * from './shape.js';
 export * from './device.js';
+export * from './slicing.js';
+export * from './joining.js';
+export * from './indexing.js';
 export { sameDevice, sumToShape } from './record.js';

@@ -30,6 +30,9 @@ export type ReduceAttrs = {
   keepdim?: boolean;
 };
 
+/** A slice along one dim, as Python's `x[start:end:step]` after normalising (narrow has step 1). */
+export type SliceAttrs = { dim: number; start: number; end: number; step: number };
+
 /** An op without attributes. */
 export type NoAttrs = Record<string, never>;
 
@@ -68,6 +71,24 @@ export interface OpAttrs {
   reshape: { shape: number[] };
   expand: { shape: number[] };
   clone: NoAttrs;
+  /** narrow and slice: elements start, start+step… before end along dim (normalised: 0 <= start <= end <= size, step >= 1). */
+  slice: SliceAttrs;
+  /** The size-1 dims dropped. */
+  squeeze: { dims: number[] };
+  /** The new size-1 dim's place in the output. */
+  unsqueeze: { dim: number };
+  /** torch.slice_scatter: inputs [x, src]; src replaces the slice of x. */
+  sliceScatter: SliceAttrs;
+  /** Inputs: the tensors joined; sizes: each one's size along dim. */
+  cat: { dim: number; sizes: number[] };
+  /** The dims reversed. */
+  flip: { dims: number[] };
+  /** How often each dim repeats (leading extra sizes add dims, as torch.repeat). */
+  repeat: { sizes: number[] };
+  /** gather and indexSelect (an expanded index): inputs [x, index]. */
+  gather: { dim: number };
+  /** Inputs [x, index, src]. */
+  scatterAdd: { dim: number };
   sum: ReduceAttrs;
   mean: ReduceAttrs;
   amax: ReduceAttrs;

@@ -102,9 +102,15 @@ export function clone(x: Tensor): Tensor {
  * no new buffer. It joins x's family, so in-place ops on either write through
  * to the other and bump their one version counter, as in PyTorch.
  */
-function viewOf<K extends 'reshape' | 'permute' | 't' | 'expand'>(id: K, x: Tensor, attrs: OpAttrs[K], forward: Forward<K>): Tensor {
+export function viewOf<K extends 'reshape' | 'permute' | 't' | 'expand' | 'slice' | 'squeeze' | 'unsqueeze'>(
+  id: K,
+  x: Tensor,
+  attrs: OpAttrs[K],
+  forward: Forward<K>,
+  op: string = id,
+): Tensor {
   x._ownDenseData(id);
-  const out = record(id, forward(x.backend(id), [x.handle(id)], attrs), [x], attrs);
+  const out = record(id, forward(x.backend(op), [x.handle(op)], attrs), [x], attrs, op);
   out._shareStorage(x);
   return out;
 }

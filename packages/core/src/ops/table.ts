@@ -4,6 +4,9 @@ import { mmDef } from './defs/linalg.js';
 import { amaxDef, meanDef, sumDef } from './defs/reduce.js';
 import { cloneDef, expandDef, permuteDef, reshapeDef, tDef } from './defs/shape.js';
 import { maskedFillDef, whereDef } from './defs/select.js';
+import { sliceDef, sliceScatterDef, squeezeDef, unsqueezeDef } from './defs/slicing.js';
+import { catDef, flipDef, repeatDef } from './defs/joining.js';
+import { gatherDef, scatterAddDef } from './defs/indexing.js';
 import { toDef } from './defs/device.js';
 import { isDifferentiable, type DifferentiableOp, type OpDef, type OpId, type OpTable, type Saved } from './opdef.js';
 
@@ -25,6 +28,15 @@ export const opTable: OpTable = {
   reshape: reshapeDef,
   expand: expandDef,
   clone: cloneDef,
+  slice: sliceDef,
+  squeeze: squeezeDef,
+  unsqueeze: unsqueezeDef,
+  sliceScatter: sliceScatterDef,
+  cat: catDef,
+  flip: flipDef,
+  repeat: repeatDef,
+  gather: gatherDef,
+  scatterAdd: scatterAddDef,
   sum: sumDef,
   mean: meanDef,
   amax: amaxDef,

@@ -11,6 +11,7 @@ import { assertClose, assertShape, assertThrows, maxAbsDiff } from './assert.js'
 import { assertGradcheckAsync } from './gradcheck.js';
 import { leakChecked } from './leaks.js';
 import { seedForwardBackward, seedNet } from './seed.js';
+import { addIndexingCases, indexingGradCases } from './indexing.cases.js';
 import { POW_BASES, POW_EXPONENTS, POW_SCALAR_TENSOR, POW_TENSOR_SCALAR, POW_TENSOR_TENSOR } from './pow-corners.generated.js';
 
 /** One conformance check, runnable on any registered device. */
@@ -383,6 +384,9 @@ add('empty: Linear(0, 5) forward and backward (x·Wᵀ + b with no inputs) give 
   assertClose(await read(b.grad!), [4, 4, 4, 4, 4], {}, 'bias grad');
 });
 
+// ---------------------------------------------------------------- shape and indexing (indexing.cases.ts)
+addIndexingCases(add);
+
 // ---------------------------------------------------------------- reading & in place
 add('read: item, dataSync, toArray, data, clone, detach', async ({ device }) => {
   const a = tensor([[1, 2], [3, 4]], { device });
@@ -479,6 +483,7 @@ export const gradCases: readonly GradCase[] = [
   ['two-layer net', [[4, 5], [5, 3], [3, 2]], (x, w1, w2) => x.mm(w1).clamp({ min: 0 }).mm(w2)],
   ['three-layer net', [[4, 5], [5, 3], [3, 3], [3, 2]], (x, w1, w2, w3) => x.mm(w1).clamp({ min: 0 }).mm(w2).clamp({ min: 0 }).mm(w3)],
   ['squared-error loss', [[4, 2], [4, 2]], (p, y) => p.sub(y).pow(2).sum()],
+  ...indexingGradCases,
 ];
 gradCases.forEach(([label, shapes, fn], ci) => {
   // Asynchronous reads, so the same check runs where readback is async only (WebGPU).

@@ -1,0 +1,148 @@
+import type { Device } from '../backend.js';
+import { tensor } from '../creation.js';
+import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { fmtShape } from '../shape.js';
+import { Tensor, type NestedArray } from '../tensor.js';
+import { checkDim, checkTensor, showValue } from '../validate.js';
+import type { Forward } from './opdef.js';
+import { ownIntermediates, record, sameDevice } from './record.js';
+
+// gather, indexSelect and scatterAdd: reading and adding at positions that an
+// index names. Indices are int32 tensors or plain number arrays, never wrapped:
+// a negative or too large index is refused, as in PyTorch.
+
+/** An index argument: an int32 tensor, or numbers (nested as the index's shape). */
+export type IndexLike = Tensor | NestedArray;
+
+/**
+ * @internal The index as an int32 tensor on `device`; `made` when it was uploaded from numbers
+ * (the caller owns it then). A float32 tensor is refused: its values may not be whole.
+ */
+export function indexTensor(op: string, index: unknown, device: Device): { t: Tensor; made: boolean } {
+  if (index instanceof Tensor) {
+    checkTensor(op, index, 'index');
+    if (index.dtype !== 'int32') {
+      throw new DTypeError(op, `index ${index.describe()} is ${index.dtype}; indices must be int32: use index.int(), or make it with { dtype: 'int32' }`);
+    }
+    return { t: index, made: false };
+  }
+  if (typeof index === 'number' || Array.isArray(index)) {
+    try {
+      return { t: tensor(index as NestedArray, { dtype: 'int32', device }), made: true };
+    } catch (e) {
+      // tensor() names itself; the caller asked for op, so the error names op.
+      if (e instanceof DTypeError) throw new DTypeError(op, `the index: ${e.message}`);
+      if (e instanceof ShapeError) throw new ShapeError(op, `the index: ${e.message}`);
+      throw e;
+    }
+  }
+  throw new ArgumentError(op, `index must be an int32 Tensor or an array of whole numbers, got ${showValue(index)}`);
+}
+
+/**
+ * @internal Refuse an index value outside [0, size) naming its position and the dim. It
+ * needs the values on the host: on a backend that reads only asynchronously (WebGPU) it is
+ * skipped, and an out-of-range index reads an unspecified value there instead of failing.
+ */
+function checkIndexValues(op: string, index: Tensor, dim: number, size: number, of: Tensor): void {
+  const b = index.backend(op);
+  if (!b.readSync) return;
+  const values = b.readSync(index.handle(op));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < 0 || v >= size) {
+      throw new ShapeError(op, `index ${v} (element ${i} of the index) is out of bounds for dim ${dim} of size ${size} of ${of.describe()}; indices run from 0 to ${size - 1} (negative indices are refused, as in PyTorch)`);
+    }
+  }
+}
+
+// The checks gather and scatterAdd share: same rank, and index no larger than `x` outside dim.
+function checkIndexShape(op: string, x: Tensor, index: Tensor, dim: number, name: string): void {
+  if (index.ndim !== x.ndim) {
+    throw new ShapeError(op, `index ${fmtShape(index.shape)} must have as many dims as ${name} ${fmtShape(x.shape)} (${x.ndim}); reshape or unsqueeze the index`);
+  }
+  for (let d = 0; d < x.ndim; d++) {
+    if (d !== dim && index.shape[d]! > x.shape[d]!) {
+      throw new ShapeError(op, `index ${fmtShape(index.shape)} is larger than ${name} ${fmtShape(x.shape)} at dim ${d} (${index.shape[d]} > ${x.shape[d]}); only dim ${dim} may differ`);
+    }
+  }
+}
+
+/** Values of `x` picked along `dim` by `index` (same rank; out[i][j] = x[i][index[i][j]] for dim 1), as `torch.gather`. */
+export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
+  checkTensor('gather', x, 'the input');
+  if (x.ndim === 0) throw new ShapeError('gather', `cannot gather from a 0-d tensor ${x.describe()}; reshape it to [1] first`);
+  const d = checkDim('gather', dim, x.ndim);
+  const { t: idx, made } = indexTensor('gather', index, x.device);
+  let out: Tensor | undefined;
+  try {
+    const be = sameDevice('gather', x, idx);
+    checkIndexShape('gather', x, idx, d, 'the input');
+    checkIndexValues('gather', idx, d, x.shape[d]!, x);
+    const attrs = { dim: d };
+    out = record('gather', gatherForward(be, [x.handle('gather'), idx.handle('gather')], attrs), [x, idx], attrs);
+  } finally {
+    ownIntermediates(out, made ? [idx] : []);
+  }
+  return out!;
+}
+
+/** The entries of `x` along `dim` at the positions `index` (1-D) lists, as `torch.index_select`. */
+export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
+  checkTensor('indexSelect', x, 'the input');
+  if (x.ndim === 0) throw new ShapeError('indexSelect', `cannot select from a 0-d tensor ${x.describe()}; reshape it to [1] first`);
+  const d = checkDim('indexSelect', dim, x.ndim);
+  const { t: idx, made } = indexTensor('indexSelect', index, x.device);
+  const made2: Tensor[] = made ? [idx] : [];
+  let out: Tensor | undefined;
+  try {
+    const be = sameDevice('indexSelect', x, idx);
+    if (idx.ndim > 1) throw new ShapeError('indexSelect', `index must be 1-D (or 0-d), got ${fmtShape(idx.shape)}; flatten it first`);
+    checkIndexValues('indexSelect', idx, d, x.shape[d]!, x);
+    // index_select is gather with the index laid along dim and repeated over the other dims:
+    // a stride-0 view of the index (no copy), so its backward is gather's (a scatterAdd).
+    const k = idx.size;
+    const shape = x.shape.map((n, i) => (i === d ? k : n));
+    const ih = idx.handle('indexSelect');
+    const strides = shape.map((_, i) => (i === d && idx.ndim === 1 ? ih.strides[0]! : 0));
+    const spread = new Tensor(be.retain(ih, { shape, strides, offset: ih.offset }), null, 'int32');
+    made2.push(spread);
+    const attrs = { dim: d };
+    out = record('gather', gatherForward(be, [x.handle('indexSelect'), spread.handle('indexSelect')], attrs), [x, spread], attrs, 'indexSelect');
+  } finally {
+    ownIntermediates(out, made2);
+  }
+  return out!;
+}
+
+/**
+ * `x` plus each `src` value added along `dim` at the position `index` names, as
+ * `torch.Tensor.scatter_add` (out of place; repeated indices accumulate).
+ */
+export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor): Tensor {
+  checkTensor('scatterAdd', x, 'the input');
+  checkTensor('scatterAdd', src, 'src');
+  if (x.ndim === 0) throw new ShapeError('scatterAdd', `cannot scatter into a 0-d tensor ${x.describe()}; reshape it to [1] first`);
+  const d = checkDim('scatterAdd', dim, x.ndim);
+  const { t: idx, made } = indexTensor('scatterAdd', index, x.device);
+  let out: Tensor | undefined;
+  try {
+    const be = sameDevice('scatterAdd', x, idx, src);
+    checkIndexShape('scatterAdd', x, idx, d, 'the input');
+    if (src.ndim !== idx.ndim || idx.shape.some((n, i) => n > src.shape[i]!)) {
+      throw new ShapeError('scatterAdd', `index ${fmtShape(idx.shape)} must be no larger than src ${fmtShape(src.shape)} in any dim, with as many dims`);
+    }
+    checkIndexValues('scatterAdd', idx, d, x.shape[d]!, x);
+    const attrs = { dim: d };
+    out = record('scatterAdd', scatterAddForward(be, [x.handle('scatterAdd'), idx.handle('scatterAdd'), src.handle('scatterAdd')], attrs), [x, idx, src], attrs);
+  } finally {
+    ownIntermediates(out, made ? [idx] : []);
+  }
+  return out!;
+}
+
+/** @internal The forward of gather (and indexSelect): inputs [x, index]. */
+export const gatherForward: Forward<'gather'> = (be, [x, index], { dim }) => be.gather(x!, dim, index!);
+
+/** @internal The forward of scatterAdd: inputs [x, index, src]. */
+export const scatterAddForward: Forward<'scatterAdd'> = (be, [x, index, src], { dim }) => be.scatterAdd(x!, dim, index!, src!);
