@@ -25,10 +25,6 @@ export {
   type IndexLike,
 } from './ops/index.js';
 export {
-  narrow, slice, squeeze, unsqueeze, flatten, split, chunk, sliceScatter, cat, stack, flip, repeat, gather, indexSelect, scatterAdd,
-  type IndexLike,
-} from './ops/index.js';
-export {
   log1p, expm1, erf, sign, floor, ceil, round, reciprocal, rsqrt, square, leakyRelu, elu, gelu, softplus,
   softmax, logSoftmax, logsumexp, variance, var, std, cumsum, type VarOptions,
 } from './ops/index.js';

@@ -442,32 +442,6 @@ export class GpuBackend implements Backend {
     return this.launch('cumsum', key, () => src.cumsumSource(len, inner, reverse), [h], [], h.shape);
   }
 
-  gather(x: Handle, dim: number, index: Handle): Handle {
-    const hx = this.dense(this.handleOf(x, 'gather'));
-    const hi = this.dense(this.handleOf(index, 'gather'));
-    // An empty index reads nothing (launch makes the empty result without running a kernel).
-    const key = `gatherAlong|${hx.shape}|${dim}|${hi.shape}`;
-    return this.launch('gather', key, () => src.gatherAlongSource(hi.shape, dim, stridesOf(hx.shape)), [hx, hi], [], hi.shape);
-  }
-
-  scatterAdd(x: Handle, dim: number, index: Handle, source: Handle): Handle {
-    const hx = this.dense(this.handleOf(x, 'scatterAdd'));
-    const hi = this.dense(this.handleOf(index, 'scatterAdd'));
-    const hs = this.dense(this.handleOf(source, 'scatterAdd'));
-    // Nothing to add: x's values as they are (an empty index or src would give gpu.js an empty texture).
-    if (hi.size === 0) return this.copy(hx, hx.shape);
-    const key = `scatterAdd|${hx.shape}|${dim}|${hi.shape}|${hs.shape}`;
-    return this.launch('scatterAdd', key, () => src.scatterAddSource(hx.shape, dim, hi.shape, hs.shape), [hx, hi, hs], [], hx.shape);
-  }
-
-  asStridedScatter(x: Handle, source: Handle, view: View): Handle {
-    const hx = this.dense(this.handleOf(x, 'asStridedScatter'));
-    const hs = this.dense(this.handleOf(source, 'asStridedScatter'));
-    if (hs.size === 0) return this.copy(hx, hx.shape);
-    const key = `asStridedScatter|${hx.size}|${view.shape}|${view.strides}|${view.offset}`;
-    return this.launch('asStridedScatter', key, () => src.asStridedScatterSource(view.shape, view.strides, view.offset), [hx, hs], [], hx.shape);
-  }
-
   copy(x: Handle, shape: Shape): Handle {
     const h = this.handleOf(x, 'copy');
     if (sizeOf(shape) !== h.size) throw new DeviceError('copy', `cannot copy ${h.size} values into shape ${fmtShape(shape)}`);
