@@ -91,7 +91,13 @@ export interface Backend {
   binary(op: BinaryOp, a: Handle, b: Handle): Handle;
   /** Elementwise op with a scalar; `reversed` puts the scalar on the left (`s - x`). */
   scalar(op: BinaryOp, x: Handle, s: number, reversed: boolean): Handle;
-  /** 2-D matrix product with optional transposed operands: op(a) · op(b). */
+  /**
+   * Matrix product with optional transposed operands, op(a) · op(b): 2-D, or
+   * batched: `a` and `b` of one rank r > 2 with equal leading r-2 (batch) dims,
+   * one product per batch entry into a row-major [...batch, m, n]. Operands
+   * come with any strides (a broadcast operand is an expand view: batch stride 0;
+   * op(x) swaps x's last two dims); one call runs the whole batch.
+   */
   matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle;
   /** Reduce over `axes` (sorted, non-empty). */
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle;

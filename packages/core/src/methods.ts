@@ -79,8 +79,10 @@ declare module './tensor.js' {
 
     /** Matrix product of 2-D tensors. */
     mm(other: Tensor): Tensor;
-    /** Matrix product (2-D, or 1-D operands treated as vectors). */
+    /** Matrix product with `torch.matmul`'s rules: 1-D vectors, 2-D matrices, N-d batches with broadcast batch dims. */
     matmul(other: Tensor): Tensor;
+    /** Batched matrix product of 3-D tensors with equal batch sizes, as `torch.bmm`. */
+    bmm(other: Tensor): Tensor;
     /** Transpose of a 2-D tensor (1-D and 0-D come back as copies). */
     t(): Tensor;
     /** Swap two dimensions. */
@@ -187,6 +189,7 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
 
   mm(this: Tensor, other: Tensor) { return ops.mm(this, other); },
   matmul(this: Tensor, other: Tensor) { return ops.matmul(this, other); },
+  bmm(this: Tensor, other: Tensor) { return ops.bmm(this, other); },
   t(this: Tensor) { return ops.t(this); },
   transpose(this: Tensor, dim0: number, dim1: number) { return ops.transpose(this, dim0, dim1); },
   permute(this: Tensor, ...dims: number[] | [readonly number[]]) { return ops.permute(this, flatShape(dims)); },

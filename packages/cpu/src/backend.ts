@@ -334,6 +334,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
+    if (a.shape.length > 2) return this.batchedMatmul(a, b, transA, transB);
     const ab = this.buffer(a);
     const bb = this.buffer(b);
     const m = transA ? a.shape[1]! : a.shape[0]!;
@@ -351,19 +352,63 @@ export class CpuBackend implements Backend {
     return this.wrap(s, [m, n]);
   }
 
+  /**
+   * A batch of products in one call: each entry's operands are read in place
+   * through their views' strides (a broadcast operand has batch stride 0, a
+   * transposed one swapped strides), so no operand is copied; each entry is
+   * one gemm (or the plain loop, for tiny ones) writing its block of the result.
+   */
+  private batchedMatmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
+    const r = a.shape.length;
+    const batch = a.shape.slice(0, r - 2);
+    const m = transA ? a.shape[r - 1]! : a.shape[r - 2]!;
+    const kk = transA ? a.shape[r - 2]! : a.shape[r - 1]!;
+    const n = transB ? b.shape[r - 2]! : b.shape[r - 1]!;
+    const count = sizeOf(batch);
+    const s = this.fresh(count * m * n);
+    const av = this.stridedOperand(this.buffer(a));
+    const bv = this.stridedOperand(this.buffer(b));
+    // Strides of op(A) along (row i, inner p) and of op(B) along (inner p, column j).
+    const [ai, ap] = transA ? [av.strides[r - 1]!, av.strides[r - 2]!] : [av.strides[r - 2]!, av.strides[r - 1]!];
+    const [bp, bj] = transB ? [bv.strides[r - 1]!, bv.strides[r - 2]!] : [bv.strides[r - 2]!, bv.strides[r - 1]!];
+    const offA = loops.batchOffsets(batch, av.strides, av.offset);
+    const offB = loops.batchOffsets(batch, bv.strides, bv.offset);
+    if (this.arena && m * n * kk >= this.minGemmMacs) {
+      // Pointers are bytes: a float offset is 4 of them.
+      for (let e = 0; e < count; e++) {
+        this.gemmAt(m, n, kk, av.store.ptr + 4 * offA[e]!, ai, ap, bv.store.ptr + 4 * offB[e]!, bp, bj, s.ptr + 4 * e * m * n);
+      }
+    } else {
+      for (let e = 0; e < count; e++) loops.matmulStridedInto(av.store.data, offA[e]!, ai, ap, bv.store.data, offB[e]!, bp, bj, m, n, kk, s.data, e * m * n);
+    }
+    return this.wrap(s, [...batch, m, n]);
+  }
+
+  // An operand read in place through its view, or (a negative stride, which gemm's
+  // pointer steps do not take) its row-major block.
+  private stridedOperand(h: CpuBuffer): { store: Storage; strides: readonly number[]; offset: number } {
+    if (h.strides.every((st) => st >= 0)) return { store: h.store, strides: h.strides, offset: h.offset };
+    return { store: this.rowMajorOf(h), strides: rowMajorView(h.shape).strides, offset: 0 };
+  }
+
   // C = op(A)·op(B) in wasm, split by rows or columns over the ready threads.
   private gemm(m: number, n: number, kk: number, a: Storage, ta: boolean, b: Storage, tb: boolean, c: Storage): void {
-    const arena = this.arena!;
-    if (this.mainWork < 0) this.mainWork = arena.reserve(arena.exports.workBytes());
     const rsA = ta ? 1 : kk;
     const csA = ta ? m : 1;
     const rsB = tb ? 1 : n;
     const csB = tb ? kk : 1;
+    this.gemmAt(m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr);
+  }
+
+  // C (row-major m×n at byte address c) = A·B read through row and column strides (in floats).
+  private gemmAt(m: number, n: number, kk: number, a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number): void {
+    const arena = this.arena!;
+    if (this.mainWork < 0) this.mainWork = arena.reserve(arena.exports.workBytes());
     const macs = m * n * kk;
     const e = arena.exports;
     const helpers = macs >= this.minParallelMacs && this.threads ? this.threads.ready() : 0;
     if (helpers === 0) {
-      e.gemm(m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n, this.mainWork, 0);
+      e.gemm(m, n, kk, a, rsA, csA, b, rsB, csB, c, n, this.mainWork, 0);
       return;
     }
     // Cut the larger side into chunks on micro-tile boundaries (4 rows, 8
@@ -378,7 +423,7 @@ export class CpuBackend implements Backend {
     const want = Math.max(parts, Math.min(4 * parts, Math.floor(macs / 2 ** 19), Math.floor(total / 100)));
     const chunk = Math.ceil(total / want / unit) * unit;
     const count = Math.ceil(total / chunk);
-    this.threads!.run(e.gemm, [m, n, kk, a.ptr, rsA, csA, b.ptr, rsB, csB, c.ptr, n], byRows, chunk, count, this.mainWork, 10_000 + macs / 1e5);
+    this.threads!.run(e.gemm, [m, n, kk, a, rsA, csA, b, rsB, csB, c, n], byRows, chunk, count, this.mainWork, 10_000 + macs / 1e5);
   }
 
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle {

@@ -272,6 +272,39 @@ export function gatherInto(x: Float32Array, view: { shape: Shape; strides: reado
   });
 }
 
+/** The buffer offset of each entry of a batch (row-major over `batch`), from its view's leading strides and offset. */
+export function batchOffsets(batch: Shape, strides: readonly number[], offset: number): number[] {
+  let offs = [offset];
+  for (let d = 0; d < batch.length; d++) {
+    const next: number[] = [];
+    for (const o of offs) for (let i = 0; i < batch[d]!; i++) next.push(o + i * strides[d]!);
+    offs = next;
+  }
+  return offs;
+}
+
+/**
+ * C = A·B in plain TypeScript, A and B read through strides (A's along row i and
+ * inner p, B's along inner p and column j) from offsets, into out (row-major m×n
+ * from offC): one entry of a batched product, any view read in place. The sum
+ * runs in p order with one float32 rounding per term, as matmulInto.
+ */
+export function matmulStridedInto(
+  a: Float32Array, offA: number, ai: number, ap: number,
+  b: Float32Array, offB: number, bp: number, bj: number,
+  m: number, n: number, k: number, out: Float32Array, offC: number,
+): void {
+  out.fill(0, offC, offC + m * n);
+  for (let i = 0; i < m; i++) {
+    const row = offC + i * n;
+    for (let p = 0; p < k; p++) {
+      const av = a[offA + i * ai + p * ap]!;
+      const brow = offB + p * bp;
+      for (let j = 0; j < n; j++) out[row + j]! += av * b[brow + j * bj]!;
+    }
+  }
+}
+
 /**
  * C = op(A)·op(B) in plain TypeScript, into out (m×n). The i-k-j order
  * streams rows of B and C; with B transposed (n×k) its rows are the dot

@@ -132,6 +132,10 @@ function callFn(name: string, args: Tensor[], e: Extract<Expr, { kind: 'fn' }>, 
       return ops.sumToShape(a, e.shape);
     case 'permute':
       return ops.permute(a, at['dims'] as number[]);
+    case 'matmul':
+      return ops.matmul(a, b);
+    case 'mT':
+      return ops.transpose(a, -2, -1);
     case 'to':
       return ops.to(a, at['to'] as Device);
     case 'maskedFill':

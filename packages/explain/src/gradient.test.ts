@@ -181,6 +181,8 @@ describe('the derivative table', () => {
     ['mm / matmul / t', (a, b) => a.mm(b.t()).matmul(a)],
     // @nn/layers' Linear records matmulT under its own name, with transposes as attrs.
     ['matmulT with transposes, any name', (a, b) => matmulT(a, b, true, false, 'Linear').add(matmulT(b, a, false, true, 'Linear').sum())],
+    // A batched product (id bmm): broadcast batch dims and a transposed batch, summed back to each input's shape.
+    ['matmul / bmm of batches', (a, b) => a.reshape(2, 2, 3).matmul(b.reshape(1, 4, 3).transpose(1, 2)).add(a.reshape(2, 2, 3).bmm(b.reshape(2, 2, 3).transpose(1, 2)).sum())],
     ['permute reshape expand clone', (a) => a.permute(1, 0).reshape(-1).reshape(3, 4).clone().sum(0, true).expand(2, 4)],
     ['sum mean max', (a) => a.sum(1).add(a.mean(0).sum()).add(a.max(1))],
     ['maskedFill', (a, b) => a.maskedFill(b.gt(0), 0).add(b)],

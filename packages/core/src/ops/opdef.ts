@@ -66,6 +66,8 @@ export interface OpAttrs {
   cos: NoAttrs;
   clamp: { min?: number; max?: number };
   mm: { transA: boolean; transB: boolean };
+  /** A batched product (`matmul` of N-d operands, `bmm`): batch dims broadcast; the flags transpose the last two dims. */
+  bmm: { transA: boolean; transB: boolean };
   t: NoAttrs;
   permute: { dims: number[] };
   reshape: { shape: number[] };

@@ -1,6 +1,6 @@
 import type { GradNode } from '../node.js';
 import { binaryDefs, clampDef, unaryDefs } from './defs/elementwise.js';
-import { mmDef } from './defs/linalg.js';
+import { bmmDef, mmDef } from './defs/linalg.js';
 import { amaxDef, meanDef, sumDef } from './defs/reduce.js';
 import { cloneDef, expandDef, permuteDef, reshapeDef, tDef } from './defs/shape.js';
 import { maskedFillDef, whereDef } from './defs/select.js';
@@ -23,6 +23,7 @@ export const opTable: OpTable = {
   ...unaryDefs,
   clamp: clampDef,
   mm: mmDef,
+  bmm: bmmDef,
   t: tDef,
   permute: permuteDef,
   reshape: reshapeDef,

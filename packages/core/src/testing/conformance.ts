@@ -12,6 +12,7 @@ import { assertGradcheckAsync } from './gradcheck.js';
 import { leakChecked } from './leaks.js';
 import { seedForwardBackward, seedNet } from './seed.js';
 import { addIndexingCases, indexingGradCases } from './indexing.cases.js';
+import { MATMUL_BATCHED } from './matmul-batched.generated.js';
 import { POW_BASES, POW_EXPONENTS, POW_SCALAR_TENSOR, POW_TENSOR_SCALAR, POW_TENSOR_TENSOR } from './pow-corners.generated.js';
 
 /** One conformance check, runnable on any registered device. */
@@ -289,6 +290,61 @@ add('matmul: vectors (matmul) and the inner-size error', async ({ device }) => {
   assertThrows(() => m.mm(tensor([[1, 2, 3]], { device })), ShapeError, /mm/, /\[2, 2\]/, /\[1, 3\]/, /\.t\(\)/);
 });
 
+// torch.matmul's rules for every rank and torch.bmm, forward and gradients, against
+// PyTorch's numbers (scripts/make_matmul_batched.py). Exact cases (inputs in eighths)
+// must match to the bit on every backend: any summation order gives PyTorch's value.
+add('matmul: batched products and their gradients match PyTorch (broadcast, 1-D, bmm, transposed views, empty, Inf/NaN)', async ({ device, tol }) => {
+  const f32 = (xs: readonly number[]): number[] => xs.map(Math.fround);
+  for (const c of MATMUL_BATCHED) {
+    const grad = c.g !== undefined;
+    const a = tensor(new Float32Array(c.a.data), { shape: c.a.shape, device, requiresGrad: grad });
+    const b = tensor(new Float32Array(c.b.data), { shape: c.b.shape, device, requiresGrad: grad });
+    const out = c.op === 'bmm' ? a.bmm(b) : c.op === 'matmulMT' ? a.transpose(-2, -1).matmul(b) : a.matmul(b);
+    assertShape(out, c.out.shape, c.name);
+    // A general-float sum may run in another order than PyTorch's: its error grows with √k.
+    const k = c.a.shape[c.op === 'matmulMT' ? c.a.shape.length - 2 : c.a.shape.length - 1]!;
+    const close = c.exact ? { atol: 0, rtol: 0 } : { atol: (tol ?? 1e-4) * Math.sqrt(k) * 4, rtol: 1e-4 };
+    assertClose(await read(out), f32(c.out.data), close, `${c.name}: value`);
+    if (!grad) continue;
+    out.mul(tensor(new Float32Array(c.g!), { shape: c.out.shape, device })).sum().backward();
+    assertClose(await read(a.grad!), f32(c.gradA!), close, `${c.name}: gradient of a`);
+    assertClose(await read(b.grad!), f32(c.gradB!), close, `${c.name}: gradient of b`);
+  }
+});
+
+add('matmul: a batched product is one kernel launch, a broadcast operand read in place (no copy)', async ({ device }) => {
+  manualSeed(5);
+  const a = randn([2, 1, 3, 4], { device });
+  const b = randn([5, 4, 6], { device });
+  const x = randn([3, 2, 5], { device });
+  const xt = randn([3, 5, 2], { device });
+  const y = randn([3, 5, 4], { device });
+  const kernels = (): number => memory()[device]!.kernels;
+  const before = kernels();
+  const p = a.matmul(b); // [2,5,3,6]: both operands broadcast
+  const q = x.bmm(y);
+  const r = xt.transpose(1, 2).bmm(y); // a transposed view, read in place
+  if (kernels() - before !== 3) throw new Error(`three batched products launched ${kernels() - before} kernels, expected one each (no copy of a broadcast or transposed operand)`);
+  assertShape(p, [2, 5, 3, 6]);
+  assertShape(q, [3, 2, 4]);
+  // The same product of a row-major copy of the view.
+  assertClose(await read(r), await read(xt.transpose(1, 2).reshape(3, 2, 5).bmm(y)), { atol: 1e-6, rtol: 1e-6 }, 'bmm of a transposed view');
+});
+
+add('matmul: shape errors name the op, the shapes and the fix', async ({ device }) => {
+  const z = (...shape: number[]) => zeros(shape, { device });
+  assertThrows(() => z(2, 3, 4).matmul(z(2, 5, 6)), ShapeError, /matmul/, /\[2, 3, 4\]/, /\[2, 5, 6\]/, /inner sizes differ/, /transpose\(-2, -1\)/);
+  assertThrows(() => z(2, 3, 4).matmul(z(3, 4, 5)), ShapeError, /matmul/, /batch dims/, /\[2\] against \[3\]/, /broadcast/);
+  assertThrows(() => z(3).matmul(z(4)), ShapeError, /matmul/, /\[3\] · \[4\]/);
+  assertThrows(() => z(2, 3).matmul(z(2, 4, 5)), ShapeError, /matmul/, /\[2, 3\]/, /\[2, 4, 5\]/);
+  assertThrows(() => tensor(2, { device }).matmul(z(2)), ShapeError, /matmul/, /at least 1 dim/, /mul/);
+  assertThrows(() => z(2, 3, 4).bmm(z(2, 4)), ShapeError, /bmm/, /3-D/, /\[2, 3, 4\]/, /\[2, 4\]/, /matmul/);
+  assertThrows(() => z(2, 3, 4).bmm(z(3, 4, 5)), ShapeError, /bmm/, /batch sizes differ/, /2 and 3/, /does not broadcast/);
+  assertThrows(() => z(1, 3, 4).bmm(z(3, 4, 5)), ShapeError, /bmm/, /does not broadcast/, /matmul/);
+  assertThrows(() => z(2, 3, 4).bmm(z(2, 5, 4)), ShapeError, /bmm/, /inner sizes differ/);
+  assertThrows(() => z(2, 3, 4).mm(z(4, 5)), ShapeError, /mm/, /2-D/, /matmul/, /bmm/);
+});
+
 // ---------------------------------------------------------------- shape
 add('shape: t, transpose, permute, reshape, expand', async ({ device }) => {
   const a = tensor([[1, 2, 3], [4, 5, 6]], { device });
@@ -469,6 +525,12 @@ export const gradCases: readonly GradCase[] = [
   ['maximum minimum', [[3, 4], [3, 4]], (a, b) => a.maximum(b).add(a.minimum(b).mul(2))],
   ['mm', [[3, 4], [4, 2]], (a, b) => a.mm(b)],
   ['mm transposed operands', [[4, 3], [2, 4]], (a, b) => matmulT(a, b, true, true)],
+  ['matmul broadcast batches', [[2, 1, 3, 4], [3, 4, 2]], (a, b) => a.matmul(b)],
+  ['matmul batch · matrix', [[2, 3, 4], [4, 2]], (a, b) => a.matmul(b)],
+  ['matmul matrix · batch', [[3, 4], [2, 4, 2]], (a, b) => a.matmul(b)],
+  ['matmul vector · batch, batch · vector', [[3], [2, 3, 4], [4]], (v, m, w) => v.matmul(m).matmul(w)],
+  ['bmm', [[2, 3, 4], [2, 4, 2]], (a, b) => a.bmm(b)],
+  ['bmm of transposed views', [[2, 4, 3], [2, 2, 4]], (a, b) => a.transpose(1, 2).bmm(b.transpose(1, 2))],
   ['t', [[3, 4]], (a) => a.t()],
   ['permute', [[2, 3, 4]], (a) => a.permute(1, 2, 0)],
   ['reshape', [[2, 6]], (a) => a.reshape(3, 4)],
