@@ -136,6 +136,47 @@ function callFn(name: string, args: Tensor[], e: Extract<Expr, { kind: 'fn' }>, 
       return ops.matmul(a, b);
     case 'mT':
       return ops.transpose(a, -2, -1);
+    // The shape and indexing ops (core's ops/slicing.ts, joining.ts, indexing.ts) and their backwards.
+    case 'slice':
+      return ops.slice(a, at['dim'] as number, at['start'] as number, at['end'] as number, at['step'] as number);
+    case 'padSlice':
+      return ops.sliceScatter(full(e.shape, 0, { device }), a, at['dim'] as number, at['start'] as number, at['end'] as number, at['step'] as number);
+    case 'zeroSlice': {
+      const hole = ops.slice(a, at['dim'] as number, at['start'] as number, at['end'] as number, at['step'] as number);
+      return ops.sliceScatter(a, full(hole.shape, 0, { device }), at['dim'] as number, at['start'] as number, at['end'] as number, at['step'] as number);
+    }
+    case 'sliceScatter':
+      return ops.sliceScatter(a, b, at['dim'] as number, at['start'] as number, at['end'] as number, at['step'] as number);
+    case 'squeeze':
+    case 'unsqueeze':
+      return ops.reshape(a, e.shape);
+    case 'cat':
+      return ops.cat(args, at['dim'] as number);
+    case 'flip':
+      return ops.flip(a, at['dims'] as number[]);
+    case 'repeat':
+      return ops.repeat(a, at['sizes'] as number[]);
+    case 'sumRepeats': {
+      // The gradient seen as [r0, s0, r1, s1, …], summed over the copies (the even axes).
+      const sizes = at['sizes'] as number[];
+      const own = [...sizes.slice(0, sizes.length - e.shape.length).map(() => 1), ...e.shape];
+      const wide = ops.reshape(a, own.flatMap((n, i) => [sizes[i]!, n]));
+      return own.length === 0 ? wide : ops.reshape(ops.sum(wide, own.map((_, i) => 2 * i)), e.shape);
+    }
+    case 'gather':
+      return ops.gather(a, at['dim'] as number, b);
+    case 'gatherBackward':
+      return ops.scatterAdd(full(e.shape, 0, { device }), at['dim'] as number, b, a);
+    case 'scatterAdd':
+      return ops.scatterAdd(a, at['dim'] as number, b, args[2]!);
+    case 'scatterAddSrcBackward': {
+      // The gradient at the index, zero-padded at the end of each dim up to src's shape.
+      let g = ops.gather(a, at['dim'] as number, b);
+      e.shape.forEach((n, d) => {
+        if (g.shape[d] !== n) g = ops.sliceScatter(full(g.shape.map((m, i) => (i === d ? n : m)), 0, { device }), g, d, 0, g.shape[d]!);
+      });
+      return g;
+    }
     case 'to':
       return ops.to(a, at['to'] as Device);
     case 'maskedFill':

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createCpuBackend } from '@nn/cpu';
-import { registerBackend, manualSeed, randn, noGrad, tensor, where, matmulT, opTable, isDifferentiable, topoOrder, type OpDef, type OpId, type Tensor } from '@nn/core';
+import { registerBackend, manualSeed, randn, noGrad, tensor, where, matmulT, cat, opTable, isDifferentiable, topoOrder, type OpDef, type OpId, type Tensor } from '@nn/core';
 import { explainGradient, explainGradientAsync, graph, ExplainError } from './index.js';
 
 beforeAll(() => {
@@ -188,6 +188,9 @@ describe('the derivative table', () => {
     ['maskedFill', (a, b) => a.maskedFill(b.gt(0), 0).add(b)],
     ['where', (a, b) => where(a.gt(b), a.mul(b), b.exp())],
     ['to (across devices)', (a) => a.to('cpu2').tanh().to('cpu')],
+    ['narrow slice squeeze unsqueeze sliceScatter', (a, b) => a.narrow(0, 1, 2).mul(b.slice(0, 0, null, 2)).unsqueeze(0).squeeze(0).add(a.sliceScatter(b.narrow(1, 0, 1), 1, 2).sum())],
+    ['cat flip repeat', (a, b) => cat([a, b.flip(0)], 1).repeat(2, 1)],
+    ['gather indexSelect scatterAdd', (a, b) => a.gather(1, [[0, 2, 2], [1, 1, 0], [2, 0, 1], [0, 0, 0]]).add(b.indexSelect(0, [3, 0, 3, 1])).add(a.scatterAdd(0, [[3, 0, 1]], b.narrow(0, 0, 1).mul(b.narrow(0, 1, 1))))],
   ];
   const seen = new Set<string>();
   for (const [name, f] of cases) {
