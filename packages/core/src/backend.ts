@@ -25,13 +25,18 @@ export interface Handle extends View {
 }
 
 /** Elementwise ops of one input. */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'tanh' | 'sigmoid' | 'sin' | 'cos';
+export type UnaryOp =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'tanh' | 'sigmoid' | 'sin' | 'cos'
+  | 'log1p' | 'expm1' | 'erf' | 'sign' | 'floor' | 'ceil' | 'round';
 
 /** Elementwise ops of two inputs; comparisons give float 1/0 masks. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'max' | 'min' | 'lt' | 'gt' | 'le' | 'ge' | 'eq';
 
-/** Reductions. */
-export type ReduceOp = 'sum' | 'max';
+/**
+ * Reductions: `sum`, `max`, `min` (NaN wins, as torch.amax/amin), and `argmax`/`argmin`: the row-major
+ * index within the reduced block (over all reduced axes together) of the first max/min, a NaN counting as both.
+ */
+export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
 /** What really runs behind a device, for honest reports. */
 export interface BackendInfo {
@@ -103,6 +108,11 @@ export interface Backend {
   reduce(op: ReduceOp, x: Handle, axes: readonly number[], keepDims: boolean): Handle;
   /** `mask != 0 ? a : b`, elementwise with broadcasting. */
   where(mask: Handle, a: Handle, b: Handle): Handle;
+  /**
+   * Running sum along `axis` (`torch.cumsum`), or from the end when `reverse`
+   * (out[i] = Σ_{j>=i} x[j], cumsum's gradient); a fresh row-major result of x's shape.
+   */
+  cumsum(x: Handle, axis: number, reverse: boolean): Handle;
   /**
    * `torch.gather` along `dim`: out[p] = x[p with p[dim] = index[p]], out of index's shape. `index` holds
    * integers (as floats), each in [0, x.shape[dim]); index.shape[d] <= x.shape[d] for d != dim (core checks).

@@ -92,7 +92,7 @@ const OP_DTYPE: { readonly [K in OpId]: DTypeRule } = {
   gather: 'keep', scatterAdd: 'keep',
   // sliceScatter's inputs are [x, src] and cat's the tensors joined: promoted, as torch.cat.
   sliceScatter: 'promote', cat: 'promote',
-  sum: 'promote', mean: 'float', amax: 'keep',
+  sum: 'promote', mean: 'float', amax: 'keep', amin: 'keep',
   // where's inputs are [a, b, cond]: the two values are promoted, cond does not count.
   where: 'promote',
   maskedFill: 'keep',

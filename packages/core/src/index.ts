@@ -18,7 +18,7 @@ export { topoOrder } from './autograd.js';
 export { parseNpy, encodeNpy, loadNpy, saveNpy, type NpyArray } from './npy.js';
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clamp, maximum, minimum, compare,
-  mm, matmul, bmm, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, where, maskedFill, to, toAsync,
+  mm, matmul, bmm, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, amin, argmax, argmin, where, maskedFill, to, toAsync,
 } from './ops/index.js';
 export {
   narrow, slice, squeeze, unsqueeze, flatten, split, chunk, sliceScatter, cat, stack, flip, repeat, gather, indexSelect, scatterAdd,

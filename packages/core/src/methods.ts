@@ -6,6 +6,7 @@ import { checkOperand, checkTensor } from './validate.js';
 import { runBackward, type BackwardOptions } from './autograd.js';
 import * as ops from './ops/index.js';
 import type { IndexLike } from './ops/indexing.js';
+import type { VarOptions } from './ops/moments.js';
 
 // Tensor's fluent methods (`x.mm(w)`), installed on Tensor.prototype from here,
 // the ops side, as tfjs adds its chained ops from outside its tensor module: so
@@ -59,6 +60,46 @@ declare module './tensor.js' {
     relu(): Tensor;
     /** Sine (radians). */
     sin(): Tensor;
+    /** ln(1 + this), accurate near 0. */
+    log1p(): Tensor;
+    /** e ** this − 1, accurate near 0. */
+    expm1(): Tensor;
+    /** The error function. */
+    erf(): Tensor;
+    /** −1, 0 or 1 by sign (0 for ±0 and NaN); zero gradient. */
+    sign(): Tensor;
+    /** Round down to an integer; zero gradient. */
+    floor(): Tensor;
+    /** Round up to an integer; zero gradient. */
+    ceil(): Tensor;
+    /** Round to the nearest integer, ties to even; zero gradient. */
+    round(): Tensor;
+    /** 1 / this. */
+    reciprocal(): Tensor;
+    /** 1 / √this. */
+    rsqrt(): Tensor;
+    /** this². */
+    square(): Tensor;
+    /** this where > 0, else this·negativeSlope (default 0.01), as `F.leaky_relu`. */
+    leakyRelu(negativeSlope?: number): Tensor;
+    /** this where > 0, else alpha·(e^this − 1) (default alpha 1), as `F.elu`. */
+    elu(alpha?: number): Tensor;
+    /** this·Φ(this), exact or `{ approximate: 'tanh' }`, as `F.gelu`. */
+    gelu(options?: { approximate?: 'none' | 'tanh' }): Tensor;
+    /** log(1 + e^(β·this)) / β, linear past `threshold`, as `F.softplus` (β 1, threshold 20). */
+    softplus(beta?: number, threshold?: number): Tensor;
+    /** Softmax along `dim`, without overflow. */
+    softmax(dim: number): Tensor;
+    /** Log of the softmax along `dim`, computed without rounding to log 0. */
+    logSoftmax(dim: number): Tensor;
+    /** log Σ e^this along `dim`, without overflow. */
+    logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Variance of all elements or along `dim` (`{ correction = 1, keepdim = false }`), as `torch.var`. */
+    var(dim?: number | readonly number[], options?: VarOptions): Tensor;
+    /** Standard deviation of all elements or along `dim` (`{ correction = 1, keepdim = false }`), as `torch.std`. */
+    std(dim?: number | readonly number[], options?: VarOptions): Tensor;
+    /** Running sums along `dim`, as `torch.cumsum`. */
+    cumsum(dim: number): Tensor;
     /** Cosine (radians). */
     cos(): Tensor;
     /** Limit to [min, max]; either bound may be left out, as `clamp(min=0)`. */
@@ -124,13 +165,18 @@ declare module './tensor.js' {
     /** This with `src` written over `this[…, start:end:step]` along `dim` (out of place), as `torch.slice_scatter`. */
     sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
 
-
     /** Sum of all elements, or along `dim` (a number or list), keeping reduced dims when `keepdim`. */
     sum(dim?: number | readonly number[], keepdim?: boolean): Tensor;
     /** Mean of all elements, or along `dim`. */
     mean(dim?: number | readonly number[], keepdim?: boolean): Tensor;
     /** Maximum of all elements, or along `dim` (gradient split evenly among ties, as `amax`). */
     max(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Minimum of all elements, or along `dim` (gradient split evenly among ties, as `torch.amin`; torch's min(dim) also returns indices: use argmin). */
+    min(dim?: number | readonly number[], keepdim?: boolean): Tensor;
+    /** Index (int32) of the largest element along `dim`, or of the flattened tensor, as `torch.argmax` (ties: first; NaN is the largest). */
+    argmax(dim?: number, keepdim?: boolean): Tensor;
+    /** Index (int32) of the smallest element along `dim`, or of the flattened tensor, as `torch.argmin` (ties: first; NaN is the smallest). */
+    argmin(dim?: number, keepdim?: boolean): Tensor;
 
     /** this -= other, in place (inside `noGrad` for weights that require grad). */
     sub_(other: Operand): this;
@@ -178,6 +224,26 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
   relu(this: Tensor) { return ops.relu(this); },
   sin(this: Tensor) { return ops.sin(this); },
   cos(this: Tensor) { return ops.cos(this); },
+  log1p(this: Tensor) { return ops.log1p(this); },
+  expm1(this: Tensor) { return ops.expm1(this); },
+  erf(this: Tensor) { return ops.erf(this); },
+  sign(this: Tensor) { return ops.sign(this); },
+  floor(this: Tensor) { return ops.floor(this); },
+  ceil(this: Tensor) { return ops.ceil(this); },
+  round(this: Tensor) { return ops.round(this); },
+  reciprocal(this: Tensor) { return ops.reciprocal(this); },
+  rsqrt(this: Tensor) { return ops.rsqrt(this); },
+  square(this: Tensor) { return ops.square(this); },
+  leakyRelu(this: Tensor, negativeSlope?: number) { return ops.leakyRelu(this, negativeSlope); },
+  elu(this: Tensor, alpha?: number) { return ops.elu(this, alpha); },
+  gelu(this: Tensor, options?: { approximate?: 'none' | 'tanh' }) { return ops.gelu(this, options); },
+  softplus(this: Tensor, beta?: number, threshold?: number) { return ops.softplus(this, beta, threshold); },
+  softmax(this: Tensor, dim: number) { return ops.softmax(this, dim); },
+  logSoftmax(this: Tensor, dim: number) { return ops.logSoftmax(this, dim); },
+  logsumexp(this: Tensor, dim: number | readonly number[], keepdim = false) { return ops.logsumexp(this, dim, keepdim); },
+  var(this: Tensor, dim?: number | readonly number[], options?: VarOptions) { return ops.variance(this, dim, options); },
+  std(this: Tensor, dim?: number | readonly number[], options?: VarOptions) { return ops.std(this, dim, options); },
+  cumsum(this: Tensor, dim: number) { return ops.cumsum(this, dim); },
   clamp(this: Tensor, bounds: { min?: number; max?: number }) { return ops.clamp(this, bounds); },
 
   lt(this: Tensor, other: Operand) { return ops.compare('lt', this, other); },
@@ -216,6 +282,9 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
   sum(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.sum(this, dim, keepdim); },
   mean(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.mean(this, dim, keepdim); },
   max(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.amax(this, dim, keepdim); },
+  min(this: Tensor, dim?: number | readonly number[], keepdim = false) { return ops.amin(this, dim, keepdim); },
+  argmax(this: Tensor, dim?: number, keepdim = false) { return ops.argmax(this, dim, keepdim); },
+  argmin(this: Tensor, dim?: number, keepdim = false) { return ops.argmin(this, dim, keepdim); },
 
   sub_(this: Tensor, other: Operand) {
     checkOperand('sub_', other, 'other');

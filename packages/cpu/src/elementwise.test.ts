@@ -121,13 +121,14 @@ describe('loops.ts agrees with the oracle test/reference.ts', () => {
     loops.gatherInto(x, permuteView(rowMajorView([2, 3, 4]), [2, 0, 1]), out);
     expect(Array.from(out)).toEqual(Array.from(p.data));
   });
-  it('sum and max over every set of axes, NaN included', () => {
+  it('sum, max, min, argmax and argmin over every set of axes, NaN and ties included', () => {
     const shape = [2, 3, 4];
     const x = rnd(24, 4);
-    const withNaN = x.map((v, i) => (i === 13 ? NaN : v));
+    const withNaN = x.map((v, i) => (i === 13 || i === 17 ? NaN : v));
+    const ties = x.map((v) => Math.round(v));
     const axesSets = [[0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
-    for (const data of [x, withNaN])
-      for (const op of ['sum', 'max'] as const)
+    for (const data of [x, withNaN, ties])
+      for (const op of ['sum', 'max', 'min', 'argmax', 'argmin'] as const)
         for (const axes of axesSets) {
           const want = reference.reduce(op, data, shape, axes);
           const out = new Float32Array(want.length);

@@ -213,6 +213,10 @@ export function whereInto(m: Float32Array, mShape: Shape, a: Float32Array, aShap
  * pairwise float32 sums than naive float32 accumulation.
  */
 export function reduceInto(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void {
+  if (op === 'argmax' || op === 'argmin') {
+    argReduceInto(op === 'argmax', x, shape, axes, out);
+    return;
+  }
   if (op === 'sum' && axes.length === shape.length) {
     out[0] = sumAll(x);
     return;
@@ -220,13 +224,15 @@ export function reduceInto(op: ReduceOp, x: Float32Array, shape: Shape, axes: re
   const strides = broadcastStrides(reducedShape(shape, axes, true), shape);
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
-  const acc = op === 'sum' ? new Float64Array(out.length) : out.fill(-Infinity);
+  const acc = op === 'sum' ? new Float64Array(out.length) : out.fill(op === 'min' ? Infinity : -Infinity);
   let o = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     if (op === 'sum') acc[o]! += v;
-    // NaN wins, as torch.max: once stored, no comparison replaces it.
-    else if (v > acc[o]! || v !== v) acc[o] = v;
+    // NaN wins, as torch.max/min: once stored, no comparison replaces it.
+    else if (op === 'max') {
+      if (v > acc[o]! || v !== v) acc[o] = v;
+    } else if (v < acc[o]! || v !== v) acc[o] = v;
     for (let d = rank - 1; d >= 0; d--) {
       idx[d]!++;
       o += strides[d]!;
@@ -236,6 +242,43 @@ export function reduceInto(op: ReduceOp, x: Float32Array, shape: Shape, axes: re
     }
   }
   if (op === 'sum') out.set(acc);
+}
+
+/**
+ * argmax (`max`) or argmin over sorted axes into out: for each output, the row-major index
+ * within the reduced block of the first largest (smallest) element, as torch.argmax on CPU;
+ * the first NaN wins and is kept. The walk is x's memory order, which visits each output's
+ * block in increasing index order, so a strict comparison keeps the first of ties.
+ */
+function argReduceInto(max: boolean, x: Float32Array, shape: Shape, axes: readonly number[], out: Float32Array): void {
+  const strides = broadcastStrides(reducedShape(shape, axes, true), shape);
+  // Each input dim's step in the reduced block's row-major index (0 for a kept dim).
+  const blockStrides = stridesOf(axes.map((a) => shape[a]!));
+  const rstrides = shape.map(() => 0);
+  axes.forEach((a, k) => (rstrides[a] = blockStrides[k]!));
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  const best = new Float64Array(out.length).fill(max ? -Infinity : Infinity);
+  out.fill(0);
+  let o = 0;
+  let r = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    const b = best[o]!;
+    if (b === b && (v !== v || (max ? v > b : v < b))) {
+      best[o] = v;
+      out[o] = r;
+    }
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]!++;
+      o += strides[d]!;
+      r += rstrides[d]!;
+      if (idx[d]! < shape[d]!) break;
+      o -= strides[d]! * shape[d]!;
+      r -= rstrides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
 }
 
 /** Sum of every element, accumulated in float64 as the reference does. */
@@ -391,5 +434,28 @@ export function stridedScatterInto(out: Float32Array, view: { shape: Shape; stri
       off += q * view.strides[d]!;
     }
     out[off] = src[f]!;
+  }
+}
+
+/**
+ * Running sums along `axis` of a row-major x of `shape` (from the end when `reverse`),
+ * accumulated in float64 and rounded once per output, as PyTorch's cpu cumsum (its
+ * float accumulator is a double).
+ */
+export function cumsumInto(x: Float32Array, shape: Shape, axis: number, reverse: boolean, out: Float32Array): void {
+  const len = shape[axis]!;
+  let inner = 1;
+  for (let d = axis + 1; d < shape.length; d++) inner *= shape[d]!;
+  const outer = len === 0 || inner === 0 ? 0 : x.length / (len * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * len * inner + i;
+      let acc = 0;
+      for (let k = 0; k < len; k++) {
+        const at = base + (reverse ? len - 1 - k : k) * inner;
+        acc += x[at]!;
+        out[at] = acc;
+      }
+    }
   }
 }

@@ -83,19 +83,31 @@ export function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readon
   const outShape = reducedShape(shape, axes, true);
   const inStrides = stridesOf(shape);
   const outStrides = stridesOf(outShape);
-  const acc = new Float64Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : -Infinity);
+  const blockStrides = stridesOf(axes.map((a) => shape[a]!));
+  const acc = new Float64Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : op === 'min' || op === 'argmin' ? Infinity : -Infinity);
+  const arg = new Float64Array(acc.length);
   for (let i = 0; i < x.length; i++) {
+    // o: the output element; r: the index within the reduced block (row-major over the axes).
     let o = 0;
+    let r = 0;
     for (let d = 0; d < shape.length; d++) {
-      if (axes.includes(d)) continue;
-      o += (Math.floor(i / inStrides[d]!) % shape[d]!) * outStrides[d]!;
+      const k = axes.indexOf(d);
+      const id = Math.floor(i / inStrides[d]!) % shape[d]!;
+      if (k >= 0) r += id * blockStrides[k]!;
+      else o += id * outStrides[d]!;
     }
     const v = x[i]!;
     if (op === 'sum') acc[o]! += v;
-    // NaN wins, as torch.max: once stored, no comparison replaces it.
-    else if (v > acc[o]! || v !== v) acc[o] = v;
+    // NaN wins, as torch.max/min: once stored, no comparison replaces it.
+    else if (op === 'max') { if (v > acc[o]! || v !== v) acc[o] = v; }
+    else if (op === 'min') { if (v < acc[o]! || v !== v) acc[o] = v; }
+    // argmax/argmin: the first of ties and the first NaN (i visits r in increasing order).
+    else if (!Number.isNaN(acc[o]!) && (v !== v || (op === 'argmax' ? v > acc[o]! : v < acc[o]!))) {
+      acc[o] = v;
+      arg[o] = r;
+    }
   }
-  return Float32Array.from(acc);
+  return Float32Array.from(op === 'argmax' || op === 'argmin' ? arg : acc);
 }
 
 /** Output dim i is input dim perm[i]. */

@@ -118,10 +118,14 @@ function callFn(name: string, args: Tensor[], e: Extract<Expr, { kind: 'fn' }>, 
       return ops.mean(a, at['dim'] as number[] | undefined, (at['keepdim'] as boolean | undefined) ?? false);
     case 'max':
       return ops.amax(a, at['dim'] as number[] | undefined, (at['keepdim'] as boolean | undefined) ?? false);
-    case 'maxMask': {
+    case 'min':
+      return ops.amin(a, at['dim'] as number[] | undefined, (at['keepdim'] as boolean | undefined) ?? false);
+    case 'maxMask':
+    case 'minMask': {
       const dims = at['dim'] as number[];
       const kept = reducedShape(a.shape, dims, true);
-      const mask = ops.compare('eq', a, ops.reshape(ops.amax(a, dims, true), kept));
+      const extreme = name === 'maxMask' ? ops.amax(a, dims, true) : ops.amin(a, dims, true);
+      const mask = ops.compare('eq', a, ops.reshape(extreme, kept));
       return ops.div(mask, ops.expand(ops.sum(mask, dims, true), a.shape));
     }
     case 'expand':

@@ -233,6 +233,7 @@ function showFn(e: Extract<Expr, { kind: 'fn' }>, o: RenderOptions, depth: numbe
     case 'sum':
     case 'mean':
     case 'max':
+    case 'min':
       return at['dim'] !== undefined ? `${e.name}(${args[0]}, dim=${fmtDims(at['dim'])})` : `${e.name}(${args[0]})`;
     case 'clamp': {
       const parts = [args[0]!];
@@ -262,6 +263,8 @@ function showFn(e: Extract<Expr, { kind: 'fn' }>, o: RenderOptions, depth: numbe
       return `[${args[0]} ≠ 0]`;
     case 'maxMask':
       return `[${args[0]} = max(${args[0]})]`;
+    case 'minMask':
+      return `[${args[0]} = min(${args[0]})]`;
     case 'maximum':
     case 'minimum':
       return `${e.name === 'maximum' ? 'max' : 'min'}(${args.join(', ')})`;

@@ -185,6 +185,7 @@ describe('the derivative table', () => {
     ['matmul / bmm of batches', (a, b) => a.reshape(2, 2, 3).matmul(b.reshape(1, 4, 3).transpose(1, 2)).add(a.reshape(2, 2, 3).bmm(b.reshape(2, 2, 3).transpose(1, 2)).sum())],
     ['permute reshape expand clone', (a) => a.permute(1, 0).reshape(-1).reshape(3, 4).clone().sum(0, true).expand(2, 4)],
     ['sum mean max', (a) => a.sum(1).add(a.mean(0).sum()).add(a.max(1))],
+    ['min (the reduction)', (a) => a.min(1).add(a.min())],
     ['maskedFill', (a, b) => a.maskedFill(b.gt(0), 0).add(b)],
     ['where', (a, b) => where(a.gt(b), a.mul(b), b.exp())],
     ['to (across devices)', (a) => a.to('cpu2').tanh().to('cpu')],

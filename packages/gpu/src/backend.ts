@@ -353,6 +353,7 @@ export class GpuBackend implements Backend {
   }
 
   matmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
+    if (a.shape.length > 2) return this.batchedMatmul(a, b, transA, transB);
     // The kernel indexes its operands with their views' strides and offsets, so
     // a transposed, expanded or offset view is read in place, and a cheap chain
     // (relu, a scale) is applied on read; a costly chain is run first.
@@ -440,6 +441,35 @@ export class GpuBackend implements Backend {
     if (h.size === 0) return this.filled('cumsum', h.shape, 0);
     const key = `cumsum|${h.size}|${len}|${inner}|${reverse}`;
     return this.launch('cumsum', key, () => src.cumsumSource(len, inner, reverse), [h], [], h.shape);
+  }
+
+  /**
+   * A batch of products as ONE launch (not one per batch entry): each thread
+   * finds its entry and reads both operands through their views' strides, so a
+   * broadcast (batch stride 0), transposed or offset operand is read in place,
+   * and a cheap chain is applied on read, as in the 2-D matmul.
+   */
+  private batchedMatmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
+    const operand = (h: GpuHandle): GpuHandle => (h.chain.every((c) => CHEAP_ON_REREAD.has(c.op)) ? h : this.dense(h));
+    const ha = operand(this.handleOf(a, 'bmm'));
+    const hb = operand(this.handleOf(b, 'bmm'));
+    const r = ha.shape.length;
+    const batch = ha.shape.slice(0, r - 2);
+    const m = transA ? ha.shape[r - 1]! : ha.shape[r - 2]!;
+    const k = transA ? ha.shape[r - 2]! : ha.shape[r - 1]!;
+    const n = transB ? hb.shape[r - 2]! : hb.shape[r - 1]!;
+    // An empty sum: zeros (there is no input data to bind).
+    if (k === 0) return this.filled('bmm', [...batch, m, n], 0);
+    // Strides of op(A) along (row i, inner p) and op(B) along (column j, inner p), after the batch strides.
+    const sa = ha.strides;
+    const sb = hb.strides;
+    const aMat = transA ? [sa[r - 1]!, sa[r - 2]!] : [sa[r - 2]!, sa[r - 1]!];
+    const bMat = transB ? [sb[r - 2]!, sb[r - 1]!] : [sb[r - 1]!, sb[r - 2]!];
+    const ra: src.Read = { strides: [...sa.slice(0, r - 2), ...aMat], offset: ha.offset, chain: ha.chain, firstArg: 0, flat: false };
+    const rb: src.Read = { strides: [...sb.slice(0, r - 2), ...bMat], offset: hb.offset, chain: hb.chain, firstArg: ha.args.length, flat: false };
+    const args = [...ha.args, ...hb.args];
+    const key = `bmm|${batch}|${m}|${k}|${n}|${ra.strides}@${ha.offset}/${ha.buf.size}/${chainKey(ha.chain)}|${rb.strides}@${hb.offset}/${hb.buf.size}/${chainKey(hb.chain)}`;
+    return this.launch('bmm', key, () => src.bmmSource(batch, m, k, n, ra, rb, args.length), [ha, hb], args, [...batch, m, n]);
   }
 
   copy(x: Handle, shape: Shape): Handle {

@@ -650,3 +650,43 @@ export function cumsumSource(len: number, inner: number, reverse: boolean): stri
 function argNaN(v: string, then: string): string[] {
   return [`if (!(${v} <= 3.4028234e38)) {`, `  if (!(${v} > 3.4028234e38)) {`, `    ${then}`, '  }', '}'];
 }
+
+/**
+ * A batch of products op(A)·op(B), one output per thread over the row-major
+ * [...batch, m, n] result: the thread's batch entry walks the batch dims with
+ * each operand's own batch strides (0 where it is broadcast, so a broadcast
+ * operand is read in place, never copied), then the entry's product is
+ * matmulSource's. An operand's `strides` are [...batch, along the output row
+ * or column, along the inner index]; a chain is applied to each value read.
+ */
+export function bmmSource(batch: readonly number[], m: number, k: number, n: number, ra: Read, rb: Read, args: number): string {
+  const d = batch.length;
+  const [ai, ap] = [ra.strides[d]!, ra.strides[d + 1]!];
+  const [bj, bp] = [rb.strides[d]!, rb.strides[d + 1]!];
+  const walk: string[] = [];
+  const block = stridesOf(batch);
+  for (let t = 0; t < d; t++) {
+    walk.push(`const w${t} = Math.floor((e + 0.5) / ${lit(block[t]!)});`);
+    walk.push(`e = e - w${t} * ${lit(block[t]!)};`);
+    if (ra.strides[t] !== 0) walk.push(`oa = oa + w${t} * ${lit(ra.strides[t]!)};`);
+    if (rb.strides[t] !== 0) walk.push(`ob = ob + w${t} * ${lit(rb.strides[t]!)};`);
+  }
+  return `function (${params(2, args)}) {
+  let e = Math.floor((this.thread.x + 0.5) / ${lit(m * n)});
+  const rest = this.thread.x - e * ${lit(m * n)};
+  const i = Math.floor((rest + 0.5) / ${lit(n)});
+  const j = rest - i * ${lit(n)};
+  let oa = ${lit(ra.offset)};
+  let ob = ${lit(rb.offset)};
+  ${walk.join('\n  ')}
+  const ra = oa + i * ${lit(ai)};
+  const cb = ob + j * ${lit(bj)};
+  let acc = 0.0;
+  for (let p = 0; p < ${k}; p++) {
+    ${readLines('va', 'x0', `ra + p * ${lit(ap)}`, ra).join('\n    ')}
+    ${readLines('vb', 'x1', `p * ${lit(bp)} + cb`, rb).join('\n    ')}
+    acc = acc + va * vb;
+  }
+  return acc;
+}`;
+}

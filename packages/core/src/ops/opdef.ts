@@ -64,6 +64,28 @@ export interface OpAttrs {
   relu: NoAttrs;
   sin: NoAttrs;
   cos: NoAttrs;
+  log1p: NoAttrs;
+  expm1: NoAttrs;
+  erf: NoAttrs;
+  sign: NoAttrs;
+  floor: NoAttrs;
+  ceil: NoAttrs;
+  round: NoAttrs;
+  reciprocal: NoAttrs;
+  rsqrt: NoAttrs;
+  square: NoAttrs;
+  leakyRelu: { negativeSlope: number };
+  elu: { alpha: number };
+  gelu: { approximate: 'none' | 'tanh' };
+  softplus: { beta: number; threshold: number };
+  softmax: { dim: number };
+  logSoftmax: { dim: number };
+  logsumexp: { dim: number[]; keepdim: boolean };
+  /** var and std: the dims reduced (all when absent), Bessel's `correction`, keepdim. */
+  var: { dim?: number[]; correction: number; keepdim: boolean };
+  std: { dim?: number[]; correction: number; keepdim: boolean };
+  /** `reverse` sums from the end: cumsum's gradient, a cumsum itself. */
+  cumsum: { dim: number; reverse: boolean };
   clamp: { min?: number; max?: number };
   mm: { transA: boolean; transB: boolean };
   /** A batched product (`matmul` of N-d operands, `bmm`): batch dims broadcast; the flags transpose the last two dims. */
@@ -94,6 +116,8 @@ export interface OpAttrs {
   sum: ReduceAttrs;
   mean: ReduceAttrs;
   amax: ReduceAttrs;
+  /** x.min(): the reduction (binary min is `minimum`). */
+  amin: ReduceAttrs;
   where: NoAttrs;
   maskedFill: { value: number };
   to: { from: Device; to: Device };

@@ -1,7 +1,11 @@
 import type { GradNode } from '../node.js';
-import { binaryDefs, clampDef, unaryDefs } from './defs/elementwise.js';
+import { binaryDefs, clampDef, compositeDefs, unaryDefs } from './defs/elementwise.js';
+import { eluDef, geluDef, leakyReluDef, softplusDef } from './defs/activation.js';
+import { logSoftmaxDef, logsumexpDef, softmaxDef } from './defs/softmax.js';
+import { stdDef, varDef } from './defs/moments.js';
+import { cumsumDef } from './defs/cumsum.js';
 import { bmmDef, mmDef } from './defs/linalg.js';
-import { amaxDef, meanDef, sumDef } from './defs/reduce.js';
+import { amaxDef, aminDef, meanDef, sumDef } from './defs/reduce.js';
 import { cloneDef, expandDef, permuteDef, reshapeDef, tDef } from './defs/shape.js';
 import { maskedFillDef, whereDef } from './defs/select.js';
 import { sliceDef, sliceScatterDef, squeezeDef, unsqueezeDef } from './defs/slicing.js';
@@ -21,6 +25,17 @@ import { isDifferentiable, type DifferentiableOp, type OpDef, type OpId, type Op
 export const opTable: OpTable = {
   ...binaryDefs,
   ...unaryDefs,
+  ...compositeDefs,
+  leakyRelu: leakyReluDef,
+  elu: eluDef,
+  gelu: geluDef,
+  softplus: softplusDef,
+  softmax: softmaxDef,
+  logSoftmax: logSoftmaxDef,
+  logsumexp: logsumexpDef,
+  var: varDef,
+  std: stdDef,
+  cumsum: cumsumDef,
   clamp: clampDef,
   mm: mmDef,
   bmm: bmmDef,
@@ -41,6 +56,7 @@ export const opTable: OpTable = {
   sum: sumDef,
   mean: meanDef,
   amax: amaxDef,
+  amin: aminDef,
   where: whereDef,
   maskedFill: maskedFillDef,
   to: toDef,

@@ -13,6 +13,8 @@ import { leakChecked } from './leaks.js';
 import { seedForwardBackward, seedNet } from './seed.js';
 import { addIndexingCases, indexingGradCases } from './indexing.cases.js';
 import { MATMUL_BATCHED } from './matmul-batched.generated.js';
+import { addElementwise2Cases } from './elementwise2.cases.js';
+import { addReduceArgCases, reduceArgGradCases } from './reduce-arg.cases.js';
 import { POW_BASES, POW_EXPONENTS, POW_SCALAR_TENSOR, POW_TENSOR_SCALAR, POW_TENSOR_TENSOR } from './pow-corners.generated.js';
 
 /** One conformance check, runnable on any registered device. */
@@ -185,6 +187,9 @@ add('elementwise: sin and cos and their gradients, as PyTorch', async ({ device 
   s.mul(2).add(c.mul(3)).sum().backward();
   assertClose(await read(x.grad!), [-1.5566250085830688, 3.1339595317840576, 3.193441867828369, 2, 1.195612907409668, -1.4438081979751587, -3.5601859092712402, -1.999999761581421, 2.758586883544922], tol, 'd(2 sin x + 3 cos x)/dx');
 });
+
+// log1p … softplus, softmax, logSoftmax, logsumexp, var, std, cumsum (their own file).
+addElementwise2Cases(add);
 
 add('elementwise: pow at NaN, ±Inf, ±0, ±1 and negative bases, as PyTorch (table from torch)', async ({ device }) => {
   // Special values must be exact; finite ones within a few float32 ulps (GPU pow is exp2(b·log2 a)).
@@ -442,6 +447,7 @@ add('empty: Linear(0, 5) forward and backward (x·Wᵀ + b with no inputs) give 
 
 // ---------------------------------------------------------------- shape and indexing (indexing.cases.ts)
 addIndexingCases(add);
+addReduceArgCases(add);
 
 // ---------------------------------------------------------------- reading & in place
 add('read: item, dataSync, toArray, data, clone, detach', async ({ device }) => {
@@ -519,6 +525,17 @@ export const gradCases: readonly GradCase[] = [
   ['log sqrt of abs', [[2, 3]], (a) => a.abs().log().add(a.abs().sqrt())],
   ['tanh sigmoid', [[2, 3]], (a) => a.tanh().add(a.sigmoid())],
   ['sin cos', [[2, 3]], (a) => a.sin().mul(a.cos().add(2))],
+  ['log1p expm1 erf', [[2, 3]], (a) => a.abs().log1p().add(a.expm1()).add(a.erf().mul(2))],
+  ['reciprocal rsqrt square', [[2, 3]], (a) => a.reciprocal().add(a.abs().rsqrt()).add(a.square())],
+  // Away from integers and half-integers (the inputs are ±[0.2, 1.5]), floor/ceil/round/sign are flat: gradient 0.
+  ['sign floor ceil round', [[2, 3]], (a) => a.mul(0.9).sign().add(a.mul(0.9).floor()).add(a.mul(0.9).ceil()).add(a.mul(0.9).round()).add(a)],
+  ['leakyRelu elu', [[3, 4]], (a) => a.leakyRelu(0.2).add(a.elu(0.7))],
+  ['gelu exact and tanh', [[3, 4]], (a) => a.gelu().add(a.gelu({ approximate: 'tanh' }).mul(2))],
+  ['softplus', [[3, 4]], (a) => a.mul(4).softplus().add(a.softplus(2, 1))],
+  ['softmax logSoftmax', [[3, 4]], (a) => a.softmax(1).mul(a).add(a.logSoftmax(0))],
+  ['logsumexp', [[3, 4]], (a) => a.logsumexp(1).add(a.logsumexp([0, 1], true).sum())],
+  ['var std', [[3, 4]], (a) => a.var(1).add(a.std(1, { correction: 0 }))],
+  ['cumsum', [[3, 4]], (a) => a.cumsum(1).mul(a).add(a.cumsum(0))],
   ['relu', [[3, 4]], (a) => a.relu()],
   ['clamp min', [[3, 4]], (a) => a.clamp({ min: 0 })],
   ['clamp min max', [[3, 4]], (a) => a.clamp({ min: -0.5, max: 0.5 })],
@@ -546,6 +563,7 @@ export const gradCases: readonly GradCase[] = [
   ['three-layer net', [[4, 5], [5, 3], [3, 3], [3, 2]], (x, w1, w2, w3) => x.mm(w1).clamp({ min: 0 }).mm(w2).clamp({ min: 0 }).mm(w3)],
   ['squared-error loss', [[4, 2], [4, 2]], (p, y) => p.sub(y).pow(2).sum()],
   ...indexingGradCases,
+  ...reduceArgGradCases,
 ];
 gradCases.forEach(([label, shapes, fn], ci) => {
   // Asynchronous reads, so the same check runs where readback is async only (WebGPU).

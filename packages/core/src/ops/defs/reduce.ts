@@ -2,7 +2,7 @@ import { reducedShape, sameShape } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import type { DifferentiableOp, ExplainContext, Symbols } from '../opdef.js';
 import { compare, div, mul } from '../elementwise.js';
-import { amaxForward, meanForward, reducedAxes, sum, sumForward } from '../reduce.js';
+import { amaxForward, aminForward, meanForward, reducedAxes, sum, sumForward } from '../reduce.js';
 import { expand, reshape } from '../shape.js';
 
 // The op table's entries for the reductions.
@@ -24,7 +24,7 @@ function symSpread<X>(S: Symbols<X>, G: X, shape: readonly number[], dims: numbe
 }
 
 // The dims the explanation shows: those recorded, or all of the input's.
-function dimsOf(n: ExplainContext<'sum' | 'mean' | 'amax'>): number[] {
+function dimsOf(n: ExplainContext<'sum' | 'mean' | 'amax' | 'amin'>): number[] {
   return reducedAxes(n.inputs[0]!.shape, n.attrs);
 }
 
@@ -84,6 +84,30 @@ export const amaxDef: DifferentiableOp<'amax'> = {
       const shape = n.inputs[0]!.shape;
       const dims = dimsOf(n);
       return (G) => S.mul(symSpread(S, G, shape, dims), S.fn('maxMask', [S.value(n.inputs[0]!)], shape, { dim: dims }));
+    },
+  },
+};
+
+/**
+ * amin (x.min()): the gradient is split evenly among the elements equal to the min, as torch.amin
+ * (torch's min(dim) gives all of it to the first index it returns; nn's min(dim) is amin's).
+ */
+export const aminDef: DifferentiableOp<'amin'> = {
+  forward: aminForward,
+  saves: ['a', 'output'],
+  backward: ({ g, inputs, attrs, out }) => {
+    const x = inputs[0]!;
+    const axes = reducedAxes(x.shape, attrs);
+    const mask = compare('eq', x, keptDims(out, x, axes));
+    const ties = sum(mask, axes, true);
+    return [mul(spread(g, x, axes), div(mask, ties))];
+  },
+  explain: {
+    formula: (n, S) => S.fn('min', [S.value(n.inputs[0]!)], n.out.shape, n.attrs),
+    derivative: (n, _k, S) => {
+      const shape = n.inputs[0]!.shape;
+      const dims = dimsOf(n);
+      return (G) => S.mul(symSpread(S, G, shape, dims), S.fn('minMask', [S.value(n.inputs[0]!)], shape, { dim: dims }));
     },
   },
 };
