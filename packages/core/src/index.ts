@@ -3,11 +3,14 @@ export { rowMajorView, isContiguous, isDense, permuteView, expandView, reshapeVi
 export { NNError, ShapeError, DeviceError, DTypeError, StateError, NumericError, FormatError, ArgumentError } from './errors.js';
 export { broadcastShapes, broadcastStrides, fmtShape, reducedShape, sameShape, sizeOf, stridesOf, type Shape } from './shape.js';
 export { registerBackend, unregisterBackend, getBackend, listDevices, setDefaultDevice, getDefaultDevice } from './registry.js';
-export { manualSeed, randnArray, randArray } from './random.js';
+export { manualSeed, initialSeed, Generator, defaultGenerator, randnArray, randArray } from './random.js';
 export { Tensor, type Operand, type NestedArray } from './tensor.js';
 export { INT32_EXACT_LIMIT, dtypeRuleOf, type DType, type DTypeRule } from './dtype.js';
 export type { GradNode } from './node.js';
-export { tensor, zeros, ones, full, zerosLike, onesLike, randn, rand, arange, type TensorOptions, type TensorData } from './creation.js';
+export {
+  tensor, zeros, ones, full, zerosLike, onesLike, fullLike, randn, rand, randnLike, randLike, randint, randperm, arange, linspace, eye,
+  type TensorOptions, type RandomOptions, type TensorData,
+} from './creation.js';
 export { noGrad, enableGrad, isGradEnabled, checkNumerics, isCheckingNumerics } from './state.js';
 export { scope, keep, dispose, memory } from './memory.js';
 export {
@@ -18,7 +21,7 @@ export { topoOrder } from './autograd.js';
 export { parseNpy, encodeNpy, loadNpy, saveNpy, type NpyArray } from './npy.js';
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, sin, cos, clamp, maximum, minimum, compare,
-  mm, matmul, bmm, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, amin, argmax, argmin, where, maskedFill, to, toAsync,
+  mm, matmul, bmm, matmulT, t, transpose, permute, reshape, expand, clone, sum, mean, amax, amin, argmax, argmin, oneHot, where, maskedFill, to, toAsync,
 } from './ops/index.js';
 export {
   narrow, slice, squeeze, unsqueeze, flatten, split, chunk, sliceScatter, cat, stack, flip, repeat, gather, indexSelect, scatterAdd,

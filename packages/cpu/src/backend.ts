@@ -1,5 +1,5 @@
 import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp, View } from '@nn/core';
-import { broadcastShapes, isContiguous, permuteView, rowMajorView, checkOptions, isName, numberIn, oneOf, reducedShape, sizeOf } from '@nn/core';
+import { broadcastShapes, isContiguous, rowMajorView, checkOptions, isName, numberIn, oneOf, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
 import type { CpuHandle } from './handle.js';
 import * as loops from './loops.js';
 import { HeapAllocator, type Allocator, type Storage } from './storage.js';
@@ -71,24 +71,53 @@ const SWAPPED: Partial<Record<BinaryOp, string>> = { add: 'add', mul: 'mul', eq:
  * One reference to a cpu block, seen through a view (shape, strides, offset).
  * `contig` caches the row-major copy of a view that kernels needed as one
  * (made on first use, freed with the handle); the view itself never changes.
+ * Every op makes one of these, so it is one object with a fixed set of fields:
+ * whether it is still live is a flag on it (not an entry in a Set), whether it
+ * is its whole block in row-major order is worked out once when it is made,
+ * and a fresh result's strides are computed only if something reads them.
  */
 class CpuBuffer implements CpuHandle {
   readonly device: 'cpu';
   contig: Storage | null = null;
+  /** False once freed: a freed handle is refused by every kernel, and freeing it again does nothing. */
+  live = true;
+  /** True when this view reads its whole block in row-major order from element 0: kernels read the block as it is. */
+  readonly rowMajor: boolean;
+  private _strides: readonly number[] | null;
   constructor(
-    private readonly owner: CpuBackend,
+    readonly owner: CpuBackend,
     device: string,
     readonly shape: Shape,
-    readonly strides: readonly number[],
+    strides: readonly number[] | null,
     readonly offset: number,
     readonly store: Storage,
   ) {
     this.device = device as 'cpu';
+    this._strides = strides;
+    // Without strides the handle is a fresh row-major result of its block.
+    this.rowMajor = store.data.length === sizeOf(shape) && (strides === null || isContiguous(this));
+  }
+
+  /** The view's strides; a fresh result's row-major strides are made on first read. */
+  get strides(): readonly number[] {
+    return (this._strides ??= stridesOf(this.shape));
   }
 
   get data(): Float32Array {
     return this.owner.rowMajorOf(this).data;
   }
+}
+
+/**
+ * True when a 2-D handle is the transpose of its whole row-major block (a `t()` of a
+ * fresh result): strides [1, rows] from offset 0, sizes of 1 taking any stride, as
+ * isContiguous of the swapped view says, without making that view.
+ */
+function isTransposedBlock(h: CpuBuffer): boolean {
+  if (h.shape.length !== 2 || h.offset !== 0 || h.store.data.length !== sizeOf(h.shape)) return false;
+  const r = h.shape[0]!;
+  const c = h.shape[1]!;
+  return (r === 1 || h.strides[0] === 1) && (c === 1 || h.strides[1] === r);
 }
 
 function defaultThreads(): number {
@@ -117,7 +146,6 @@ export class CpuBackend implements Backend {
   /** Why gemm runs without relaxed SIMD, or how its multiply-adds round. */
   private readonly maddNote: string = '';
   private mainWork = -1;
-  private live = new Set<CpuBuffer>();
   private blocks = 0;
   private bytes = 0;
   private counters = { uploads: 0, readbacks: 0, kernels: 0 };
@@ -175,9 +203,8 @@ export class CpuBackend implements Backend {
 
   /** @internal Wrap a fresh block in a row-major handle and count the block as live. */
   private wrap(store: Storage, shape: Shape): CpuBuffer {
-    const v = rowMajorView(shape);
-    const h = new CpuBuffer(this, this.device, v.shape, v.strides, 0, store);
-    this.live.add(h);
+    // `shape` is the kernel's own (computed here, or an input handle's, which never changes): kept, not copied.
+    const h = new CpuBuffer(this, this.device, shape, null, 0, store);
     this.countBlock(store, 1);
     return h;
   }
@@ -198,14 +225,13 @@ export class CpuBackend implements Backend {
   retain(x: Handle, view: View): Handle {
     const xb = this.buffer(x);
     xb.store.refs++;
-    const h = new CpuBuffer(this, this.device, [...view.shape], [...view.strides], view.offset, xb.store);
-    this.live.add(h);
-    return h;
+    // The view's arrays are kept, not copied: core makes them for this call and never changes them.
+    return new CpuBuffer(this, this.device, view.shape, view.strides, view.offset, xb.store);
   }
 
   private buffer(h: Handle): CpuBuffer {
     const c = h as CpuBuffer;
-    if (!this.live.has(c)) throw new Error(`@nn/cpu: use of a freed or foreign buffer of shape [${h.shape.join(', ')}]`);
+    if (!(c instanceof CpuBuffer) || c.owner !== this || !c.live) throw new Error(`@nn/cpu: use of a freed or foreign buffer of shape [${h.shape.join(', ')}]`);
     return c;
   }
 
@@ -220,8 +246,8 @@ export class CpuBackend implements Backend {
    */
   rowMajorOf(h: CpuBuffer): Storage {
     if (h.contig) return h.contig;
+    if (h.rowMajor) return h.store;
     const n = sizeOf(h.shape);
-    if (isContiguous(h) && h.store.data.length === n) return h.store;
     this.counters.kernels++;
     const out = this.alloc.alloc(n);
     this.countBlock(out, 1);
@@ -238,10 +264,9 @@ export class CpuBackend implements Backend {
    * matmul of a transposed view copies nothing; any other view is made row-major.
    */
   private gemmOperand(h: CpuBuffer): { store: Storage; trans: boolean } {
-    const n = sizeOf(h.shape);
-    if (!h.contig && h.store.data.length === n) {
-      if (isContiguous(h)) return { store: h.store, trans: false };
-      if (isContiguous(permuteView(h, [1, 0]))) return { store: h.store, trans: true };
+    if (!h.contig) {
+      if (h.rowMajor) return { store: h.store, trans: false };
+      if (isTransposedBlock(h)) return { store: h.store, trans: true };
     }
     return { store: this.rowMajorOf(h), trans: false };
   }
@@ -251,7 +276,8 @@ export class CpuBackend implements Backend {
     this.counters.uploads++;
     const s = this.alloc.alloc(data.length);
     s.data.set(data);
-    return this.wrap(s, shape);
+    // A copy of the caller's shape: `shape` may be an array the caller keeps and changes.
+    return this.wrap(s, [...shape]);
   }
 
   readSync(h: Handle): Float32Array {
@@ -265,7 +291,8 @@ export class CpuBackend implements Backend {
 
   free(h: Handle): void {
     const c = h as CpuBuffer;
-    if (!this.live.delete(c)) return;
+    if (!(c instanceof CpuBuffer) || c.owner !== this || !c.live) return;
+    c.live = false;
     if (c.contig) this.releaseBlock(c.contig);
     c.contig = null;
     this.releaseBlock(c.store);
@@ -300,7 +327,8 @@ export class CpuBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: Handle, b: Handle): Handle {
-    const shape = broadcastShapes(op, a.shape, b.shape);
+    // Equal shapes (the usual case) broadcast to themselves: no new shape to make.
+    const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
     const n = sizeOf(shape);
     const s = this.fresh(n);
     const as = this.rowMajor(a);
@@ -475,15 +503,19 @@ export class CpuBackend implements Backend {
     return this.wrap(s, x.shape);
   }
 
+  cumsum(x: Handle, axis: number, reverse: boolean): Handle {
+    const s = this.fresh(sizeOf(x.shape));
+    loops.cumsumInto(this.rowMajor(x).data, x.shape, axis, reverse, s.data);
+    return this.wrap(s, x.shape);
+  }
+
   copy(x: Handle, shape: Shape): Handle {
     // Blocks are never written after they are made, so the row-major block
     // (the handle's own, or the copy a view needed) is shared, not copied again.
     const st = this.rowMajorOf(this.buffer(x));
     st.refs++;
-    const v = rowMajorView(shape);
-    const h = new CpuBuffer(this, this.device, v.shape, v.strides, 0, st);
-    this.live.add(h);
-    return h;
+    // A copy of the caller's shape: `shape` may be an array the caller keeps.
+    return new CpuBuffer(this, this.device, [...shape], null, 0, st);
   }
 
   stats(): BackendStats {

@@ -19,7 +19,55 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   sin: Math.sin,
   cos: Math.cos,
+  // Math.log1p/expm1 keep full precision near 0, where log(1 + x) and exp(x) − 1 cancel.
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  erf,
+  // As torch.sign: (x > 0) − (x < 0), so sign(NaN) = 0 and sign(±0) = +0.
+  sign: (x) => (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
 };
+
+/**
+ * torch.round: to the nearest integer, a tie to the even one (Math.round sends
+ * ties up); −0.4 and −0.5 give −0, as C's nearbyint.
+ */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
+/**
+ * The error function in float64 (JavaScript has none), far inside a float32 ulp:
+ * below 2.5 its series e^(−x²)·Σ 2^n x^(2n+1) / (1·3·…·(2n+1)), whose terms are all
+ * positive (no cancellation); above, 1 − erfc(x) with erfc's continued fraction.
+ */
+export function erf(x: number): number {
+  if (x !== x || x === 0) return x;
+  const a = Math.abs(x);
+  let r: number;
+  if (a >= 6) r = 1;
+  else if (a < 2.5) {
+    const x2 = a * a;
+    let term = a;
+    let sum = a;
+    for (let n = 1; term > sum * 1e-17; n++) {
+      term *= (2 * x2) / (2 * n + 1);
+      sum += term;
+    }
+    r = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+  } else {
+    // erfc(a) = e^(−a²)/√π · 1/(a + ½/(a + 1/(a + 3⁄2/(a + …)))), evaluated from its tail.
+    let f = a;
+    for (let k = 80; k >= 1; k--) f = a + k / 2 / f;
+    r = 1 - (TWO_OVER_SQRT_PI / 2) * Math.exp(-a * a) / f;
+  }
+  return x < 0 ? -r : r;
+}
 
 /**
  * C's pow, which PyTorch's follows: JS Math.pow differs only where |base| is 1,

@@ -276,14 +276,15 @@ export const helperSources: string[] = [
   return nnLog(1.0 + v);
 }`,
   // e^v − 1, accurate near 0 where exp(v) − 1 cancels: for |v| < 1 its Taylor series to v^10/10!
-  // (v + v·(v·p) keeps −0), else exp(v) − 1 (−Inf gives −1, +Inf stays +Inf).
+  // (v·(1 + v·p), within 1.5 float32 ulps, keeps −0: v + v·(v·p) would be −0 + +0 = +0), else
+  // exp(v) − 1 (−Inf gives −1, +Inf stays +Inf).
   `function nnExpm1(v) {
   if (!(v <= 0.0 || v > 0.0)) {
     return v + v;
   }
   if (Math.abs(v) < 1.0) {
     const p = 0.5 + v * (0.16666666666666666 + v * (0.041666666666666664 + v * (0.008333333333333333 + v * (0.001388888888888889 + v * (0.0001984126984126984 + v * (0.0000248015873015873 + v * (0.0000027557319223985893 + v * 2.755731922398589e-7)))))));
-    return v + v * (v * p);
+    return v * (1.0 + v * p);
   }
   return nnExp(v) - 1.0;
 }`,
@@ -614,8 +615,10 @@ export function asStridedScatterSource(shape: readonly number[], strides: readon
 /**
  * Running sums along one dim of a row-major input: output i (index k along the
  * dim, `len` long, `inner` the elements after it) sums the k + 1 values up to it,
- * or from the end when `reverse`, one thread per output with Kahan compensation
- * (PyTorch's cpu cumsum adds in float64); ±Inf and NaN propagate as in reduceSource.
+ * or from the end when `reverse`, one thread per output with Neumaier's compensation
+ * (PyTorch's cpu cumsum adds in float64; plain Kahan loses 1e8 + 1 − 1e8 in float32, where
+ * the lost 1 cannot enter the next term). The compensation is kept only while the sum is
+ * finite, so ±Inf and NaN propagate as in PyTorch.
  */
 export function cumsumSource(len: number, inner: number, reverse: boolean): string {
   const take = reverse ? 't >= k' : 't <= k';
@@ -629,15 +632,20 @@ export function cumsumSource(len: number, inner: number, reverse: boolean): stri
   let comp = 0.0;
   for (let t = 0; t < ${len}; t++) {
     if (${take}) {
-      const yk = x[base + t * ${lit(inner)}] - comp;
-      const tk = acc + yk;
+      const v = x[base + t * ${lit(inner)}];
+      const tk = acc + v;
       if (Math.abs(tk) <= 3.4028234e38) {
-        comp = (tk - acc) - yk;
-      } else {
-        comp = 0.0;
+        if (Math.abs(acc) >= Math.abs(v)) {
+          comp = comp + ((acc - tk) + v);
+        } else {
+          comp = comp + ((v - tk) + acc);
+        }
       }
       acc = tk;
     }
+  }
+  if (Math.abs(acc) <= 3.4028234e38) {
+    return acc + comp;
   }
   return acc;
 }`;

@@ -1,5 +1,5 @@
 import type { BinaryOp, Handle, UnaryOp } from '../backend.js';
-import { broadcastShapes } from '../shape.js';
+import { broadcastShapes, sameShape } from '../shape.js';
 import type { Operand, Tensor } from '../tensor.js';
 import { isScalar, NO_ATTRS, record, sameDevice, unrecorded } from './record.js';
 import type { Forward, OpAttrs, ScalarAttrs } from './opdef.js';
@@ -36,7 +36,10 @@ export const binaryForward = Object.fromEntries(
 ) as { readonly [K in BinaryId]: Forward<K> };
 
 /** The ids of the unary elementwise ops (`exp`, `tanh`, `sin`...): each is a public op of the same name. */
-export const UNARY_IDS = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos'] as const satisfies readonly UnaryOp[];
+export const UNARY_IDS = [
+  'neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos',
+  'log1p', 'expm1', 'erf', 'sign', 'floor', 'ceil', 'round',
+] as const satisfies readonly UnaryOp[];
 
 /** @internal The forward of each unary op: the backend's unary kernel of the same name. */
 export const unaryForward = Object.fromEntries(
@@ -64,7 +67,8 @@ function binaryOp(id: BinaryId, a: Operand, b: Operand, recorded: boolean): Tens
     attrs = { scalar: a, scalarSide: 'left' };
   } else {
     sameDevice(op, a, b);
-    broadcastShapes(op, a.shape, b.shape);
+    // Equal shapes (the usual case) always broadcast; only others are worked out (and refused).
+    if (!sameShape(a.shape, b.shape)) broadcastShapes(op, a.shape, b.shape);
     inputs = [a, b];
     handles = [a.handle(op), b.handle(op)];
     attrs = TENSORS;
@@ -165,6 +169,60 @@ export function sin(x: Tensor): Tensor {
 /** cos x (radians). */
 export function cos(x: Tensor): Tensor {
   return unaryOp('cos', x);
+}
+/** ln(1 + x), accurate for small x (where `x.add(1).log()` loses every digit), as torch.log1p. */
+export function log1p(x: Tensor): Tensor {
+  return unaryOp('log1p', x);
+}
+/** e^x − 1, accurate for small x (where `x.exp().sub(1)` loses every digit), as torch.expm1. */
+export function expm1(x: Tensor): Tensor {
+  return unaryOp('expm1', x);
+}
+/** The error function, as torch.erf. */
+export function erf(x: Tensor): Tensor {
+  return unaryOp('erf', x);
+}
+/** −1, 0 or 1 by the sign of x; 0 for ±0 and NaN, and a zero gradient, as torch.sign. */
+export function sign(x: Tensor): Tensor {
+  return unaryOp('sign', x);
+}
+/** The largest integer <= x; its gradient is 0, as torch.floor. */
+export function floor(x: Tensor): Tensor {
+  return unaryOp('floor', x);
+}
+/** The smallest integer >= x; its gradient is 0, as torch.ceil. */
+export function ceil(x: Tensor): Tensor {
+  return unaryOp('ceil', x);
+}
+/** The nearest integer, ties to even (round(2.5) = 2), as torch.round; its gradient is 0. */
+export function round(x: Tensor): Tensor {
+  return unaryOp('round', x);
+}
+
+/** @internal The forward of reciprocal: 1 / x, one scalar kernel. */
+export const reciprocalForward: Forward<'reciprocal'> = (be, [x]) => be.scalar('div', x!, 1, true);
+/** @internal The forward of rsqrt: x ** −0.5, which every backend computes as 1 / √x in one kernel. */
+export const rsqrtForward: Forward<'rsqrt'> = (be, [x]) => be.scalar('pow', x!, -0.5, false);
+/** @internal The forward of square: x · x. */
+export const squareForward: Forward<'square'> = (be, [x]) => be.binary('mul', x!, x!);
+
+// An op made of existing kernels, recorded under its own id (the graph shows `reciprocal`, not `div`).
+function composite<K extends 'reciprocal' | 'rsqrt' | 'square'>(id: K, forward: Forward<K>, x: Tensor): Tensor {
+  checkTensor(id, x, 'the input');
+  return record(id, forward(x.backend(id), [x.handle(id)], NO_ATTRS), [x], NO_ATTRS);
+}
+
+/** 1 / x, as torch.reciprocal (its gradient −g/x² is computed from the output, −g·y·y). */
+export function reciprocal(x: Tensor): Tensor {
+  return composite('reciprocal', reciprocalForward, x);
+}
+/** 1 / √x, as torch.rsqrt (rsqrt(0) = Inf, rsqrt(−0) = −Inf, negatives NaN). */
+export function rsqrt(x: Tensor): Tensor {
+  return composite('rsqrt', rsqrtForward, x);
+}
+/** x², as torch.square. */
+export function square(x: Tensor): Tensor {
+  return composite('square', squareForward, x);
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Operand, Tensor } from '../../tensor.js';
 import type { BackwardContext, DifferentiableOp, ExplainContext, Forward, OpDef, Symbols } from '../opdef.js';
 import {
-  add, binaryForward, clampForward, compare, cos, div, log, mul, neg, pow, sin, sub, unaryForward,
-  type BinaryId, type UnaryId,
+  add, binaryForward, clampForward, compare, cos, div, exp, log, mul, neg, pow, reciprocalForward, rsqrtForward, sin,
+  squareForward, sub, unaryForward, type BinaryId, type UnaryId,
 } from '../elementwise.js';
 import { isScalar, sumToShape } from '../record.js';
 import { scalarTensor, where } from '../select.js';
@@ -246,6 +246,9 @@ export const binaryDefs: { readonly [K in BinaryId]: OpDef<K> } = {
   eq: { forward: binaryForward.eq, differentiable: false },
 };
 
+// 2/√π, erf's slope at 0.
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+
 /** The unary elementwise entries. */
 export const unaryDefs: { readonly [K in UnaryId]: DifferentiableOp<K> } = {
   neg: {
@@ -272,6 +275,44 @@ export const unaryDefs: { readonly [K in UnaryId]: DifferentiableOp<K> } = {
   // d sin x = cos x, d cos x = −sin x, as PyTorch's sin/cos backward.
   sin: unary('sin', ['a'], (g, x) => mul(g, cos(x)), (S, x) => S.fn('cos', [x], S.shapeOf(x))),
   cos: unary('cos', ['a'], (g, x) => mul(g, neg(sin(x))), (S, x) => S.neg(S.fn('sin', [x], S.shapeOf(x)))),
+  // PyTorch: log1p g / (x + 1); expm1 g·(y + 1), from its output; erf g · 2/√π · e^(−x²).
+  log1p: unary('log1p', ['a'], (g, x) => div(g, add(x, 1)), (S, x) => S.div(S.num(1), S.add(x, S.num(1)))),
+  expm1: unary('expm1', ['output'], (g, _x, out) => mul(g, add(out, 1)), (S, _x, y) => S.add(y, S.num(1))),
+  erf: unary('erf', ['a'], (g, x) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)), (S, x) => S.mul(S.num(TWO_OVER_SQRT_PI), S.fn('exp', [S.neg(S.pow(x, 2))], S.shapeOf(x)))),
+  // Piecewise constant: a zero gradient (not none), as PyTorch's sign/floor/ceil/round backward.
+  sign: unary('sign', [], (g) => zerosOf(g), (S) => S.num(0)),
+  floor: unary('floor', [], (g) => zerosOf(g), (S) => S.num(0)),
+  ceil: unary('ceil', [], (g) => zerosOf(g), (S) => S.num(0)),
+  round: unary('round', [], (g) => zerosOf(g), (S) => S.num(0)),
+};
+
+// An op made of existing kernels whose gradient is a factor of x or of its output.
+function composite<K extends 'reciprocal' | 'rsqrt' | 'square'>(
+  forward: Forward<K>,
+  saves: DifferentiableOp<K>['saves'],
+  backward: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
+  formula: <X>(S: Symbols<X>, x: X) => X,
+  derivative: <X>(S: Symbols<X>, x: X, y: X) => X,
+): DifferentiableOp<K> {
+  return {
+    forward,
+    saves,
+    backward: ({ g, inputs, out }) => [backward(g, inputs[0]!, out)],
+    explain: {
+      formula: (n, S) => formula(S, S.value(n.inputs[0]!)),
+      derivative: (n, _k, S) => factor(S, derivative(S, S.value(n.inputs[0]!), S.value(n.out)), n.inputs[0]!.shape),
+    },
+  };
+}
+
+/** reciprocal, rsqrt and square: their gradients as PyTorch computes them (from the output where it does). */
+export const compositeDefs: { readonly [K in 'reciprocal' | 'rsqrt' | 'square']: DifferentiableOp<K> } = {
+  // −g·(y·y), as PyTorch's reciprocal backward.
+  reciprocal: composite(reciprocalForward, ['output'], (g, _x, y) => mul(neg(g), mul(y, y)), (S, x) => S.div(S.num(1), x), (S, _x, y) => S.neg(S.pow(y, 2))),
+  // (−0.5·g)·y³, as PyTorch's rsqrt backward.
+  rsqrt: composite(rsqrtForward, ['output'], (g, _x, y) => mul(mul(g, -0.5), pow(y, 3)), (S, x) => S.pow(x, -0.5), (S, _x, y) => S.mul(S.num(-0.5), S.pow(y, 3))),
+  // g·(2x), as PyTorch's pow(x, 2) backward.
+  square: composite(squareForward, ['a'], (g, x) => mul(g, mul(x, 2)), (S, x) => S.pow(x, 2), (S, x) => S.mul(S.num(2), x)),
 };
 
 /**
