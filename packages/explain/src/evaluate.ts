@@ -181,6 +181,8 @@ function callFn(name: string, args: Tensor[], e: Extract<Expr, { kind: 'fn' }>, 
       });
       return g;
     }
+    case 'cumsum':
+      return ops.cumsum(a, at['dim'] as number);
     case 'to':
       return ops.to(a, at['to'] as Device);
     case 'maskedFill':
