@@ -1,4 +1,4 @@
-import { checkOptions, checkShape, isBoolean, isName, matmulT, ShapeError, showValue, type Device, type Tensor } from '@nn/core';
+import { checkOptions, checkShape, checkTensor, fmtShape, isBoolean, isName, matmulT, ShapeError, showValue, type Device, type Tensor } from '@nn/core';
 import { Module } from './module.js';
 import { linearInitBound, uniform } from './init.js';
 
@@ -49,11 +49,26 @@ export class Linear extends Module {
     return this.hasBias ? this.param('bias') : null;
   }
 
-  /** x·Wᵀ + b for x of shape [batch, in]. */
+  /**
+   * x·Wᵀ + b for x of shape [..., in] → [..., out], as PyTorch: any leading dims (none for a
+   * single sample [in]) are folded into one batch dim for the 2-D product and unfolded after.
+   */
   forward(x: Tensor): Tensor {
-    const y = matmulT(x, this.weight, false, true, 'Linear');
+    checkTensor('Linear', x, 'input');
+    const last = x.shape[x.shape.length - 1];
+    if (x.shape.length === 0 || last !== this.inFeatures) {
+      throw new ShapeError(
+        'Linear',
+        `input ${fmtShape(x.shape)} must end in in_features = ${this.inFeatures}, but ${x.shape.length === 0 ? 'it is a scalar' : `its last dim is ${last}`}; ` +
+          `x·Wᵀ with weight ${fmtShape(this.weight.shape)}ᵀ maps [..., ${this.inFeatures}] to [..., ${this.outFeatures}] — reshape the input so its features come last`,
+      );
+    }
+    const lead = x.shape.slice(0, -1);
+    const x2 = x.shape.length === 2 ? x : x.reshape([lead.reduce((n, d) => n * d, 1), this.inFeatures]);
+    const y2 = matmulT(x2, this.weight, false, true, 'Linear');
     const b = this.bias;
-    return b ? y.add(b) : y;
+    const y = b ? y2.add(b) : y2;
+    return x.shape.length === 2 ? y : y.reshape([...lead, this.outFeatures]);
   }
 
   override toString(): string {

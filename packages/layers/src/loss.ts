@@ -1,12 +1,19 @@
-import { ShapeError, checkOptions, checkTensor, fmtShape, oneOf, type Tensor } from '@nn/core';
+import { checkOptions, oneOf, type Tensor } from '@nn/core';
+import { checkPair, reduceLoss, type Reduction } from './reduction.js';
 
-/** How a loss reduces its elementwise terms. */
-export type Reduction = 'sum' | 'mean';
-
-/** Options of `MSELoss`. */
+/** Options of `MSELoss` and `mseLoss`. */
 export interface MSELossOptions {
-  /** 'mean' (PyTorch's default) or 'sum' (the seed program's `(y_pred - y).pow(2).sum()`). */
+  /** 'mean' (PyTorch's default), 'sum' (the seed program's `(y_pred - y).pow(2).sum()`) or 'none'. */
   reduction?: Reduction;
+}
+
+const rules = { reduction: oneOf('mean', 'sum', 'none') };
+
+/** (input − target)² reduced, as `torch.nn.functional.mse_loss`; shapes must match (no silent broadcasting, as PyTorch warns). */
+export function mseLoss(input: Tensor, target: Tensor, opts: MSELossOptions = {}): Tensor {
+  checkOptions('mseLoss', opts, rules);
+  const [x, y] = checkPair('mseLoss', input, target);
+  return reduceLoss(x.sub(y).pow(2), opts.reduction ?? 'mean');
 }
 
 /** Squared error between prediction and target, summed or averaged, as PyTorch's `nn.MSELoss`. */
@@ -15,21 +22,13 @@ export class MSELoss {
   readonly reduction: Reduction;
 
   constructor(opts: MSELossOptions = {}) {
-    checkOptions('MSELoss', opts, { reduction: oneOf('mean', 'sum') });
+    checkOptions('MSELoss', opts, rules);
     this.reduction = opts.reduction ?? 'mean';
   }
 
-  /** (input - target)² reduced to a scalar. Shapes must match (no silent broadcasting, as PyTorch warns). */
+  /** (input - target)² reduced. Shapes must match (no silent broadcasting, as PyTorch warns). */
   forward(input: Tensor, target: Tensor): Tensor {
-    checkTensor('MSELoss', input, 'input');
-    checkTensor('MSELoss', target, 'target');
-    if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
-      throw new ShapeError(
-        'MSELoss',
-        `input ${fmtShape(input.shape)} and target ${fmtShape(target.shape)} differ; broadcasting them would compare every pair — reshape one to match`,
-      );
-    }
-    const sq = input.sub(target).pow(2);
-    return this.reduction === 'sum' ? sq.sum() : sq.mean();
+    const [x, y] = checkPair('MSELoss', input, target);
+    return reduceLoss(x.sub(y).pow(2), this.reduction);
   }
 }

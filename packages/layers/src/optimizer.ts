@@ -1,4 +1,5 @@
 import { ArgumentError, checkTensor, keep, noGrad, scope, showValue, StateError, type Tensor } from '@nn/core';
+import { checkOptimizerState, type OptimizerStateDict, type ParamState } from './optimstate.js';
 
 /**
  * Base of the optimisers: holds the parameters, drops their gradients, and runs
@@ -8,12 +9,15 @@ import { ArgumentError, checkTensor, keep, noGrad, scope, showValue, StateError,
 export abstract class Optimizer {
   /** The tensors this optimiser updates, in place. */
   readonly params: readonly Tensor[];
+  /** The optimiser's class name, as text (for error messages). */
+  readonly name: string;
 
   /**
    * `name` is the optimiser's class name for error messages, given as text: a
    * minifier renames classes, so `constructor.name` would print `b` in a bundle.
    */
   constructor(params: Iterable<Tensor>, name: string) {
+    this.name = name;
     if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
       throw new ArgumentError(name, `expected the parameters as an iterable of tensors, e.g. model.parameters(), got ${showValue(params)}`);
     }
@@ -53,4 +57,56 @@ export abstract class Optimizer {
 
   /** Free the optimiser's state buffers (momentum, Adam moments). */
   abstract dispose(): void;
+
+  /** @internal The hyperparameters, as `stateDict().paramGroups[0]` holds them (lr, momentum, ...). */
+  protected abstract groupOptions(): Record<string, number | boolean | readonly number[]>;
+
+  /** @internal Set the hyperparameters from a loaded dict's group (already checked). */
+  protected abstract setGroupOptions(group: Record<string, unknown>): void;
+
+  /** @internal Parameter i's state (tensors are the live buffers), or null before its first step. */
+  protected abstract paramState(i: number): ParamState | null;
+
+  /** @internal Replace parameter i's state by `s` (tensors already copied and kept), freeing the old buffers. */
+  protected abstract setParamState(i: number, s: ParamState): void;
+
+  /** @internal The state keys each parameter's entry must have, with `step` the one number among tensors. */
+  protected abstract stateKeys(): { tensors: readonly string[]; numbers: readonly string[] };
+
+  /**
+   * The optimiser's state as PyTorch's `optimizer.state_dict()`: `state` maps each parameter's
+   * index (in the order given to the constructor) to its buffers (snapshots: detached, copy-on-write)
+   * and step count; `paramGroups` holds one group, its hyperparameters and `params: [0, 1, ...]`.
+   * Names are PyTorch's in camelCase (`momentumBuffer`, `expAvg`, `expAvgSq`, `weightDecay`).
+   */
+  stateDict(): OptimizerStateDict {
+    const state = new Map<number, ParamState>();
+    this.params.forEach((_, i) => {
+      const s = this.paramState(i);
+      if (!s) return;
+      const copy: ParamState = {};
+      for (const [k, v] of Object.entries(s)) copy[k] = typeof v === 'number' ? v : v.detach();
+      state.set(i, copy);
+    });
+    return { state, paramGroups: [{ ...this.groupOptions(), params: this.params.map((_, i) => i) }] };
+  }
+
+  /**
+   * Load a dict from `stateDict()` (of an optimiser of the same kind over parameters of the same
+   * shapes), as PyTorch's `load_state_dict`: hyperparameters and buffers are copied in (the dict's
+   * tensors stay the caller's). Everything is checked first; a mismatch changes nothing.
+   */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const group = checkOptimizerState(this.name, stateDict, this.params, this.groupOptions(), this.stateKeys());
+    this.setGroupOptions(group);
+    noGrad(() => {
+      this.params.forEach((_, i) => {
+        const s = stateDict.state.get(i);
+        if (!s) return;
+        const copy: ParamState = {};
+        for (const [k, v] of Object.entries(s)) copy[k] = typeof v === 'number' ? v : this.keepState(v.clone());
+        this.setParamState(i, copy);
+      });
+    });
+  }
 }
