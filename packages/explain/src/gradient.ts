@@ -4,6 +4,8 @@ import { checkExplanation } from './check.js';
 import * as E from './expr.js';
 import type { Expr } from './expr.js';
 import { evaluate } from './evaluate.js';
+import { Deriver, type IndexCheck, type IndexDerivation } from './derivation.js';
+import { AxisLetters, type Reader } from './indexform.js';
 import { forwardFormula } from './rules.js';
 import { consumers, describeLocal, drawnIn, foldedEdges, gradLabel, renderOptions, symbolicBackward, type FoldedEdge } from './symbolic.js';
 import { shapeText } from './text.js';
@@ -46,6 +48,8 @@ export interface GradientExplanation {
   paths: GradientStep[][];
   /** The manual code's lines, output side first: `grad_h_relu = grad_y_pred · w2ᵀ`. */
   program: { name: string; formula: string; shape: number[] }[];
+  /** Each line of `program` by index and by shape: why it is `h_reluᵀ · grad_y_pred` and not another product. */
+  derivations: IndexDerivation[];
   /** The leaf's gradient in one formula: `grad_w1 = xᵀ · ((grad_y_pred · w2ᵀ) ⊙ [h ≥ 0])`. */
   closedForm: string;
   /** Definitions the closed form uses: `grad_y_pred = 2(y_pred − y)`. */
@@ -58,15 +62,21 @@ export interface GradientExplanation {
   maxAbsDiff: number | null;
   /** Largest |autograd gradient| (the scale the difference is measured against), or null. */
   maxAbsGrad: number | null;
+  /** The leaf's line in index form, summed with loops at a few elements and compared with autograd; null without `leaf.grad` or an index form. */
+  indexCheck: IndexCheck | null;
   /** Readable explanation for a learner. */
   toString(): string;
 }
 
 interface Prepared {
-  explanation: Omit<GradientExplanation, 'maxAbsDiff' | 'maxAbsGrad' | 'toString'>;
+  explanation: Omit<GradientExplanation, 'maxAbsDiff' | 'maxAbsGrad' | 'indexCheck' | 'toString'>;
   closed: Expr;
   defs: Map<Tensor, Expr>;
+  deriver: Deriver;
 }
+
+// Index forms read elements by tensor: a forward value, or a gradient variable's value.
+const readKey = (e: Parameters<Reader>[0]): string => (e.kind === 'value' ? `v${e.tensor.id}` : `g${e.of.id}`);
 
 /**
  * Explain how autograd gets `leaf.grad` from `output`: every path of the
@@ -79,19 +89,31 @@ interface Prepared {
 export function explainGradient(output: Tensor, leaf: Tensor): GradientExplanation {
   const p = prepare(output, leaf);
   let diff: [number, number] | null = null;
+  let byIndex: IndexCheck | null = null;
   if (leaf.grad && !leaf.grad.isDisposed) {
     diff = scope(() => {
       const [d, m] = compare(p, leaf);
       return [d.item(), m.item()] as [number, number];
     });
+    byIndex = scope(() => {
+      const data = new Map<string, ArrayLike<number>>();
+      for (const [key, t] of indexInputs(p, leaf)) data.set(key, t.dataSync());
+      return p.deriver.check(leaf, p.defs.get(leaf)!, (e) => data.get(readKey(e))!, leaf.grad!.dataSync());
+    });
   }
-  return finish(p, diff);
+  return finish(p, diff, byIndex);
+}
+
+// The tensors the leaf's index form reads: forward values, and gradient variables computed from their formulas.
+function indexInputs(p: Prepared, leaf: Tensor): [string, Tensor][] {
+  return p.deriver.reads(p.defs.get(leaf)!).map((r) => [readKey(r), r.kind === 'value' ? r.tensor : evaluate(r, p.defs, leaf.device)]);
 }
 
 /** `explainGradient` reading the comparison asynchronously (works on every device). */
 export async function explainGradientAsync(output: Tensor, leaf: Tensor): Promise<GradientExplanation> {
   const p = prepare(output, leaf);
   let diff: [number, number] | null = null;
+  let byIndex: IndexCheck | null = null;
   if (leaf.grad && !leaf.grad.isDisposed) {
     const [d, m] = scope(() => compare(p, leaf));
     try {
@@ -100,8 +122,19 @@ export async function explainGradientAsync(output: Tensor, leaf: Tensor): Promis
       d.dispose();
       m.dispose();
     }
+    // Copies (copy-on-write, no kernel), so every tensor here is this call's to free after the reads.
+    const inputs = scope(() => indexInputs(p, leaf).map(([k, t]) => [k, t.detach().clone()] as [string, Tensor]));
+    const made = inputs.map(([, t]) => t);
+    try {
+      const data = new Map<string, ArrayLike<number>>();
+      for (const [k, t] of inputs) data.set(k, await t.data());
+      const grad = await leaf.grad.data();
+      byIndex = p.deriver.check(leaf, p.defs.get(leaf)!, (e) => data.get(readKey(e))!, grad);
+    } finally {
+      for (const t of made) t.dispose();
+    }
   }
-  return finish(p, diff);
+  return finish(p, diff, byIndex);
 }
 
 function compare(p: Prepared, leaf: Tensor): [Tensor, Tensor] {
@@ -161,10 +194,13 @@ function prepare(output: Tensor, leaf: Tensor): Prepared {
 
   // The manual code: one line per drawn tensor on some path, output side first.
   const onPaths = new Set<Tensor>(paths.flatMap((p) => p.map((e) => e.to)));
-  const program = order
-    .filter((t) => onPaths.has(t))
-    .reverse()
-    .map((t) => ({ name: gradLabel(t), formula: r(defs.get(t)!), shape: [...t.shape] }));
+  const lineTensors = order.filter((t) => onPaths.has(t)).reverse();
+  const program = lineTensors.map((t) => ({ name: gradLabel(t), formula: r(defs.get(t)!), shape: [...t.shape] }));
+
+  // Each line by index and by shape, with one set of index letters for the whole explanation.
+  const deriver = new Deriver(new AxisLetters(output), ro, nameOf);
+  const pathEdges = [...new Set(paths.flat())];
+  const derivations = lineTensors.map((t) => deriver.derive(t, defs.get(t)!, pathEdges.filter((e) => e.to === t)));
 
   // Closed form: keep as a variable the drawn tensor every path passes that is
   // nearest the output (grad_y_pred), inline the rest.
@@ -174,27 +210,31 @@ function prepare(output: Tensor, leaf: Tensor): Prepared {
   const where = anchor ? [`${gradLabel(anchor)} = ${r(E.substitute(defs.get(anchor)!, defs, () => true))}`] : [];
 
   // Saved values read again: the learner's question ("is h_relu used twice?").
+  // One entry per value, however many backward steps read it.
   const uses = consumers(output, true);
   const savedReads: SavedRead[] = [];
-  const seen = new Set<string>();
+  const reads = new Map<Tensor, string[]>();
   for (const e of paths.flat()) {
     for (const o of e.ops) {
       for (const v of o.reads) {
-        const key = `${v.id}:${o.out.id}:${e.to.id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const fwd = (uses.get(v) ?? []).map((u) => `${u.op} → ${nameOf(u)}`);
         const f = forwardFormula(o.out);
         const made = o.out.name ? `${o.out.op} (${o.out.name} = ${f ? r(f) : o.out.op})` : `${o.out.op} in ${f ? r(f) : o.out.op}`;
         const target = o === e.ops[e.ops.length - 1] ? gradLabel(e.to) : `the gradient on the way to ${nameOf(e.to)}`;
-        const times = fwd.length === 1 ? 'once' : `${fwd.length} times`;
-        savedReads.push({
-          tensor: nameOf(v),
-          forwardUses: fwd,
-          readBy: `${nameOf(v)} is used ${times} in the forward pass (by ${fwd.join(', ')}); the backward of ${made} reads it again to form ${target}`,
-        });
+        const what = `the backward of ${made} reads it again to form ${target}`;
+        const list = reads.get(v) ?? [];
+        if (!list.includes(what)) list.push(what);
+        reads.set(v, list);
       }
     }
+  }
+  for (const [v, whats] of reads) {
+    const fwd = (uses.get(v) ?? []).map((u) => `${u.op} → ${nameOf(u)}`);
+    const times = fwd.length === 1 ? 'once' : `${fwd.length} times`;
+    savedReads.push({
+      tensor: nameOf(v),
+      forwardUses: fwd,
+      readBy: `${nameOf(v)} is used ${times} in the forward pass (by ${fwd.join(', ')}); ${whats.join('; and ')}`,
+    });
   }
 
   return {
@@ -204,6 +244,7 @@ function prepare(output: Tensor, leaf: Tensor): Prepared {
       shape: [...leaf.shape],
       paths: paths.map((p) => p.map(stepOf)),
       program,
+      derivations,
       closedForm: `${gradLabel(leaf)} = ${r(closed)}`,
       where,
       savedReads,
@@ -211,15 +252,17 @@ function prepare(output: Tensor, leaf: Tensor): Prepared {
     },
     closed,
     defs,
+    deriver,
   };
 }
 
-function finish(p: Prepared, diff: [number, number] | null): GradientExplanation {
+function finish(p: Prepared, diff: [number, number] | null, byIndex: IndexCheck | null): GradientExplanation {
   const x = p.explanation;
   const result: GradientExplanation = {
     ...x,
     maxAbsDiff: diff ? diff[0] : null,
     maxAbsGrad: diff ? diff[1] : null,
+    indexCheck: byIndex,
     toString: () => formatExplanation(result),
   };
   return result;
@@ -248,6 +291,18 @@ export function formatExplanation(x: GradientExplanation): string {
   lines.push('Step by step, as the manual code writes it:');
   const w = Math.max(...x.program.map((l) => [...`${l.name} = ${l.formula}`].length));
   for (const l of x.program) lines.push(`  ${pad(`${l.name} = ${l.formula}`, w)}   ${shapeText(l.shape)}`);
+  const derivations = x.derivations ?? [];
+  if (derivations.length) {
+    lines.push('');
+    lines.push('Why each line has its form, by index and by shape (L is the output, a letter is one index, Σ sums over it):');
+    for (const d of derivations) {
+      lines.push(`  ${d.name}`);
+      for (const f of d.forward) lines.push(`    forward:  ${f}`);
+      if (d.index) lines.push(`    by index: ${d.index}`);
+      if (d.mask) lines.push(`    mask:     ${d.mask}`);
+      lines.push(`    shapes:   ${d.shapes}`);
+    }
+  }
   lines.push('');
   lines.push('In one formula:');
   lines.push(`  ${x.closedForm}`);
@@ -266,6 +321,15 @@ export function formatExplanation(x: GradientExplanation): string {
       `Check: the formula above, evaluated with tensor ops on '${x.device}', differs from autograd's ${x.leaf}.grad by at most ` +
         `${x.maxAbsDiff.toExponential(2)} (largest |grad| ${x.maxAbsGrad!.toExponential(2)}, relative ${rel.toExponential(2)})` +
         (x.maxAbsDiff === 0 ? ' — bit for bit: the formula runs the same float32 products in the same order as autograd.' : '.'),
+    );
+  }
+  const c = x.indexCheck;
+  if (c) {
+    const at = c.at.map((p) => `[${p.join(',')}]`).join(', ');
+    const rel = c.maxAbsDiff / Math.max(...c.autograd.map(Math.abs), Number.MIN_VALUE);
+    lines.push(
+      `Check by index: ${c.form}, summed with plain loops in float64 at ${at}, gives ${c.formula.map((v) => v.toPrecision(7)).join(', ')}; ` +
+        `autograd's ${x.leaf}.grad there holds ${c.autograd.map((v) => v.toPrecision(7)).join(', ')} (largest difference ${c.maxAbsDiff.toExponential(2)}, relative ${rel.toExponential(2)}: float32 rounding).`,
     );
   }
   return lines.join('\n');
