@@ -1,6 +1,6 @@
 import type { Device } from '../backend.js';
 import { tensor } from '../creation.js';
-import { add, clamp, compare, div, maskedFill, matmul, maximum, minimum, mm, mul, pow, sub, where } from '../ops/index.js';
+import { add, cat, clamp, compare, div, maskedFill, matmul, maximum, minimum, mm, mul, pow, sub, where } from '../ops/index.js';
 import type { Tensor } from '../tensor.js';
 
 // A random op graph as plain data: the generator writes it, nn (runGraph), the
@@ -20,7 +20,10 @@ export interface GraphLeaf {
 export type GraphCmp = 'lt' | 'gt' | 'le' | 'ge' | 'eq';
 
 /** The unary ops of the vocabulary. */
-export const unaryOps = ['neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos'] as const;
+export const unaryOps = [
+  'neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'sin', 'cos',
+  'log1p', 'expm1', 'erf', 'sign', 'floor', 'ceil', 'round', 'reciprocal', 'rsqrt', 'square',
+] as const;
 /** The broadcasting binary ops of the vocabulary. */
 export const binaryOps = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const;
 
@@ -39,7 +42,15 @@ export type GraphNode =
   | { op: 'permute'; x: GraphRef; dims: number[] }
   | { op: 'transpose'; x: GraphRef; dim0: number; dim1: number }
   | { op: 't'; x: GraphRef }
-  | { op: 'mm' | 'matmul'; a: GraphRef; b: GraphRef };
+  | { op: 'mm' | 'matmul'; a: GraphRef; b: GraphRef }
+  /** x.narrow(dim, start, length): start may be negative. */
+  | { op: 'narrow'; x: GraphRef; dim: number; start: number; length: number }
+  /** x.slice(dim, start, end, step): Python's bounds (null: the whole dim, negatives from the end, clamped). */
+  | { op: 'slice'; x: GraphRef; dim: number; start: number | null; end: number | null; step: number }
+  | { op: 'squeeze' | 'unsqueeze'; x: GraphRef; dim: number }
+  | { op: 'flip'; x: GraphRef; dims: number[] }
+  /** cat([a, b], dim) */
+  | { op: 'cat'; a: GraphRef; b: GraphRef; dim: number };
 
 /** A graph: leaves, nodes in order (each reads only earlier ones), and the gradient fed to the last node's backward. */
 export interface GraphSpec {
@@ -108,6 +119,7 @@ export function applyNode(n: GraphNode, leaves: Tensor[], nodes: Tensor[], temps
   };
   switch (n.op) {
     case 'neg': case 'exp': case 'log': case 'sqrt': case 'abs': case 'tanh': case 'sigmoid': case 'relu': case 'sin': case 'cos':
+    case 'log1p': case 'expm1': case 'erf': case 'sign': case 'floor': case 'ceil': case 'round': case 'reciprocal': case 'rsqrt': case 'square':
       return T(n.x)[n.op]();
     case 'add': return add(O(n.a), O(n.b));
     case 'sub': return sub(O(n.a), O(n.b));
@@ -132,6 +144,12 @@ export function applyNode(n: GraphNode, leaves: Tensor[], nodes: Tensor[], temps
     case 't': return T(n.x).t();
     case 'mm': return mm(T(n.a), T(n.b));
     case 'matmul': return matmul(T(n.a), T(n.b));
+    case 'narrow': return T(n.x).narrow(n.dim, n.start, n.length);
+    case 'slice': return T(n.x).slice(n.dim, n.start, n.end, n.step);
+    case 'squeeze': return T(n.x).squeeze(n.dim);
+    case 'unsqueeze': return T(n.x).unsqueeze(n.dim);
+    case 'flip': return T(n.x).flip(n.dims);
+    case 'cat': return cat([T(n.a), T(n.b)], n.dim);
   }
 }
 
@@ -180,6 +198,7 @@ function nodeText(n: GraphNode): string {
   const R = refText;
   switch (n.op) {
     case 'neg': case 'exp': case 'log': case 'sqrt': case 'abs': case 'tanh': case 'sigmoid': case 'relu': case 'sin': case 'cos': case 't':
+    case 'log1p': case 'expm1': case 'erf': case 'sign': case 'floor': case 'ceil': case 'round': case 'reciprocal': case 'rsqrt': case 'square':
       return `${R(n.x)}.${n.op}()`;
     case 'add': case 'sub': case 'mul': case 'div': case 'pow': case 'maximum': case 'minimum':
       return `${n.op}(${R(n.a)}, ${R(n.b)})`;
@@ -195,6 +214,11 @@ function nodeText(n: GraphNode): string {
     case 'permute': return `${R(n.x)}.permute(${n.dims.join(', ')})`;
     case 'transpose': return `${R(n.x)}.transpose(${n.dim0}, ${n.dim1})`;
     case 'mm': case 'matmul': return `${n.op}(${R(n.a)}, ${R(n.b)})`;
+    case 'narrow': return `${R(n.x)}.narrow(${n.dim}, ${n.start}, ${n.length})`;
+    case 'slice': return `${R(n.x)}.slice(${n.dim}, ${n.start}, ${n.end}, ${n.step})`;
+    case 'squeeze': case 'unsqueeze': return `${R(n.x)}.${n.op}(${n.dim})`;
+    case 'flip': return `${R(n.x)}.flip(${JSON.stringify(n.dims)})`;
+    case 'cat': return `cat([${R(n.a)}, ${R(n.b)}], ${n.dim})`;
   }
 }
 
@@ -202,7 +226,7 @@ function nodeText(n: GraphNode): string {
 export function printGraph(spec: GraphSpec, device = 'cpu'): string {
   const gpu = device.startsWith('gpu');
   const lines = [
-    `import { add, sub, mul, div, pow, maximum, minimum, where, mm, matmul, registerBackend, tensor } from '@nn/core';`,
+    `import { add, sub, mul, div, pow, maximum, minimum, where, mm, matmul, cat, registerBackend, tensor } from '@nn/core';`,
     gpu ? `import { createGpuBackend } from '@nn/gpu';` : `import { createCpuBackend } from '@nn/cpu';`,
     gpu ? `registerBackend(await createGpuBackend());` : `registerBackend(createCpuBackend(${device === 'cpu' ? '' : `{ device: '${device}' }`}));`,
     `const device = '${device}';`,

@@ -28,6 +28,8 @@ const EXPONENTS = [2, 0, 0.5, 3, -1, 1, 1.5, -2];
 const THRESHOLDS = [0, 1, -1, 0.5];
 const CMPS: GraphCmp[] = ['gt', 'lt', 'ge', 'le', 'eq'];
 const FILLS = [0, -1, 2, Infinity, NaN];
+// Slice bounds: the whole dim, the ends, negatives, and past both ends (clamped, as Python).
+const BOUNDS = [null, 1, 0, -1, 2, -100, 100] as const;
 
 type Shape = number[];
 
@@ -103,7 +105,7 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
     const pick = ch.int(3) === 0 ? shapes[ch.int(shapes.length)]! : shapes[shapes.length - 1]!;
     const x = pick.ref;
     const s = pick.shape;
-    const kind = ch.int(11);
+    const kind = ch.int(12);
     if (kind === 0) {
       push({ op: ch.pick(unaryOps), x }, s);
     } else if (kind === 1 || kind === 2) {
@@ -180,6 +182,44 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
       const target = s.map((d) => (d === 1 ? ch.pick([1, 2, 3, 0]) : ch.int(3) === 0 ? -1 : d));
       const shape = [...lead, ...target];
       push({ op: 'expand', x, shape }, [...lead, ...target.map((d, i) => (d === -1 ? s[i]! : d))]);
+    } else if (kind === 11) {
+      // Slicing and joining: narrow, slice, squeeze/unsqueeze, flip, cat (a 0-d x is unsqueezed).
+      const m = s.length === 0 ? 2 : ch.int(5);
+      const d = ch.int(s.length);
+      const dim = d - (ch.int(2) ? s.length : 0);
+      const cut = (length: number): Shape => s.map((n, i) => (i === d ? length : n));
+      if (m === 0) {
+        const n = s[d]!;
+        const start = ch.int(n + 1);
+        const length = ch.int(n - start + 1);
+        push({ op: 'narrow', x, dim, start: start < n && ch.int(2) ? start - n : start, length }, cut(length));
+      } else if (m === 1) {
+        const n = s[d]!;
+        const start = ch.pick(BOUNDS);
+        const end = ch.pick(BOUNDS);
+        const step = ch.pick([1, 2, 3]);
+        const bound = (v: number | null, whole: number): number => (v === null ? whole : Math.min(Math.max(v < 0 ? v + n : v, 0), n));
+        const [lo, hi] = [bound(start, 0), bound(end, n)];
+        push({ op: 'slice', x, dim, start, end, step }, cut(hi > lo ? Math.ceil((hi - lo) / step) : 0));
+      } else if (m === 2) {
+        const ones = s.map((n, i) => i).filter((i) => s[i] === 1);
+        if (ones.length > 0 && ch.int(2)) {
+          const at = ch.pick(ones);
+          push({ op: 'squeeze', x, dim: at - (ch.int(2) ? s.length : 0) }, s.filter((_, i) => i !== at));
+        } else if (s.length < 4) {
+          const at = ch.int(s.length + 1);
+          const shape = [...s];
+          shape.splice(at, 0, 1);
+          push({ op: 'unsqueeze', x, dim: at - (ch.int(2) ? s.length + 1 : 0) }, shape);
+        } else push({ op: ch.pick(unaryOps), x }, s);
+      } else if (m === 3) {
+        const dims = [...Array(s.length).keys()].filter(() => ch.int(2) === 1);
+        push({ op: 'flip', x, dims: dims.length ? dims : [dim] }, s);
+      } else {
+        const b = newLeaf(cut(ch.pick([1, 2, 0])));
+        const swap = ch.int(2) === 1;
+        push(swap ? { op: 'cat', a: b, b: x, dim } : { op: 'cat', a: x, b, dim }, cut(s[d]! + shapeOf(b)[d]!));
+      }
     } else {
       // mm / matmul: a 2-D (or, for matmul, 1-D) x times a fresh operand that fits.
       if (s.length === 2) {

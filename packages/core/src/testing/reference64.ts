@@ -156,6 +156,66 @@ function matmul2(a: Arr, b: Arr, round: Round): Arr {
 
 const transpose2 = (a: Arr): Arr => permuteArr(a, [1, 0]);
 
+// ---- narrow, slice, flip, cat: positions along one dim (written apart from nn's views, as a check of them)
+
+// A dim as given (negatives from the end) for a tensor of `rank` dims.
+const normDim = (d: number, rank: number): number => (d < 0 ? d + rank : d);
+
+// The positions Python's x[start:end:step] takes along a dim of size n (step > 0; bounds clamped).
+function slicePositions(n: number, start: number | null, end: number | null, step: number): number[] {
+  const bound = (v: number | null, whole: number): number => (v === null ? whole : Math.min(Math.max(v < 0 ? v + n : v, 0), n));
+  const out: number[] = [];
+  for (let i = bound(start, 0); i < bound(end, n); i += step) out.push(i);
+  return out;
+}
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+// x read along dim d at positions pos: out[…, i, …] = x[…, pos[i], …].
+function takeAlong(x: Arr, d: number, pos: readonly number[]): Arr {
+  const shape = x.shape.map((n, i) => (i === d ? pos.length : n));
+  const outer = sizeOfShape(x.shape.slice(0, d));
+  const inner = sizeOfShape(x.shape.slice(d + 1));
+  const data: number[] = [];
+  for (let o = 0; o < outer; o++) for (const p of pos) for (let k = 0; k < inner; k++) data.push(x.data[(o * x.shape[d]! + p) * inner + k]!);
+  return { shape, data };
+}
+
+// The adjoint of takeAlong for distinct positions: g written back at positions pos of a dim of
+// size n, zero elsewhere (written, not added, so a -0 gradient stays -0 as PyTorch's slice_scatter keeps it).
+function putAlong(g: Arr, d: number, pos: readonly number[], n: number): Arr {
+  const shape = g.shape.map((m, i) => (i === d ? n : m));
+  const outer = sizeOfShape(g.shape.slice(0, d));
+  const inner = sizeOfShape(g.shape.slice(d + 1));
+  const data = new Array<number>(sizeOfShape(shape)).fill(0);
+  let j = 0;
+  for (let o = 0; o < outer; o++) {
+    for (const p of pos) {
+      for (let k = 0; k < inner; k++) {
+        data[(o * n + p) * inner + k] = g.data[j++]!;
+      }
+    }
+  }
+  return { shape, data };
+}
+
+// a and b joined along dim d.
+function concat(a: Arr, b: Arr, d: number): Arr {
+  const shape = a.shape.map((n, i) => (i === d ? n + b.shape[d]! : n));
+  const outer = sizeOfShape(a.shape.slice(0, d));
+  const ia = sizeOfShape(a.shape.slice(d));
+  const ib = sizeOfShape(b.shape.slice(d));
+  const data: number[] = [];
+  for (let o = 0; o < outer; o++) data.push(...a.data.slice(o * ia, (o + 1) * ia), ...b.data.slice(o * ib, (o + 1) * ib));
+  return { shape, data };
+}
+
+// The positions of one narrow or slice node along its (normalised) dim of size n.
+function slicedPositions(n: Extract<GraphNode, { op: 'narrow' | 'slice' }>, size: number): number[] {
+  if (n.op === 'slice') return slicePositions(size, n.start, n.end, n.step);
+  return range(n.start < 0 ? n.start + size : n.start, n.length);
+}
+
 /** pow as IEEE 754 and PyTorch define it: 1 for x^0 and for 1^y, even when y is NaN; (-1)^±Inf = 1. */
 export function ieeePow(x: number, y: number): number {
   if (y === 0 || x === 1) return 1;
@@ -184,6 +244,42 @@ export function torchScalarPow(x: number, s: number, round: Round = (v) => v): n
 // torch.sgn on reals: sign, with 0 for ±0 and (as PyTorch 1.13 computes it) for NaN.
 const sgn = (v: number): number => (v > 0 ? 1 : v < 0 ? -1 : 0);
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+// torch.round: ties to even (Math.round sends them up); −0.4 gives −0 (Math.round keeps it).
+const roundEven = (v: number): number => {
+  const r = Math.round(v);
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+// erf from its Maclaurin series below 3 (alternating; float64 keeps ~1e-13 there) and
+// 1 − erfc's continued fraction (by Lentz's method) above: a different route from the cpu backend's.
+function erf64(v: number): number {
+  if (Number.isNaN(v) || v === 0) return v;
+  const x = Math.abs(v);
+  let r: number;
+  if (x < 3) {
+    let term = x;
+    let s = x;
+    for (let n = 1; Math.abs(term) > 1e-17 * Math.abs(s); n++) {
+      term *= (-x * x) / n;
+      s += term / (2 * n + 1);
+    }
+    r = (2 / Math.sqrt(Math.PI)) * s;
+  } else if (x < 6) {
+    // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))).
+    let f = x;
+    let c = x;
+    let d = 0;
+    for (let k = 1; k < 200; k++) {
+      const a = k / 2;
+      d = 1 / (x + a * d);
+      c = x + a / c;
+      const delta = c * d;
+      f *= delta;
+      if (Math.abs(delta - 1) < 1e-16) break;
+    }
+    r = 1 - Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+  } else r = 1;
+  return v < 0 ? -r : r;
+}
 
 const cmpFn = {
   lt: (a: number, b: number) => a < b,
@@ -243,6 +339,17 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
     case 'sigmoid': return map(get(n.x), sigmoid);
     case 'sin': return map(get(n.x), Math.sin);
     case 'cos': return map(get(n.x), Math.cos);
+    case 'log1p': return map(get(n.x), Math.log1p);
+    case 'expm1': return map(get(n.x), Math.expm1);
+    case 'erf': return map(get(n.x), erf64);
+    // torch.sign: (x > 0) − (x < 0), so NaN and ±0 give 0.
+    case 'sign': return map(get(n.x), (v) => (v > 0 ? 1 : 0) - (v < 0 ? 1 : 0));
+    case 'floor': return map(get(n.x), Math.floor);
+    case 'ceil': return map(get(n.x), Math.ceil);
+    case 'round': return map(get(n.x), roundEven);
+    case 'reciprocal': return map(get(n.x), (v) => 1 / v);
+    case 'rsqrt': return map(get(n.x), (v) => 1 / Math.sqrt(v));
+    case 'square': return map(get(n.x), (v) => v * v);
     // relu and clamp propagate NaN and keep x at a tie with the bound (relu(−0) = −0,
     // clamp(−0, {min: 0}) = −0), as PyTorch's clamp_min does.
     case 'relu': return map(get(n.x), (v) => (v < 0 ? 0 : v));
@@ -304,6 +411,34 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
       const shape = [...(a.shape.length === 2 ? [a.shape[0]!] : []), ...(b.shape.length === 2 ? [b.shape[1]!] : [])];
       return { shape, data: r.data };
     }
+    case 'narrow': case 'slice': {
+      const x = get(n.x);
+      const d = normDim(n.dim, x.shape.length);
+      return takeAlong(x, d, slicedPositions(n, x.shape[d]!));
+    }
+    case 'squeeze': {
+      const x = get(n.x);
+      const d = normDim(n.dim, x.shape.length);
+      return x.shape[d] === 1 ? { shape: x.shape.filter((_, i) => i !== d), data: x.data } : x;
+    }
+    case 'unsqueeze': {
+      const x = get(n.x);
+      const shape = [...x.shape];
+      shape.splice(normDim(n.dim, x.shape.length + 1), 0, 1);
+      return { shape, data: x.data };
+    }
+    case 'flip': {
+      let x = get(n.x);
+      for (const dim of n.dims) {
+        const d = normDim(dim, x.shape.length);
+        x = takeAlong(x, d, range(0, x.shape[d]!).reverse());
+      }
+      return x;
+    }
+    case 'cat': {
+      const a = get(n.a);
+      return concat(a, get(n.b), normDim(n.dim, a.shape.length));
+    }
   }
 }
 
@@ -320,6 +455,15 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
     // PyTorch: g·cos(x) and g·(−sin(x)).
     case 'sin': return acc(n.x, z([g, get(n.x)], (g, x) => g * round(Math.cos(x))));
     case 'cos': return acc(n.x, z([g, get(n.x)], (g, x) => g * -round(Math.sin(x))));
+    // PyTorch: log1p g / (x + 1); expm1 g·(y + 1); erf 2/√π·e^(−x²)·g; reciprocal −g·(y·y);
+    // rsqrt (−0.5·g)·y³; square g·(2x); sign, floor, ceil, round a zero gradient.
+    case 'log1p': return acc(n.x, z([g, get(n.x)], (g, x) => g / round(x + 1)));
+    case 'expm1': return acc(n.x, z([g, out], (g, y) => g * round(y + 1)));
+    case 'erf': return acc(n.x, z([g, get(n.x)], (g, x) => round(round((2 / Math.sqrt(Math.PI)) * round(Math.exp(-round(x * x)))) * g)));
+    case 'sign': case 'floor': case 'ceil': case 'round': return acc(n.x, z([g], () => 0));
+    case 'reciprocal': return acc(n.x, z([g, out], (g, y) => -g * round(y * y)));
+    case 'rsqrt': return acc(n.x, z([g, out], (g, y) => round(-0.5 * g) * round(round(y * y) * y)));
+    case 'square': return acc(n.x, z([g, get(n.x)], (g, x) => g * round(2 * x)));
     // threshold_backward: 0 where the result is <= 0 (a NaN result passes the gradient).
     case 'relu': return acc(n.x, z([g, out], (g, y) => (y <= 0 ? 0 : g)));
     // clamp_backward: the gradient where min <= x <= max (NaN fails both tests), 0 elsewhere.
@@ -391,6 +535,27 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
       const g2 = { shape: [a2.shape[0]!, b2.shape[1]!], data: g.data };
       acc(n.a, { shape: a.shape, data: matmul2(g2, transpose2(b2), round).data });
       return acc(n.b, { shape: b.shape, data: matmul2(transpose2(a2), g2, round).data });
+    }
+    // A slice's gradient is zero outside it; squeeze and unsqueeze only reshape it.
+    case 'narrow': case 'slice': {
+      const x = get(n.x);
+      const d = normDim(n.dim, x.shape.length);
+      return acc(n.x, putAlong(g, d, slicedPositions(n, x.shape[d]!), x.shape[d]!));
+    }
+    case 'squeeze': case 'unsqueeze': return acc(n.x, { shape: get(n.x).shape, data: g.data });
+    case 'flip': {
+      let gx = g;
+      for (const dim of n.dims) {
+        const d = normDim(dim, g.shape.length);
+        gx = takeAlong(gx, d, range(0, g.shape[d]!).reverse());
+      }
+      return acc(n.x, gx);
+    }
+    case 'cat': {
+      const a = get(n.a);
+      const d = normDim(n.dim, a.shape.length);
+      acc(n.a, takeAlong(g, d, range(0, a.shape[d]!)));
+      return acc(n.b, takeAlong(g, d, range(a.shape[d]!, get(n.b).shape[d]!)));
     }
   }
 }
