@@ -9,6 +9,7 @@ import {
   arange, checkNumerics, enableGrad, full, loadNpy, noGrad, ones, onesLike, parseNpy, rand, randn, scope,
   setDefaultDevice, tensor, where, zeros, zerosLike, type NNError, type Tensor,
 } from '../src/index.js';
+import { cat, stack } from '../src/index.js';
 
 /** One bad input: the op its error must name, the class, and the call (on fixtures made by `setup`). */
 export interface BadInput {
@@ -378,8 +379,43 @@ const asyncMisuse: BadInput[] = [
   { name: 'noGrad inside a scope, async', op: 'noGrad', error: StateError, run: () => scope(() => noGrad(async () => zeros([1]))) },
 ];
 
+// narrow/slice/squeeze/…/gather/scatterAdd: the sizes, dims and indices a caller may get wrong.
+const indexing: BadInput[] = [
+  { name: 'narrow(undefined, 0, 1)', op: 'narrow', error: ShapeError, setup: mat, run: (f) => f.a!.narrow(any(undefined), 0, 1) },
+  { name: "narrow(0, '1', 1)", op: 'narrow', error: ShapeError, setup: mat, run: (f) => f.a!.narrow(0, any('1'), 1) },
+  { name: 'narrow(1, 1, 5): past the end', op: 'narrow', error: ShapeError, setup: mat, run: (f) => f.a!.narrow(1, 1, 5) },
+  { name: 'slice(1, 0, 2, 0): step 0', op: 'slice', error: ShapeError, setup: mat, run: (f) => f.a!.slice(1, 0, 2, 0) },
+  { name: 'slice(1, NaN)', op: 'slice', error: ShapeError, setup: mat, run: (f) => f.a!.slice(1, NaN) },
+  { name: 'slice(0) of a 0-d tensor', op: 'slice', error: ShapeError, run: () => tensor(1).slice(0) },
+  { name: 'squeeze(5)', op: 'squeeze', error: ShapeError, setup: mat, run: (f) => f.a!.squeeze(5) },
+  { name: "unsqueeze('0')", op: 'unsqueeze', error: ShapeError, setup: mat, run: (f) => f.a!.unsqueeze(any('0')) },
+  { name: 'flatten(1, 0)', op: 'flatten', error: ShapeError, setup: mat, run: (f) => f.a!.flatten(1, 0) },
+  { name: 'flip(undefined)', op: 'flip', error: ShapeError, setup: mat, run: (f) => f.a!.flip(any(undefined)) },
+  { name: 'flip(0, 0)', op: 'flip', error: ShapeError, setup: mat, run: (f) => f.a!.flip(0, 0) },
+  { name: 'repeat(2): fewer sizes than dims', op: 'repeat', error: ShapeError, setup: mat, run: (f) => f.a!.repeat(2) },
+  { name: 'repeat(-1, 1)', op: 'repeat', error: ShapeError, setup: mat, run: (f) => f.a!.repeat(-1, 1) },
+  { name: 'cat(undefined)', op: 'cat', error: ArgumentError, run: () => cat(any(undefined)) },
+  { name: "cat([a, 'b'])", op: 'cat', error: ArgumentError, setup: mat, run: (f) => cat([f.a!, any('b')]) },
+  { name: 'cat([a [2, 3], b [3]])', op: 'cat', error: ShapeError, setup: mat, run: (f) => cat([f.a!, f.b!]) },
+  { name: 'cat across devices', op: 'cat', error: DeviceError, setup: twoDevices, run: (f) => cat([f.a!, f.b!]) },
+  { name: 'stack([])', op: 'stack', error: ArgumentError, run: () => stack([]) },
+  { name: 'split(0)', op: 'split', error: ShapeError, setup: mat, run: (f) => f.a!.split(0) },
+  { name: 'split([1]): sections short of the size', op: 'split', error: ShapeError, setup: mat, run: (f) => f.a!.split([1]) },
+  { name: 'chunk(1.5)', op: 'chunk', error: ShapeError, setup: mat, run: (f) => f.a!.chunk(1.5) },
+  { name: 'gather(0, undefined)', op: 'gather', error: ArgumentError, setup: mat, run: (f) => f.a!.gather(0, any(undefined)) },
+  { name: 'gather(0, a float32 tensor)', op: 'gather', error: DTypeError, setup: mat, run: (f) => f.a!.gather(0, tensor([[0, 1, 0]])) },
+  { name: 'gather(0, [[0.5, 0, 0]])', op: 'gather', error: DTypeError, setup: mat, run: (f) => f.a!.gather(0, [[0.5, 0, 0]]) },
+  { name: 'gather(0, [[2, 0, 0]]): out of range', op: 'gather', error: ShapeError, setup: mat, run: (f) => f.a!.gather(0, [[2, 0, 0]]) },
+  { name: 'gather(0, an index on another device)', op: 'gather', error: DeviceError, setup: mat, run: (f) => f.a!.gather(0, tensor([[0, 0, 0]], { dtype: 'int32', device: 'cpu2' })) },
+  { name: 'indexSelect(0, [-1])', op: 'indexSelect', error: ShapeError, setup: mat, run: (f) => f.a!.indexSelect(0, [-1]) },
+  { name: "indexSelect(0, ['a'])", op: 'indexSelect', error: DTypeError, setup: mat, run: (f) => f.a!.indexSelect(0, any(['a'])) },
+  { name: 'scatterAdd(0, [[0]], undefined)', op: 'scatterAdd', error: ArgumentError, setup: mat, run: (f) => f.a!.scatterAdd(0, [[0]], any(undefined)) },
+  { name: 'sliceScatter(undefined)', op: 'sliceScatter', error: ArgumentError, setup: mat, run: (f) => f.a!.sliceScatter(any(undefined)) },
+  { name: 'add_ on an expanded narrow view', op: 'add_', error: ShapeError, setup: mat, run: (f) => f.a!.narrow(0, 0, 1).expand(3, 3).add_(1) },
+];
+
 /** Every bad input, in groups. */
 export const badInputs: Record<string, BadInput[]> = {
   shapes, sizes, devices, dtypes, operands, options, 'disposed tensors': disposedTensors, 'in-place hazards': inPlace,
-  '.npy files': npyFiles, 'non-finite values': nonFinite, 'async misuse': asyncMisuse,
+  '.npy files': npyFiles, 'non-finite values': nonFinite, 'async misuse': asyncMisuse, indexing,
 };
