@@ -1,12 +1,12 @@
 import type { Device } from './backend.js';
 import { DTypeError, ShapeError } from './errors.js';
 import { getBackend, getDefaultDevice } from './registry.js';
-import { randArray, randnArray } from './random.js';
+import { defaultGenerator, Generator, randArray, randintArray, randnArray, randpermArray } from './random.js';
 import { fmtShape, sizeOf, type Shape } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 import { ArgumentError } from './errors.js';
-import { checkArg, checkOptions, checkShape, checkTensor, isBoolean, isName, isNumber, MAX_ELEMENTS, type OptionRule } from './validate.js';
-import { checkDType, checkInt32Data, checkInt32Value, type DType } from './dtype.js';
+import { checkArg, checkOptions, checkShape, checkTensor, isBoolean, isName, isNumber, MAX_ELEMENTS, showValue, type OptionRule } from './validate.js';
+import { checkDType, checkInt32Data, checkInt32Value, INT32_EXACT_LIMIT, type DType } from './dtype.js';
 
 // dtype's value is checked by make() (a DTypeError, as for any other dtype problem).
 const anyValue: OptionRule = { accepts: 'any value', ok: () => true };
@@ -15,7 +15,9 @@ const common: Record<string, OptionRule> = { device: isName, requiresGrad: isBoo
 const anyShape: OptionRule = { accepts: 'an array of whole numbers ≥ 0', ok: Array.isArray };
 const tensorRules = { ...common, shape: anyShape };
 const isFinite: OptionRule = { accepts: 'a finite number', ok: (v) => typeof v === 'number' && Number.isFinite(v) };
-const randRules = { ...common, low: isNumber, high: isNumber };
+const isGenerator: OptionRule = { accepts: 'a Generator (new Generator().manualSeed(seed))', ok: (v) => v instanceof Generator };
+const randnRules = { ...common, generator: isGenerator };
+const randRules = { ...randnRules, low: isNumber, high: isNumber };
 
 /** Options shared by every factory. */
 export interface TensorOptions {
@@ -166,20 +168,121 @@ function floatOnly(op: string, opts: TensorOptions): void {
   }
 }
 
-/** Standard normal samples from the seeded generator (`manualSeed`). */
-export function randn(shape: readonly number[], opts: TensorOptions = {}): Tensor {
-  checkShape('randn', shape);
-  checkOptions('randn', opts, common);
-  floatOnly('randn', opts);
-  return make('randn', randnArray(sizeOf(shape)), shape, opts);
+/** Options of the random factories: the generator to draw from (default: the global one, `manualSeed`). */
+export interface RandomOptions extends TensorOptions {
+  /** A `Generator` of its own: drawing from it leaves the global stream untouched, as `torch.randn(..., generator=g)`. */
+  generator?: Generator;
 }
 
-/** Uniform samples in [0, 1) — or [low, high) — from the seeded generator. */
-export function rand(shape: readonly number[], opts: TensorOptions & { low?: number; high?: number } = {}): Tensor {
+/** Standard normal samples from the seeded generator (`manualSeed`, or `{ generator }`). */
+export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  checkShape('randn', shape);
+  checkOptions('randn', opts, randnRules);
+  floatOnly('randn', opts);
+  return make('randn', randnArray(sizeOf(shape), opts.generator ?? defaultGenerator), shape, opts);
+}
+
+/** Uniform samples in [0, 1) — or [low, high) — from the seeded generator (`manualSeed`, or `{ generator }`). */
+export function rand(shape: readonly number[], opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   checkShape('rand', shape);
   checkOptions('rand', opts, randRules);
   floatOnly('rand', opts);
-  return make('rand', randArray(sizeOf(shape), opts.low ?? 0, opts.high ?? 1), shape, opts);
+  return make('rand', randArray(sizeOf(shape), opts.low ?? 0, opts.high ?? 1, opts.generator ?? defaultGenerator), shape, opts);
+}
+
+/** Standard normal samples with another tensor's shape and device, as `torch.randn_like` (float32). */
+export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  checkTensor('randnLike', t, 'the model tensor');
+  checkOptions('randnLike', opts, randnRules);
+  return randn(t.shape, { device: t.device, ...opts });
+}
+
+/** Uniform samples in [0, 1) with another tensor's shape and device, as `torch.rand_like` (float32). */
+export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
+  checkTensor('randLike', t, 'the model tensor');
+  checkOptions('randLike', opts, randnRules);
+  return rand(t.shape, { device: t.device, ...opts });
+}
+
+/** `value` everywhere, with another tensor's shape, device and dtype, as `torch.full_like`. */
+export function fullLike(t: Tensor, value: number, opts: TensorOptions = {}): Tensor {
+  checkTensor('fullLike', t, 'the model tensor');
+  checkArg('fullLike', 'value', value, isNumber);
+  checkOptions('fullLike', opts, common);
+  if ((checkDType('fullLike', opts.dtype) ?? t.dtype) === 'int32') {
+    checkInt32Value('fullLike', value, 'the fill value', `an int32 tensor holds whole numbers within ±2^24; pass { dtype: 'float32' } for a float result`);
+  }
+  return full(t.shape, value, { device: t.device, dtype: t.dtype, ...opts });
+}
+
+const intBound: OptionRule = { accepts: 'a whole number within ±2^24', ok: (v) => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= INT32_EXACT_LIMIT };
+
+/**
+ * Whole numbers uniform in [low, high), int32 by default, as `torch.randint(low, high, size)`;
+ * `randint(high, shape)` draws from [0, high). From the global generator or `{ generator }`.
+ */
+export function randint(low: number, high: number | readonly number[], shape?: readonly number[] | RandomOptions, opts: RandomOptions = {}): Tensor {
+  // randint(high, shape, opts?) as torch.randint(high, size).
+  if (Array.isArray(high)) {
+    if (shape !== undefined && (typeof shape !== 'object' || Array.isArray(shape))) {
+      throw new ArgumentError('randint', `after randint(high, shape) only options may follow, got ${showValue(shape)}`);
+    }
+    return randint(0, low, high, (shape as RandomOptions | undefined) ?? {});
+  }
+  checkArg('randint', 'low', low, intBound);
+  checkArg('randint', 'high', high, intBound);
+  const size = checkShape('randint', shape);
+  checkOptions('randint', opts, randnRules);
+  if ((high as number) <= low) {
+    throw new ArgumentError('randint', `high must be greater than low (the range is [low, high)), got low ${low} and high ${String(high)}; e.g. randint(0, 10, [3])`);
+  }
+  const data = randintArray(sizeOf(size), low, high as number, opts.generator ?? defaultGenerator);
+  return make('randint', data, size, { ...opts, dtype: opts.dtype ?? 'int32' });
+}
+
+/** A random permutation of 0..n-1, int32 by default, as `torch.randperm(n)`; from the global generator or `{ generator }`. */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  checkArg('randperm', 'n', n, { accepts: `a whole number in [0, ${INT32_EXACT_LIMIT}]`, ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= INT32_EXACT_LIMIT });
+  checkOptions('randperm', opts, randnRules);
+  return make('randperm', randpermArray(n, opts.generator ?? defaultGenerator), [n], { ...opts, dtype: opts.dtype ?? 'int32' });
+}
+
+/**
+ * `steps` values evenly spaced from start to end, both included, as `torch.linspace` (float32, torch's
+ * values: a float32 step, the first half counted up from start, the second half down from end).
+ */
+export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+  checkArg('linspace', 'start', start, isFinite);
+  checkArg('linspace', 'end', end, isFinite);
+  checkArg('linspace', 'steps', steps, { accepts: 'a whole number ≥ 0', ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 });
+  checkOptions('linspace', opts, common);
+  if (steps > MAX_ELEMENTS) throw new ShapeError('linspace', `${steps} steps is more than the ${MAX_ELEMENTS} elements one tensor may hold`);
+  const f = Math.fround;
+  const data = new Float32Array(steps);
+  if (steps === 1) data[0] = start;
+  else if (steps > 1) {
+    const a = f(start);
+    const b = f(end);
+    const step = f(f(b - a) / (steps - 1));
+    const half = Math.floor(steps / 2);
+    // One rounding per value (step·i exact in float64, as a fused multiply-add): torch's kernel.
+    for (let i = 0; i < steps; i++) data[i] = i < half ? f(a + step * i) : f(b - step * (steps - i - 1));
+  }
+  return make('linspace', data, [steps], opts);
+}
+
+/** The n×m identity matrix (m defaults to n): ones on the diagonal, as `torch.eye`. */
+export function eye(n: number, m?: number | TensorOptions, opts: TensorOptions = {}): Tensor {
+  if (typeof m === 'object') return eye(n, n, m);
+  const cols = m ?? n;
+  const size: OptionRule = { accepts: 'a whole number ≥ 0', ok: (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 };
+  checkArg('eye', 'n', n, size);
+  checkArg('eye', 'm', cols, size);
+  checkShape('eye', [n, cols]);
+  checkOptions('eye', opts, common);
+  const data = new Float32Array(n * cols);
+  for (let i = 0; i < Math.min(n, cols); i++) data[i * cols + i] = 1;
+  return make('eye', data, [n, cols], opts);
 }
 
 /** Values start, start+step, ... below end, as `torch.arange`. */

@@ -49,7 +49,7 @@ describe('npy', () => {
 
   it('rejects other dtypes, byte orders and Fortran order with a FormatError that says what to do', () => {
     const p = new Uint8Array(16);
-    expect(() => parseNpy(npyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (4,), }", p))).toThrow(/unsupported dtype '<i4'.*astype\(np\.float32\)/);
+    expect(() => parseNpy(npyBytes("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", p))).toThrow(/unsupported dtype '<i8'.*astype\(np\.float32\)/);
     expect(() => parseNpy(npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (4,), }", p))).toThrow(/big-endian/);
     expect(() => parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", p))).toThrow(/Fortran/);
     expect(() => parseNpy(npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", p))).not.toThrow();
@@ -85,5 +85,23 @@ describe('npy', () => {
     const b = parseNpy(readFileSync(join(dir, 'b.npy')));
     expect(b.shape).toEqual([2, 3]);
     expect(Array.from(b.data)).toEqual([2, 4, 6, 8, 10, 12]);
+    // int32 both ways: nn writes <i4, NumPy reads int32; NumPy's int32 loads as an int32 tensor.
+    writeFileSync(join(dir, 'i.npy'), saveNpy(tensor([[-3, 0], [16_777_216, 7]], { dtype: 'int32' })));
+    const outI = execFileSync(python, ['-c', `import numpy as np; a = np.load('${dir}/i.npy'); print(a.dtype, a.shape, a.tolist()); np.save('${dir}/j.npy', (a - 1).astype(np.int32))`]).toString();
+    expect(outI.trim()).toBe('int32 (2, 2) [[-3, 0], [16777216, 7]]');
+    const j = loadNpy(readFileSync(join(dir, 'j.npy')));
+    expect(j.dtype).toBe('int32');
+    expect(j.toArray()).toEqual([[-4, -1], [16_777_215, 6]]);
+  });
+
+  it('reads and writes int32 as <i4, refusing values beyond ±2^24', () => {
+    const t = loadNpy(saveNpy(tensor([1, -2, 3], { dtype: 'int32' })));
+    expect(t.dtype).toBe('int32');
+    expect(t.toArray()).toEqual([1, -2, 3]);
+    expect(parseNpy(saveNpy(t)).descr).toBe('<i4');
+    expect(loadNpy(saveNpy(t), { dtype: 'float32' }).dtype).toBe('float32');
+    const big = new Int32Array([5, 16_777_217]);
+    expect(() => parseNpy(npyBytes("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(big.buffer)))).toThrow(/element 1 is 16777217.*2\^24/);
+    expect(() => encodeNpy(new Float32Array([1.5]), [1], 'int32')).toThrow(/whole numbers/);
   });
 });

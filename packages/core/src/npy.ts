@@ -2,22 +2,23 @@ import { FormatError } from './errors.js';
 import { sizeOf } from './shape.js';
 import { tensor, type TensorOptions } from './creation.js';
 import type { Tensor } from './tensor.js';
+import { checkInt32Data, INT32_EXACT_LIMIT, type DType } from './dtype.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-/** A parsed `.npy` array: float32 data (float64 files are rounded) and its shape. */
+/** A parsed `.npy` array: float32 data (float64 files are rounded; int32 files hold their integers) and its shape. */
 export interface NpyArray {
   data: Float32Array;
   shape: number[];
-  /** The dtype the file stored: `<f4` or `<f8`. */
-  descr: '<f4' | '<f8';
+  /** The dtype the file stored: `<f4`, `<f8` or `<i4` (int32). */
+  descr: '<f4' | '<f8' | '<i4';
 }
 
 function fail(message: string): never {
   throw new FormatError('loadNpy', message);
 }
 
-/** Parse the bytes of a `.npy` file (float32/float64, little-endian, C order); anything else is a FormatError. */
+/** Parse the bytes of a `.npy` file (float32/float64/int32, little-endian, C order); anything else is a FormatError. */
 export function parseNpy(input: Uint8Array | ArrayBuffer): NpyArray {
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input);
   if (bytes.length < 10) fail(`file is ${bytes.length} bytes, too short to be .npy (the header alone takes at least 10)`);
@@ -37,10 +38,10 @@ export function parseNpy(input: Uint8Array | ArrayBuffer): NpyArray {
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) fail(`malformed header: ${JSON.stringify(header.trim())}`);
   if (fortran === 'True') fail('Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a) first');
-  const le = descr === '<f4' || descr === '<f8';
+  const le = descr === '<f4' || descr === '<f8' || descr === '<i4';
   if (!le) {
-    const hint = descr.startsWith('>') ? 'big-endian data: save with a.astype("<f4")' : `dtype ${descr}: convert with a.astype(np.float32)`;
-    fail(`unsupported dtype '${descr}' (supported: '<f4' float32 and '<f8' float64); ${hint}`);
+    const hint = descr.startsWith('>') ? 'big-endian data: save with a.astype("<f4")' : `dtype ${descr}: convert with a.astype(np.float32), or a.astype(np.int32) for integers within ±2^24`;
+    fail(`unsupported dtype '${descr}' (supported: '<f4' float32, '<f8' float64 and '<i4' int32); ${hint}`);
   }
   const shape = shapeText
     .split(',')
@@ -52,23 +53,34 @@ export function parseNpy(input: Uint8Array | ArrayBuffer): NpyArray {
       return n;
     });
   const count = sizeOf(shape);
-  const itemSize = descr === '<f4' ? 4 : 8;
+  const itemSize = descr === '<f8' ? 8 : 4;
   const dataStart = start + headerLen;
   const need = count * itemSize;
   if (bytes.length - dataStart < need) {
     fail(`truncated data: shape (${shape.join(', ')}) of ${descr} needs ${need} bytes, the file has ${bytes.length - dataStart}`);
   }
   const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    data[i] = itemSize === 4 ? view.getFloat32(dataStart + 4 * i, true) : view.getFloat64(dataStart + 8 * i, true);
+  if (descr === '<i4') {
+    // int32 values beyond ±2^24 would be rounded by float32 storage: refused, naming the element.
+    for (let i = 0; i < count; i++) {
+      const v = view.getInt32(dataStart + 4 * i, true);
+      if (v > INT32_EXACT_LIMIT || v < -INT32_EXACT_LIMIT) {
+        fail(`int32 element ${i} is ${v}, beyond ±${INT32_EXACT_LIMIT} (2^24): nn stores int32 as float32, exact only up to 2^24; save it as float32 (a.astype(np.float32)) if rounding is acceptable`);
+      }
+      data[i] = v;
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      data[i] = itemSize === 4 ? view.getFloat32(dataStart + 4 * i, true) : view.getFloat64(dataStart + 8 * i, true);
+    }
   }
-  return { data, shape, descr };
+  return { data, shape, descr: descr as NpyArray['descr'] };
 }
 
-/** Encode float32 data as a version 1.0 `.npy` file. */
-export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+/** Encode data as a version 1.0 `.npy` file: float32 (`<f4`, the default) or int32 (`<i4`, whole numbers). */
+export function encodeNpy(data: Float32Array, shape: readonly number[], dtype: DType = 'float32'): Uint8Array {
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${dtype === 'int32' ? '<i4' : '<f4'}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // NumPy pads the header with spaces so the data starts on a 64-byte boundary.
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
@@ -80,17 +92,20 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   view.setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   const base = 10 + header.length;
-  for (let i = 0; i < data.length; i++) view.setFloat32(base + 4 * i, data[i]!, true);
+  if (dtype === 'int32') {
+    checkInt32Data('encodeNpy', data, 'int32 .npy data must be whole numbers within ±2^24');
+    for (let i = 0; i < data.length; i++) view.setInt32(base + 4 * i, data[i]!, true);
+  } else for (let i = 0; i < data.length; i++) view.setFloat32(base + 4 * i, data[i]!, true);
   return out;
 }
 
-/** Make a tensor from `.npy` bytes. */
+/** Make a tensor from `.npy` bytes: an `<i4` file gives an int32 tensor (unless `opts.dtype` says otherwise). */
 export function loadNpy(bytes: Uint8Array | ArrayBuffer, opts: TensorOptions = {}): Tensor {
-  const { data, shape } = parseNpy(bytes);
-  return tensor(data, { ...opts, shape });
+  const { data, shape, descr } = parseNpy(bytes);
+  return tensor(data, { dtype: descr === '<i4' ? 'int32' : 'float32', ...opts, shape });
 }
 
-/** Encode a tensor as `.npy` bytes (reads synchronously; use `encodeNpy(await t.data(), t.shape)` on WebGPU). */
+/** Encode a tensor as `.npy` bytes, int32 as `<i4` (reads synchronously; use `encodeNpy(await t.data(), t.shape, t.dtype)` on WebGPU). */
 export function saveNpy(t: Tensor): Uint8Array {
-  return encodeNpy(t.dataSync(), t.shape);
+  return encodeNpy(t.dataSync(), t.shape, t.dtype);
 }

@@ -9,6 +9,7 @@ import {
   arange, checkNumerics, enableGrad, full, loadNpy, noGrad, ones, onesLike, parseNpy, rand, randn, scope,
   setDefaultDevice, tensor, where, zeros, zerosLike, type NNError, type Tensor,
 } from '../src/index.js';
+import { eye, fullLike, Generator, linspace, manualSeed, oneHot, randint, randnLike, randperm } from '../src/index.js';
 import { cat, stack } from '../src/index.js';
 
 /** One bad input: the op its error must name, the class, and the call (on fixtures made by `setup`). */
@@ -56,6 +57,13 @@ const twoDevices = () => ({ a: tensor([1, 2, 3]), b: tensor([1, 2, 3], { device:
 const shapes: BadInput[] = [
   { name: 'zeros(3): a number for a shape', op: 'zeros', error: ShapeError, run: () => zeros(any(3)) },
   { name: 'zeros([-1])', op: 'zeros', error: ShapeError, run: () => zeros([-1]) },
+  { name: 'argmax(2) of a 2-D tensor', op: 'argmax', error: ShapeError, setup: mat, run: (f) => f.a!.argmax(2) },
+  { name: "argmin('0')", op: 'argmin', error: ShapeError, setup: mat, run: (f) => f.a!.argmin(any('0')) },
+  { name: 'argmax(1) over an empty dim', op: 'argmax', error: ShapeError, run: () => zeros([2, 0]).argmax(1) },
+  { name: 'argmin() of an empty tensor', op: 'argmin', error: ShapeError, run: () => zeros([0]).argmin() },
+  { name: 'min(1) over an empty dim', op: 'min', error: ShapeError, run: () => zeros([2, 0]).min(1) },
+  { name: 'min([0, 0]): a repeated dim', op: 'min', error: ShapeError, setup: mat, run: (f) => f.a!.min([0, 0]) },
+  { name: "argmax(0, 'yes')", op: 'argmax', error: ArgumentError, setup: mat, run: (f) => f.a!.argmax(0, any('yes')) },
   { name: 'zeros([NaN])', op: 'zeros', error: ShapeError, run: () => zeros([NaN]) },
   { name: 'zeros([Infinity])', op: 'zeros', error: ShapeError, run: () => zeros([Infinity]) },
   { name: 'zeros([1.5])', op: 'zeros', error: ShapeError, run: () => zeros([1.5]) },
@@ -178,6 +186,12 @@ const dtypes: BadInput[] = [
   { name: "randn({ dtype: 'int32' })", op: 'randn', error: DTypeError, run: () => randn([2], { dtype: 'int32' }) },
   { name: 'int() of NaN', op: 'int', error: DTypeError, run: () => tensor([1, NaN]).int() },
   { name: 'int() beyond 2^24', op: 'int', error: DTypeError, run: () => tensor([3e7]).int() },
+  { name: 'oneHot(float32 index)', op: 'oneHot', error: DTypeError, run: () => oneHot(tensor([0, 1])) },
+  { name: 'oneHot([0, 1.5])', op: 'oneHot', error: DTypeError, run: () => oneHot([0, 1.5]) },
+  { name: 'oneHot([3], 3): class not below numClasses', op: 'oneHot', error: ShapeError, run: () => oneHot([3], 3) },
+  { name: 'oneHot([0], 0)', op: 'oneHot', error: ArgumentError, run: () => oneHot([0], 0) },
+  { name: "oneHot('a')", op: 'oneHot', error: ArgumentError, run: () => oneHot(any('a')) },
+  { name: 'fullLike(int32, 0.5)', op: 'fullLike', error: DTypeError, run: () => fullLike(tensor([1], { dtype: 'int32' }), 0.5) },
   { name: 'int32 maskedFill(mask, 0.5)', op: 'maskedFill', error: DTypeError, run: () => tensor([1, 2], { dtype: 'int32' }).maskedFill(tensor([1, 0]), 0.5) },
 ];
 
@@ -208,6 +222,21 @@ const operands: BadInput[] = [
 ];
 
 const options: BadInput[] = [
+  { name: 'randint(3, 3, [2]): high <= low', op: 'randint', error: ArgumentError, run: () => randint(3, 3, [2]) },
+  { name: 'randint(0, 2.5, [2])', op: 'randint', error: ArgumentError, run: () => randint(0, 2.5, [2]) },
+  { name: 'randint(0, 2^25, [2])', op: 'randint', error: ArgumentError, run: () => randint(0, 2 ** 25, [2]) },
+  { name: 'randint(0, 3): no shape', op: 'randint', error: ShapeError, run: () => randint(0, 3, any(undefined)) },
+  { name: 'randperm(-1)', op: 'randperm', error: ArgumentError, run: () => randperm(-1) },
+  { name: 'randperm(2.5)', op: 'randperm', error: ArgumentError, run: () => randperm(2.5) },
+  { name: 'linspace(0, 1, -1)', op: 'linspace', error: ArgumentError, run: () => linspace(0, 1, -1) },
+  { name: 'linspace(0, NaN, 3)', op: 'linspace', error: ArgumentError, run: () => linspace(0, NaN, 3) },
+  { name: 'linspace(0, 1, 2.5)', op: 'linspace', error: ArgumentError, run: () => linspace(0, 1, 2.5) },
+  { name: 'eye(-1)', op: 'eye', error: ArgumentError, run: () => eye(-1) },
+  { name: "eye(2, '3')", op: 'eye', error: ArgumentError, run: () => eye(2, any('3')) },
+  { name: 'manualSeed(1.5)', op: 'manualSeed', error: ArgumentError, run: () => manualSeed(1.5) },
+  { name: "new Generator('1')", op: 'Generator', error: ArgumentError, run: () => new Generator(any('1')) },
+  { name: 'randn({ generator: {} })', op: 'randn', error: ArgumentError, run: () => randn([2], { generator: any({}) }) },
+  { name: 'randnLike(undefined)', op: 'randnLike', error: ArgumentError, run: () => randnLike(any(undefined)) },
   { name: "tensor({ requiresGrad: 'yes' })", op: 'tensor', error: ArgumentError, run: () => tensor([1], { requiresGrad: any('yes') }) },
   { name: 'tensor({ device: 3 })', op: 'tensor', error: ArgumentError, run: () => tensor([1], { device: any(3) }) },
   { name: 'tensor({ shape: 3 })', op: 'tensor', error: ArgumentError, run: () => tensor([1, 2, 3], { shape: any(3) }) },
@@ -333,7 +362,8 @@ const npyFiles: BadInput[] = [
   { name: '.npy: truncated data', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy(goodHeader, new Uint8Array(4))) },
   { name: '.npy: malformed header', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'shape': (2,)}")) },
   { name: '.npy: Fortran order', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }")) },
-  { name: '.npy: int32 dtype', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }")) },
+  { name: '.npy: int64 dtype', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }")) },
+  { name: '.npy: int32 beyond 2^24', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", new Uint8Array([1, 0, 0, 1, 0, 0, 0, 0]))) },
   { name: '.npy: big-endian float32', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }")) },
   { name: '.npy: malformed shape', op: 'loadNpy', error: FormatError, run: () => parseNpy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }")) },
   { name: '.npy: huge shape, few bytes', op: 'loadNpy', error: FormatError, run: () => loadNpy(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (65536, 65536), }")) },
