@@ -35,10 +35,11 @@ function setup(layers) {
   return { x, y, ws };
 }
 
-// The forward pass with the seed program's names; a third layer adds h2, h2_relu.
+// The forward pass with the learner's names: h, h_relu for two layers; h1, h1_relu, h2, h2_relu for three.
 function forward({ x, y, ws }) {
-  let a = x.mm(ws[0]).named('h').clamp({ min: 0 }).named('h_relu');
-  if (ws.length === 3) a = a.mm(ws[1]).named('h2').clamp({ min: 0 }).named('h2_relu');
+  const three = ws.length === 3;
+  let a = x.mm(ws[0]).named(three ? 'h1' : 'h').clamp({ min: 0 }).named(three ? 'h1_relu' : 'h_relu');
+  if (three) a = a.mm(ws[1]).named('h2').clamp({ min: 0 }).named('h2_relu');
   const yPred = a.mm(ws[ws.length - 1]).named('y_pred');
   return yPred.sub(y).pow(2).sum().named('loss');
 }

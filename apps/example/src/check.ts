@@ -38,7 +38,7 @@ export async function checkGradients(x: Tensor, y: Tensor, ws: readonly Tensor[]
   const pairs = scope(() => {
     const manual = noGrad(() => {
       const r = ws.length === 2 ? forwardBackward2(x, y, ws[0]!, ws[1]!) : forwardBackward3(x, y, ws[0]!, ws[1]!, ws[2]!);
-      return ws.length === 2 ? [r.gradW1, r.gradW2] : [r.gradW1, r.gradW2, (r as ReturnType<typeof forwardBackward3>).gradW3];
+      return ws.length === 2 ? [r.grad_w1, r.grad_w2] : [r.grad_w1, r.grad_w2, (r as ReturnType<typeof forwardBackward3>).grad_w3];
     });
     const leaves = ws.map((w) => w.detach().requiresGrad_());
     const loss = leaves.length === 2 ? loss2(x, y, leaves[0]!, leaves[1]!) : loss3(x, y, leaves[0]!, leaves[1]!, leaves[2]!);

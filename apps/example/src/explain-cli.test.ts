@@ -26,9 +26,15 @@ describe('--explain / --graph / --plot', () => {
     const found = await explainNet(3, x, y, ws, { explain: true, bothNets: false }, (l) => lines.push(l));
     expect(found.map((f) => f.name)).toEqual(['w1', 'w2', 'w3']);
     expect(found.every((f) => f.ok)).toBe(true);
-    expect(found[0]!.closedForm).toBe('grad_w1 = xᵀ · ((((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0]) · w2ᵀ) ⊙ [h ≥ 0])');
+    expect(found[0]!.closedForm).toBe('grad_w1 = xᵀ · ((((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0]) · w2ᵀ) ⊙ [h1 ≥ 0])');
     const text = lines.join('\n');
     expect(text).toContain('h2_relu is used once in the forward pass');
+    // Each weight's lines by index and by shape, with the three-layer net's extra mask.
+    expect(text).toContain('by index: ∂L/∂w3[m,j] = Σₙ h2_relu[n,m]·grad_y_pred[n,j] = (h2_reluᵀ · grad_y_pred)[m,j]');
+    expect(text).toContain("shapes:   (6×8)·(8×3) = 6×3 = w3's shape; the transpose is what sums over the batch");
+    expect(text).toContain("the manual code's grad_h2[h2 < 0] = 0");
+    expect(text).toContain("the manual code's grad_h1[h1 < 0] = 0");
+    expect(text).toMatch(/Check by index: grad_w1\[i,k\] = Σₙ x\[n,i\]·grad_h1\[n,k\]/);
     expect(text).toMatch(/# explain \(three-layer net\): w1 \|formula − autograd\| /);
     expect(ws.map((w) => Array.from(w.dataSync()))).toEqual(before);
     expect(ws.every((w) => w.grad === null && !w.requiresGrad)).toBe(true);

@@ -50,11 +50,13 @@ export function graphFiles(file: string, net: 2 | 3, bothNets: boolean): { forwa
   return { forward: `${base}${tag}-forward${ext}`, backward: `${base}${tag}-backward${ext}` };
 }
 
-// The forward pass of the seed program with its variable names, so the
-// graphs and formulas speak the manual code's language.
+// The forward pass of the seed program with its variable names, so the graphs
+// and formulas speak the manual code's language: h, h_relu for the two-layer
+// net; h1, h1_relu, h2, h2_relu for the three-layer net (nets/manual.ts).
 function namedLoss(x: Tensor, y: Tensor, ws: readonly Tensor[]): Tensor {
-  let a = x.mm(ws[0]!).named('h').clamp({ min: 0 }).named('h_relu');
-  if (ws.length === 3) a = a.mm(ws[1]!).named('h2').clamp({ min: 0 }).named('h2_relu');
+  const three = ws.length === 3;
+  let a = x.mm(ws[0]!).named(three ? 'h1' : 'h').clamp({ min: 0 }).named(three ? 'h1_relu' : 'h_relu');
+  if (three) a = a.mm(ws[1]!).named('h2').clamp({ min: 0 }).named('h2_relu');
   const yPred = a.mm(ws[ws.length - 1]!).named('y_pred');
   return yPred.sub(y).pow(2).sum().named('loss');
 }

@@ -25,12 +25,13 @@ describe('--explain, --graph and --plot reach the run', () => {
     const lines: string[] = [];
     const r = await runNet(3, opts, info, { line: (l) => lines.push(l) });
     expect(r.explain!.map((e) => [e.name, e.ok])).toEqual([['w1', true], ['w2', true], ['w3', true]]);
-    expect(r.explain![1]!.closedForm).toBe('grad_w2 = h_reluᵀ · ((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0])');
+    expect(r.explain![1]!.closedForm).toBe('grad_w2 = h1_reluᵀ · ((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0])');
     expect(r.curve!.map(([t]) => t)).toEqual([0, 1, 2, 3]);
     expect(r.curve![3]![1]).toBeLessThan(r.curve![0]![1]);
     expect(lines.join('\n')).toMatch(/# explain \(three-layer net\): w1 \|formula − autograd\| \S+, w2 .*, w3 /);
     expect(readFileSync(join(dir, 'g-forward.mmd'), 'utf8')).toContain('h2_relu');
-    expect(readFileSync(join(dir, 'g-backward.mmd'), 'utf8')).toContain('dh2/dw2 = h_reluᵀ ·');
+    expect(readFileSync(join(dir, 'g-backward.mmd'), 'utf8')).toContain('dh2/dw2 = h1_reluᵀ ·');
+    expect(readFileSync(join(dir, 'g-backward.mmd'), 'utf8')).toContain('h1_relu ⇢ grad_w2');
   }, 60_000);
 
   it('without the flags the result carries neither explain nor curve', async () => {

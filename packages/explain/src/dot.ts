@@ -1,6 +1,6 @@
 import { checkGraph } from './check.js';
 import type { Graph } from './graph.js';
-import { nodeLines, paletteOf, titleOf } from './text.js';
+import { nodeLines, paletteOf, SAVED_COLOR, savedLinks, titleOf } from './text.js';
 
 // DOT strings: backslash and quote are escaped; a newline becomes \n (centred line).
 function str(s: string): string {
@@ -25,9 +25,10 @@ export function toDot(g: Graph): string {
     const attrs = e.label ? ` [label=${str(` ${e.label} `)}${g.view === 'backward' ? ', penwidth=1.6' : ''}]` : '';
     out.push(`  ${e.from} -> ${e.to}${attrs};`);
   }
-  // A saved forward value read again by a derivative: dashed, to the gradient it helps form.
-  for (const e of g.edges) {
-    for (const id of e.reads) out.push(`  ${id} -> ${e.to} [style=dashed, color="#6b7280", fontcolor="#6b7280", constraint=false, label=" saved, read again "];`);
+  // A saved forward value read again by a derivative: one dashed arrow per link, to the gradient it helps
+  // form, labelled with both (h_relu ⇢ grad_w2), so the links between two nodes never read alike.
+  for (const l of savedLinks(g)) {
+    out.push(`  ${l.from} -> ${l.to} [style=dashed, penwidth=1.4, color="${SAVED_COLOR}", fontcolor="${SAVED_COLOR}", constraint=false, label=${str(` ${l.label} `)}];`);
   }
   out.push('}');
   return out.join('\n') + '\n';

@@ -17,8 +17,9 @@ function net(layers: 2 | 3, [n, dIn, h, dOut] = [64, 1000, 100, 10]) {
   const w1 = randn([dIn, h]).named('w1').requiresGrad_();
   const w2 = randn([h, layers === 2 ? dOut : h]).named('w2').requiresGrad_();
   const w3 = layers === 3 ? randn([h, dOut]).named('w3').requiresGrad_() : null;
-  const hh = x.mm(w1).named('h');
-  const hRelu = hh.clamp({ min: 0 }).named('h_relu');
+  // The learner's names: h, h_relu (two layers); h1, h1_relu, h2, h2_relu (three).
+  const hh = x.mm(w1).named(layers === 2 ? 'h' : 'h1');
+  const hRelu = hh.clamp({ min: 0 }).named(layers === 2 ? 'h_relu' : 'h1_relu');
   let yPred: Tensor;
   let h2: Tensor | null = null;
   let h2Relu: Tensor | null = null;
@@ -93,8 +94,8 @@ describe('explainGradient on the seed net', () => {
   it('the three-layer closed form reaches one layer further', () => {
     const { loss, w1, w2, w3 } = net(3);
     expect(explainGradient(loss, w3!).closedForm).toBe('grad_w3 = h2_reluᵀ · grad_y_pred');
-    expect(explainGradient(loss, w2).closedForm).toBe('grad_w2 = h_reluᵀ · ((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0])');
-    expect(explainGradient(loss, w1).closedForm).toBe('grad_w1 = xᵀ · ((((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0]) · w2ᵀ) ⊙ [h ≥ 0])');
+    expect(explainGradient(loss, w2).closedForm).toBe('grad_w2 = h1_reluᵀ · ((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0])');
+    expect(explainGradient(loss, w1).closedForm).toBe('grad_w1 = xᵀ · ((((grad_y_pred · w3ᵀ) ⊙ [h2 ≥ 0]) · w2ᵀ) ⊙ [h1 ≥ 0])');
   });
 
   it('matches the hand-written backprop of the seed program, not only autograd', () => {

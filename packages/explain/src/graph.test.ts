@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createCpuBackend } from '@nn/cpu';
 import { registerBackend, manualSeed, randn, type Tensor } from '@nn/core';
 import { graph, toDot, toMermaid, toSvg, type Graph } from './index.js';
+import { SAVED_COLOR } from './text.js';
 import { parseXml } from '../test/xml.js';
 
 beforeAll(() => {
@@ -15,7 +16,8 @@ function net(layers: 2 | 3): { loss: Tensor } {
   const x = randn([8, 12]).named('x');
   const y = randn([8, 3]).named('y');
   const w1 = randn([12, 6]).named('w1').requiresGrad_();
-  let a = x.mm(w1).named('h').clamp({ min: 0 }).named('h_relu');
+  // The learner's names: h, h_relu for the two-layer net; h1, h1_relu, h2, h2_relu for three layers.
+  let a = x.mm(w1).named(layers === 2 ? 'h' : 'h1').clamp({ min: 0 }).named(layers === 2 ? 'h_relu' : 'h1_relu');
   if (layers === 3) {
     const w2 = randn([6, 6]).named('w2').requiresGrad_();
     a = a.mm(w2).named('h2').clamp({ min: 0 }).named('h2_relu');
@@ -79,7 +81,7 @@ describe('graph()', () => {
   it('three-layer net: one more mm and clamp, forward and backward', () => {
     const { loss } = net(3);
     const f = graph(loss);
-    expect(names(f)).toEqual(['h', 'h2', 'h2_relu', 'h_relu', 'loss', 'pow', 'sub', 'w1', 'w2', 'w3', 'x', 'y', 'y_pred']);
+    expect(names(f)).toEqual(['h1', 'h1_relu', 'h2', 'h2_relu', 'loss', 'pow', 'sub', 'w1', 'w2', 'w3', 'x', 'y', 'y_pred']);
     expect(f.edges).toHaveLength(12);
     const b = graph(loss, { view: 'backward' });
     expect(edgeSet(b)).toEqual(
@@ -88,16 +90,33 @@ describe('graph()', () => {
         'y_pred -> h2_relu : dy_pred/dh2_relu = · w3ᵀ',
         'y_pred -> w3 : dy_pred/dw3 = h2_reluᵀ ·',
         'h2_relu -> h2 : dh2_relu/dh2 = [h2 ≥ 0]',
-        'h2 -> h_relu : dh2/dh_relu = · w2ᵀ',
-        'h2 -> w2 : dh2/dw2 = h_reluᵀ ·',
-        'h_relu -> h : dh_relu/dh = [h ≥ 0]',
-        'h -> w1 : dh/dw1 = xᵀ ·',
+        'h2 -> h1_relu : dh2/dh1_relu = · w2ᵀ',
+        'h2 -> w2 : dh2/dw2 = h1_reluᵀ ·',
+        'h1_relu -> h1 : dh1_relu/dh1 = [h1 ≥ 0]',
+        'h1 -> w1 : dh1/dw1 = xᵀ ·',
       ].sort(),
     );
   });
 });
 
 describe('renderers', () => {
+  it('draw each saved-value link once, coloured and labelled with what it forms, in SVG, DOT and Mermaid alike', () => {
+    const g = graph(net(2).loss, { view: 'backward' });
+    const labels = ['h_relu ⇢ grad_w2', 'w2 ⇢ grad_h_relu'];
+    const svg = parseXml(toSvg(g));
+    for (const l of labels) expect(svg.texts.filter((t) => t === l), l).toHaveLength(1);
+    const dot = toDot(g);
+    const dashed = dot.split('\n').filter((l) => l.includes('style=dashed'));
+    // One arrow per link (h_relu -> w2 and w2 -> h_relu are two links, each saying what it forms).
+    expect(dashed).toHaveLength(2);
+    for (const l of labels) expect(dashed.filter((d) => d.includes(` ${l} `) && d.includes(SAVED_COLOR)), l).toHaveLength(1);
+    expect(dot).not.toContain('saved, read again');
+    const mmd = toMermaid(g);
+    for (const l of labels) expect(mmd.split('\n').filter((d) => d.includes(`-.->|"${l}"|`)), l).toHaveLength(1);
+    expect(mmd).toMatch(new RegExp(`linkStyle 5,6 stroke:${SAVED_COLOR}`));
+    checkMermaid(mmd);
+  });
+
   for (const layers of [2, 3] as const) {
     for (const view of ['forward', 'backward'] as const) {
       const label = `${layers}-layer ${view}`;
@@ -181,6 +200,8 @@ function checkMermaid(text: string): { nodes: string[]; edges: number } {
   const edgeRe = new RegExp(`^  (${ID}) (-->|==>|-\\.->)(\\|${STR}\\|)? (${ID})$`);
   const classDefRe = /^ {2}classDef [A-Za-z]\w* [a-z-]+:[#\w.]+(,[a-z-]+:[#\w.]+)*$/;
   const classRe = new RegExp(`^  class (${ID}(?:,${ID})*) [A-Za-z]\\w*$`);
+  const linkStyleRe = /^ {2}linkStyle (\d+(?:,\d+)*) [a-z-]+:[#\w.]+(,[a-z-]+:[#\w.]+)*$/;
+  const styled: number[] = [];
   const nodes: string[] = [];
   const refs: [string, number][] = [];
   let edges = 0;
@@ -201,6 +222,8 @@ function checkMermaid(text: string): { nodes: string[]; edges: number } {
       // style definitions: checked by the pattern alone
     } else if ((m = classRe.exec(l))) {
       for (const id of m[1]!.split(',')) refs.push([id, i]);
+    } else if ((m = linkStyleRe.exec(l))) {
+      styled.push(...m[1]!.split(',').map(Number));
     } else {
       fail('not a statement of the emitted grammar');
     }
@@ -211,5 +234,7 @@ function checkMermaid(text: string): { nodes: string[]; edges: number } {
       fail(`undeclared node ${id}`);
     }
   }
+  // linkStyle numbers the links in the order written, from 0.
+  if (styled.some((n) => n >= edges)) fail(`linkStyle names link ${Math.max(...styled)} of ${edges}`);
   return { nodes, edges };
 }

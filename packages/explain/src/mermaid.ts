@@ -1,6 +1,6 @@
 import { checkGraph } from './check.js';
 import type { Graph } from './graph.js';
-import { nodeLines, titleOf } from './text.js';
+import { nodeLines, SAVED_COLOR, savedLinks, titleOf } from './text.js';
 
 // Mermaid labels are quoted strings; a quote inside is written as an entity.
 function quote(s: string): string {
@@ -24,8 +24,14 @@ export function toMermaid(g: Graph): string {
   }
   const arrow = g.view === 'backward' ? '==>' : '-->';
   for (const e of g.edges) out.push(e.label ? `  ${e.from} ${arrow}|${quote(e.label)}| ${e.to}` : `  ${e.from} ${arrow} ${e.to}`);
-  // A saved forward value read again by a derivative: dotted, to the gradient it helps form.
-  for (const e of g.edges) for (const id of e.reads) out.push(`  ${id} -.->|"saved, read again"| ${e.to}`);
+  // A saved forward value read again by a derivative: dotted, to the gradient it helps form, labelled
+  // with both (h_relu ⇢ grad_w2) and coloured by linkStyle (links are numbered in the order written).
+  const links = savedLinks(g);
+  for (const l of links) out.push(`  ${l.from} -.->|${quote(l.label)}| ${l.to}`);
+  if (links.length) {
+    const ids = links.map((_, i) => g.edges.length + i);
+    out.push(`  linkStyle ${ids.join(',')} stroke:${SAVED_COLOR},stroke-width:1.6px`);
+  }
   out.push('  classDef weight fill:#fde9d0,stroke:#d9822b,color:#222');
   out.push('  classDef input fill:#eef0f3,stroke:#8a94a6,color:#222');
   out.push('  classDef op fill:#e8f1fb,stroke:#4a7ebb,color:#222');

@@ -1,7 +1,7 @@
 import { checkGraph } from './check.js';
 import type { Graph, GraphNode } from './graph.js';
 import { layeredLayout, type Box } from './layout.js';
-import { escapeXml, nodeLines, paletteOf, round1, titleOf } from './text.js';
+import { escapeXml, nodeLines, paletteOf, round1, SAVED_COLOR, savedLinks, titleOf } from './text.js';
 
 // Monospace text has a known width (0.6 em a character), so boxes fit their
 // text without a font engine.
@@ -58,18 +58,24 @@ export function toSvg(g: Graph): string {
   for (const e of layout.edges) {
     out.push(`<path d="${curve(e.points)}" fill="none" stroke="${edgeColor}" stroke-width="${g.view === 'backward' ? 1.8 : 1.4}" marker-end="url(#arrow)"/>`);
   }
-  // Dashed connectors: a saved forward value read again by this derivative.
-  g.edges.forEach((e, i) => {
-    const box = layout.edges[i]!.label;
-    if (!box) return;
-    for (const id of e.reads) out.push(savedLink(layout.nodes.get(id)!, box));
-  });
+  // Dashed connectors: a saved forward value read again by a derivative, labelled with what it forms.
+  const links = savedLinks(g);
+  const linkLabels: string[] = [];
+  for (const l of links) {
+    const box = layout.edges[l.edge]!.label;
+    if (!box) continue;
+    const [path, label] = savedLink(layout.nodes.get(l.from)!, box, l.label);
+    out.push(path);
+    linkLabels.push(label);
+  }
   g.edges.forEach((e, i) => {
     const box = layout.edges[i]!.label;
     if (!box || !e.label) return;
     out.push(labelBox(box, e.label, edgeColor));
   });
   for (const n of g.nodes) out.push(nodeBox(layout.nodes.get(n.id)!, n, lines.get(n.id)!));
+  // The links' own labels last: they cross other edges, so they sit on top.
+  out.push(...linkLabels);
   out.push('</g>');
   out.push(legend(g, width, height - legendH + 6));
   out.push('</svg>');
@@ -92,10 +98,12 @@ function curve(pts: [number, number][]): string {
   return d;
 }
 
-const SAVED = '#6b7280';
+const SAVED = SAVED_COLOR;
+const LINK_SIZE = 11;
 
-// From the top of the value's box to the bottom of the label that reads it.
-function savedLink(from: Box, label: Box): string {
+// From the top of the value's box to the bottom of the label that reads it; returns the
+// dashed path and, separately, its label (`h_relu ⇢ grad_w2`) centred on the curve.
+function savedLink(from: Box, label: Box, text: string): [string, string] {
   const left = from.x < label.x;
   const x0 = from.x + (left ? from.w / 4 : -from.w / 4);
   const y0 = from.y - from.h / 2;
@@ -103,7 +111,16 @@ function savedLink(from: Box, label: Box): string {
   const y1 = label.y + label.h / 2;
   const k = Math.max(8, (y0 - y1) * 0.6);
   const d = `M${round1(x0)},${round1(y0)} C${round1(x0)},${round1(y0 - k)} ${round1(x1)},${round1(y1 + k)} ${round1(x1)},${round1(y1)}`;
-  return `<path class="saved" d="${d}" fill="none" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/><circle cx="${round1(x1)}" cy="${round1(y1)}" r="2.6" fill="${SAVED}"/>`;
+  const path = `<path class="saved" d="${d}" fill="none" stroke="${SAVED}" stroke-width="1.8" stroke-dasharray="6 4"/><circle cx="${round1(x1)}" cy="${round1(y1)}" r="3" fill="${SAVED}"/>`;
+  // The midpoint of the cubic: its end points and control points weigh 1:3:3:1.
+  const mx = (x0 + 3 * x0 + 3 * x1 + x1) / 8;
+  const my = (y0 + 3 * (y0 - k) + 3 * (y1 + k) + y1) / 8;
+  const w = textWidth(text, LINK_SIZE) + 10;
+  const h = LINK_SIZE * LINE + 4;
+  const box =
+    `<g class="saved-label"><rect x="${round1(mx - w / 2)}" y="${round1(my - h / 2)}" width="${round1(w)}" height="${round1(h)}" rx="4" fill="#fbf5fd" stroke="${SAVED}" stroke-width="0.9"/>` +
+    `<text x="${round1(mx)}" y="${round1(my + LINK_SIZE * 0.35)}" text-anchor="middle" font-size="${LINK_SIZE}" fill="${SAVED}">${escapeXml(text)}</text></g>`;
+  return [path, box];
 }
 
 function labelBox(b: Box, text: string, color: string): string {
@@ -146,7 +163,7 @@ function legend(g: Graph, width: number, y: number): string {
     ['output', { fill: '#e3f4e1', stroke: '#3c8d40' }],
   ];
   const size = 11;
-  const saved = g.edges.some((e) => e.reads.length > 0) ? 'saved forward value read again' : null;
+  const saved = g.edges.some((e) => e.reads.length > 0) ? 'saved forward value ⇢ the gradient that reads it again' : null;
   const widths = items.map(([t]) => 18 + textWidth(t, size) + 18);
   if (saved) widths.push(30 + textWidth(saved, size) + 18);
   let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
@@ -157,7 +174,7 @@ function legend(g: Graph, width: number, y: number): string {
     x += widths[i]!;
   });
   if (saved) {
-    parts.push(`<path d="M${round1(x)},${round1(y + 6)} L${round1(x + 22)},${round1(y + 6)}" stroke="${SAVED}" stroke-width="1.3" stroke-dasharray="5 4"/>`);
+    parts.push(`<path d="M${round1(x)},${round1(y + 6)} L${round1(x + 22)},${round1(y + 6)}" stroke="${SAVED}" stroke-width="1.8" stroke-dasharray="6 4"/>`);
     parts.push(`<text x="${round1(x + 30)}" y="${round1(y + 10)}" font-size="${size}" fill="#444">${escapeXml(saved)}</text>`);
   }
   parts.push('</g>');

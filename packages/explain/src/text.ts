@@ -45,3 +45,40 @@ export function titleOf(g: Graph): string {
     ? `Forward: how ${out.name} is computed`
     : `Backward: how the gradient of ${out.name} flows to each leaf (edges: local derivatives)`;
 }
+
+/** Colour of a saved-value link, the same in every picture: a forward value the backward pass reads again. */
+export const SAVED_COLOR = '#8e44ad';
+
+/** A saved forward value read again by a backward edge, drawn from the value to the gradient it helps form. */
+export interface SavedLink {
+  /** Node id of the saved value (`h_relu`). */
+  from: string;
+  /** Node id of the tensor whose gradient the reading edge forms (`w2`). */
+  to: string;
+  /** Index of the backward edge whose derivative reads it. */
+  edge: number;
+  /** What the link says: `h_relu ⇢ grad_w2`. */
+  label: string;
+}
+
+/**
+ * Every saved-value link of a backward graph, once each: the label names the
+ * value and the gradient it is read again to form (`h_relu ⇢ grad_w2`,
+ * `w2 ⇢ grad_h_relu`), so two links between the same nodes never read alike.
+ */
+export function savedLinks(g: Graph): SavedLink[] {
+  const byId = new Map(g.nodes.map((n) => [n.id, n]));
+  // The gradient's variable is what the node's grad line defines: `grad_w2 = …` gives grad_w2.
+  const gradName = (id: string): string => {
+    const n = byId.get(id);
+    return n?.grad ? n.grad.split(' = ')[0]! : `grad_${n?.name ?? id}`;
+  };
+  const links: SavedLink[] = [];
+  g.edges.forEach((e, i) => {
+    for (const id of e.reads) {
+      if (links.some((l) => l.from === id && l.to === e.to)) continue;
+      links.push({ from: id, to: e.to, edge: i, label: `${byId.get(id)?.name ?? id} ⇢ ${gradName(e.to)}` });
+    }
+  });
+  return links;
+}
