@@ -156,6 +156,38 @@ function matmul2(a: Arr, b: Arr, round: Round): Arr {
 
 const transpose2 = (a: Arr): Arr => permuteArr(a, [1, 0]);
 
+// A batch of matrices with its last two dims swapped.
+function transposeLast(a: Arr): Arr {
+  const r = a.shape.length;
+  return permuteArr(a, [...Array(r - 2).keys(), r - 1, r - 2]);
+}
+
+// Two batch shapes broadcast (torch.matmul's batch dims).
+function broadcastBatch(a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    return da === 1 ? db : da;
+  });
+}
+
+// torch.matmul of operands of rank ≥ 2: batch dims broadcast, one matmul2 per batch entry.
+function matmulBatched(a: Arr, b: Arr, round: Round): Arr {
+  const [m, k] = a.shape.slice(-2) as [number, number];
+  const n = b.shape[b.shape.length - 1]!;
+  const batch = broadcastBatch(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const ia = gatherIndex(a.shape.slice(0, -2), batch);
+  const ib = gatherIndex(b.shape.slice(0, -2), batch);
+  const data: number[] = [];
+  for (let e = 0; e < ia.length; e++) {
+    const ae = { shape: [m, k], data: a.data.slice(ia[e]! * m * k, (ia[e]! + 1) * m * k) };
+    const be = { shape: [k, n], data: b.data.slice(ib[e]! * k * n, (ib[e]! + 1) * k * n) };
+    for (const v of matmul2(ae, be, round).data) data.push(v);
+  }
+  return { shape: [...batch, m, n], data };
+}
+
 // ---- narrow, slice, flip, cat: positions along one dim (written apart from nn's views, as a check of them)
 
 // A dim as given (negatives from the end) for a tensor of `rank` dims.
@@ -407,8 +439,9 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
       const b = get(n.b);
       const a2 = a.shape.length === 1 ? { shape: [1, a.shape[0]!], data: a.data } : a;
       const b2 = b.shape.length === 1 ? { shape: [b.shape[0]!, 1], data: b.data } : b;
-      const r = matmul2(a2, b2, round);
-      const shape = [...(a.shape.length === 2 ? [a.shape[0]!] : []), ...(b.shape.length === 2 ? [b.shape[1]!] : [])];
+      const r = matmulBatched(a2, b2, round);
+      // The promoted dims of 1-D operands are dropped from the result.
+      const shape = r.shape.filter((_, i) => !(a.shape.length === 1 && i === r.shape.length - 2) && !(b.shape.length === 1 && i === r.shape.length - 1));
       return { shape, data: r.data };
     }
     case 'narrow': case 'slice': {
@@ -532,9 +565,16 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
       const b = get(n.b);
       const a2 = a.shape.length === 1 ? { shape: [1, a.shape[0]!], data: a.data } : a;
       const b2 = b.shape.length === 1 ? { shape: [b.shape[0]!, 1], data: b.data } : b;
-      const g2 = { shape: [a2.shape[0]!, b2.shape[1]!], data: g.data };
-      acc(n.a, { shape: a.shape, data: matmul2(g2, transpose2(b2), round).data });
-      return acc(n.b, { shape: b.shape, data: matmul2(transpose2(a2), g2, round).data });
+      const batch = broadcastBatch(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
+      const g2 = { shape: [...batch, a2.shape[a2.shape.length - 2]!, b2.shape[b2.shape.length - 1]!], data: g.data };
+      // Per batch entry dA = G·Bᵀ and dB = Aᵀ·G, over the whole broadcast batch; accumulate
+      // sums them back over the batch dims each operand was broadcast along.
+      const ga = matmulBatched(g2, transposeLast(b2), round);
+      const gb = matmulBatched(transposeLast(a2), g2, round);
+      // A 1-D operand's promoted dim (size 1) goes before the sum.
+      const drop = (x: Arr, at: number): Arr => ({ shape: x.shape.filter((_, i) => i !== x.shape.length + at), data: x.data });
+      acc(n.a, a.shape.length === 1 ? drop(ga, -2) : ga);
+      return acc(n.b, b.shape.length === 1 ? drop(gb, -1) : gb);
     }
     // A slice's gradient is zero outside it; squeeze and unsqueeze only reshape it.
     case 'narrow': case 'slice': {
