@@ -14,21 +14,36 @@ import { ownIntermediates, record, sameDevice } from './record.js';
 /** An index argument: an int32 tensor, or numbers (nested as the index's shape). */
 export type IndexLike = Tensor | NestedArray;
 
+/** An index argument as a tensor: `made` when it was uploaded from numbers (the caller owns it), with those numbers as `host`. */
+interface IndexArg {
+  t: Tensor;
+  made: boolean;
+  host: number[] | null;
+}
+
+// The numbers of a nested array, row-major (tensor() has checked they are whole and nested evenly).
+function flatNumbers(v: NestedArray, out: number[] = []): number[] {
+  if (Array.isArray(v)) for (const x of v) flatNumbers(x, out);
+  else out.push(v);
+  return out;
+}
+
 /**
- * @internal The index as an int32 tensor on `device`; `made` when it was uploaded from numbers
- * (the caller owns it then). A float32 tensor is refused: its values may not be whole.
+ * @internal The index as an int32 tensor on `device`. A float32 tensor is refused: its values
+ * may not be whole. Numbers are uploaded once and kept on the host too, for the range check.
  */
-export function indexTensor(op: string, index: unknown, device: Device): { t: Tensor; made: boolean } {
+export function indexTensor(op: string, index: unknown, device: Device): IndexArg {
   if (index instanceof Tensor) {
     checkTensor(op, index, 'index');
     if (index.dtype !== 'int32') {
       throw new DTypeError(op, `index ${index.describe()} is ${index.dtype}; indices must be int32: use index.int(), or make it with { dtype: 'int32' }`);
     }
-    return { t: index, made: false };
+    return { t: index, made: false, host: null };
   }
   if (typeof index === 'number' || Array.isArray(index)) {
     try {
-      return { t: tensor(index as NestedArray, { dtype: 'int32', device }), made: true };
+      const t = tensor(index as NestedArray, { dtype: 'int32', device });
+      return { t, made: true, host: flatNumbers(index as NestedArray) };
     } catch (e) {
       // tensor() names itself; the caller asked for op, so the error names op.
       if (e instanceof DTypeError) throw new DTypeError(op, `the index: ${e.message}`);
@@ -40,14 +55,15 @@ export function indexTensor(op: string, index: unknown, device: Device): { t: Te
 }
 
 /**
- * @internal Refuse an index value outside [0, size) naming its position and the dim. It
- * needs the values on the host: on a backend that reads only asynchronously (WebGPU) it is
- * skipped, and an out-of-range index reads an unspecified value there instead of failing.
+ * @internal Refuse an index value outside [0, size) naming its position and the dim. It needs
+ * the values on the host: numbers given as an array are; an index tensor is read back where
+ * the backend reads synchronously. On a backend that reads only asynchronously (WebGPU) an
+ * index tensor is not checked, and an out-of-range index reads an unspecified value there.
  */
-function checkIndexValues(op: string, index: Tensor, dim: number, size: number, of: Tensor): void {
-  const b = index.backend(op);
-  if (!b.readSync) return;
-  const values = b.readSync(index.handle(op));
+function checkIndexValues(op: string, index: IndexArg, dim: number, size: number, of: Tensor): void {
+  const b = index.t.backend(op);
+  if (!index.host && !b.readSync) return;
+  const values = index.host ?? b.readSync!(index.t.handle(op));
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < 0 || v >= size) {
@@ -73,12 +89,13 @@ export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
   checkTensor('gather', x, 'the input');
   if (x.ndim === 0) throw new ShapeError('gather', `cannot gather from a 0-d tensor ${x.describe()}; reshape it to [1] first`);
   const d = checkDim('gather', dim, x.ndim);
-  const { t: idx, made } = indexTensor('gather', index, x.device);
+  const arg = indexTensor('gather', index, x.device);
+  const { t: idx, made } = arg;
   let out: Tensor | undefined;
   try {
     const be = sameDevice('gather', x, idx);
     checkIndexShape('gather', x, idx, d, 'the input');
-    checkIndexValues('gather', idx, d, x.shape[d]!, x);
+    checkIndexValues('gather', arg, d, x.shape[d]!, x);
     const attrs = { dim: d };
     out = record('gather', gatherForward(be, [x.handle('gather'), idx.handle('gather')], attrs), [x, idx], attrs);
   } finally {
@@ -92,13 +109,14 @@ export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
   checkTensor('indexSelect', x, 'the input');
   if (x.ndim === 0) throw new ShapeError('indexSelect', `cannot select from a 0-d tensor ${x.describe()}; reshape it to [1] first`);
   const d = checkDim('indexSelect', dim, x.ndim);
-  const { t: idx, made } = indexTensor('indexSelect', index, x.device);
+  const arg = indexTensor('indexSelect', index, x.device);
+  const { t: idx, made } = arg;
   const made2: Tensor[] = made ? [idx] : [];
   let out: Tensor | undefined;
   try {
     const be = sameDevice('indexSelect', x, idx);
     if (idx.ndim > 1) throw new ShapeError('indexSelect', `index must be 1-D (or 0-d), got ${fmtShape(idx.shape)}; flatten it first`);
-    checkIndexValues('indexSelect', idx, d, x.shape[d]!, x);
+    checkIndexValues('indexSelect', arg, d, x.shape[d]!, x);
     // index_select is gather with the index laid along dim and repeated over the other dims:
     // a stride-0 view of the index (no copy), so its backward is gather's (a scatterAdd).
     const k = idx.size;
@@ -124,7 +142,8 @@ export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor
   checkTensor('scatterAdd', src, 'src');
   if (x.ndim === 0) throw new ShapeError('scatterAdd', `cannot scatter into a 0-d tensor ${x.describe()}; reshape it to [1] first`);
   const d = checkDim('scatterAdd', dim, x.ndim);
-  const { t: idx, made } = indexTensor('scatterAdd', index, x.device);
+  const arg = indexTensor('scatterAdd', index, x.device);
+  const { t: idx, made } = arg;
   let out: Tensor | undefined;
   try {
     const be = sameDevice('scatterAdd', x, idx, src);
@@ -132,13 +151,27 @@ export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor
     if (src.ndim !== idx.ndim || idx.shape.some((n, i) => n > src.shape[i]!)) {
       throw new ShapeError('scatterAdd', `index ${fmtShape(idx.shape)} must be no larger than src ${fmtShape(src.shape)} in any dim, with as many dims`);
     }
-    checkIndexValues('scatterAdd', idx, d, x.shape[d]!, x);
+    checkIndexValues('scatterAdd', arg, d, x.shape[d]!, x);
     const attrs = { dim: d };
     out = record('scatterAdd', scatterAddForward(be, [x.handle('scatterAdd'), idx.handle('scatterAdd'), src.handle('scatterAdd')], attrs), [x, idx, src], attrs);
   } finally {
     ownIntermediates(out, made ? [idx] : []);
   }
   return out!;
+}
+
+/**
+ * @internal gather and scatterAdd for the backward passes, whose index was checked when the
+ * forward ran (no second readback of it): shapes hold by construction, nothing is recorded.
+ */
+export function gatherChecked(x: Tensor, dim: number, index: Tensor): Tensor {
+  return new Tensor(gatherForward(x.backend('gather'), [x.handle('gather'), index.handle('gather')], { dim }), null, x.dtype);
+}
+
+/** @internal See gatherChecked. */
+export function scatterAddChecked(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  const h = scatterAddForward(x.backend('scatterAdd'), [x.handle('scatterAdd'), index.handle('scatterAdd'), src.handle('scatterAdd')], { dim });
+  return new Tensor(h, null, x.dtype);
 }
 
 /** @internal The forward of gather (and indexSelect): inputs [x, index]. */

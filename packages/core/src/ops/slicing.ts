@@ -173,7 +173,10 @@ export const unsqueezeForward: Forward<'unsqueeze'> = (be, [h], { dim }) => {
 export const sliceScatterForward: Forward<'sliceScatter'> = (be, [x, src], a) =>
   be.asStridedScatter(x!, src!, sliceView({ shape: x!.shape, strides: stridesOf(x!.shape), offset: 0 }, a.dim, a.start, sliceLength(a), a.step));
 
-/** @internal A fresh handle of zeros of `shape` (the -0 constant made +0, seen expanded: a 0-d buffer, one kernel). */
+/**
+ * @internal Zeros of `shape` as a new handle: a fresh 0-d +0 (one scalar kernel on the cached -0)
+ * seen expanded with stride 0, so no full-size buffer is made; kernels read it as a whole tensor.
+ */
 export function zerosHandle(be: Parameters<Forward<'slice'>>[0], shape: readonly number[]): Handle {
   const z = scalarHandle(be, 0);
   const v = be.retain(z, { shape: [...shape], strides: shape.map(() => 0), offset: 0 });

@@ -143,10 +143,13 @@ export function addIndexingCases(add: Add): void {
 
   add('indexing: out-of-range and negative indices are refused, naming the index, its value and the dim size', async ({ device }) => {
     const x = tensor([[1, 2, 3], [4, 5, 6]], { device });
-    if (!getBackend(device).readSync) return; // the values are checked where they can be read synchronously (see indexing.ts)
+    // Numbers given as arrays are checked on the host, on every device.
     assertThrows(() => x.gather(1, [[0, 3], [1, 1]]), ShapeError, /gather/, /index 3 \(element 1/, /dim 1 of size 3/);
     assertThrows(() => x.indexSelect(0, [-1]), ShapeError, /indexSelect/, /index -1/, /size 2/, /negative indices are refused/);
     assertThrows(() => x.scatterAdd(0, [[2, 0, 0]], x), ShapeError, /scatterAdd/, /index 2/, /size 2/);
+    // An int32 tensor's values are read back to be checked where reads are synchronous (not on WebGPU: see indexing.ts).
+    if (!getBackend(device).readSync) return;
+    assertThrows(() => x.gather(0, tensor([[0, 2, 0]], { dtype: 'int32', device })), ShapeError, /gather/, /index 2 \(element 1/, /dim 0 of size 2/);
   });
 
   add('indexing: bad shapes and arguments are ShapeErrors naming the op, the shapes and the fix', async ({ device }) => {

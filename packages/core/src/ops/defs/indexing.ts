@@ -1,7 +1,7 @@
 import { Tensor } from '../../tensor.js';
 import { sameShape, type Shape } from '../../shape.js';
 import type { DifferentiableOp } from '../opdef.js';
-import { gather, gatherForward, scatterAdd, scatterAddForward } from '../indexing.js';
+import { gatherChecked, gatherForward, scatterAddChecked, scatterAddForward } from '../indexing.js';
 import { sliceScatter, zerosHandle } from '../slicing.js';
 
 // The op table's entries for gather (and indexSelect, a gather with a spread
@@ -16,7 +16,7 @@ function zerosOf(like: Tensor, shape: Shape): Tensor {
 export function gatherBackward(g: Tensor, shape: Shape, dim: number, index: Tensor): Tensor {
   const zeros = zerosOf(g, shape);
   try {
-    return scatterAdd(zeros, dim, index, g);
+    return scatterAddChecked(zeros, dim, index, g);
   } finally {
     zeros.dispose();
   }
@@ -27,7 +27,7 @@ export function gatherBackward(g: Tensor, shape: Shape, dim: number, index: Tens
  * went, zero-padded at the end of each dim to src's shape where src is larger than the index.
  */
 export function scatterAddSrcBackward(g: Tensor, srcShape: Shape, dim: number, index: Tensor): Tensor {
-  let out = gather(g, dim, index);
+  let out = gatherChecked(g, dim, index);
   for (let d = 0; d < srcShape.length && !sameShape(out.shape, srcShape); d++) {
     if (out.shape[d] === srcShape[d]) continue;
     const zeros = zerosOf(g, out.shape.map((n, i) => (i === d ? srcShape[d]! : n)));
