@@ -231,17 +231,18 @@ export class Tensor {
     if (this.size !== 1) {
       throw new ShapeError('item', `only one-element tensors can be converted to a number, got shape ${fmtShape(this.shape)}; reduce first, e.g. .sum()`);
     }
-    return this.dataSync()[0]!;
+    // + 0: an int32 result such as neg(0) is -0 in its float32 buffer, and an integer has no sign of zero.
+    return this.dtype === 'int32' ? this.dataSync()[0]! + 0 : this.dataSync()[0]!;
   }
 
   /** The data as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
-    return nest(this.dataSync(), this.shape);
+    return nest(this.dataSync(), this.shape, this.dtype === 'int32');
   }
 
   /** Like `toArray()`, reading asynchronously. */
   async array(): Promise<NestedArray> {
-    return nest(await this.data(), this.shape);
+    return nest(await this.data(), this.shape, this.dtype === 'int32');
   }
 
   /** Readable print-out in PyTorch's style. */
@@ -373,6 +374,12 @@ export class Tensor {
       return;
     }
     // This view covers the whole shared block: the new values are the new block, no kernel.
+    if (isContiguous(mine) && isContiguous(fresh)) {
+      // The usual case (a weight changed while its t() is alive): this view and the new values both
+      // read the block row-major from its start, so the new values are the new block as they are.
+      this.repointFamily(fresh, 0);
+      return;
+    }
     // The new values in this tensor's logical order, then seen in the shared buffer's order:
     // this view's dims sorted by stride, outermost first, read as a row-major block.
     let src = isContiguous(fresh) ? fresh : b.copy(fresh, this.shape);
@@ -451,7 +458,9 @@ interface SharedStorage {
   block: View;
 }
 
-function nest(data: Float32Array, shape: Shape): NestedArray {
+// The data as nested arrays; `int` (an int32 tensor) turns -0 into 0.
+function nest(data: Float32Array, shape: Shape, int: boolean): NestedArray {
+  if (int) for (let i = 0; i < data.length; i++) data[i]! += 0;
   if (shape.length === 0) return data[0]!;
   const build = (dim: number, offset: number): NestedArray[] => {
     const n = shape[dim]!;

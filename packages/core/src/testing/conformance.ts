@@ -15,6 +15,7 @@ import { addIndexingCases, indexingGradCases } from './indexing.cases.js';
 import { MATMUL_BATCHED } from './matmul-batched.generated.js';
 import { addElementwise2Cases } from './elementwise2.cases.js';
 import { addReduceArgCases, reduceArgGradCases } from './reduce-arg.cases.js';
+import { addDTypeCases } from './dtype.cases.js';
 import { POW_BASES, POW_EXPONENTS, POW_SCALAR_TENSOR, POW_TENSOR_SCALAR, POW_TENSOR_TENSOR } from './pow-corners.generated.js';
 
 /** One conformance check, runnable on any registered device. */
@@ -448,6 +449,7 @@ add('empty: Linear(0, 5) forward and backward (x·Wᵀ + b with no inputs) give 
 // ---------------------------------------------------------------- shape and indexing (indexing.cases.ts)
 addIndexingCases(add);
 addReduceArgCases(add);
+addDTypeCases(add);
 
 // ---------------------------------------------------------------- reading & in place
 add('read: item, dataSync, toArray, data, clone, detach', async ({ device }) => {
