@@ -134,6 +134,23 @@ describe('result dtypes (PyTorch promotion within float32/int32)', () => {
     expect(() => a().maskedFill(m, 1.5)).toThrow(DTypeError);
   });
 
+  it('in-place ops keep an int32 tensor int32: a float result is refused, a whole one written', () => {
+    const x = a();
+    x.add_(2);
+    expect(x.toArray()).toEqual([3, 0, 5]);
+    expect(() => x.add_(0.5)).toThrow(/int32, which cannot hold it in place/);
+    expect(() => x.mul_(f())).toThrow(DTypeError);
+    expect(x.toArray()).toEqual([3, 0, 5]);
+    const y = f();
+    y.add_(a());
+    expect(y.dtype).toBe('float32');
+    expect(tensor([0], { dtype: 'int32' }).neg().toArray()).toEqual([0]);
+    expect(x.zero_().toArray()).toEqual([0, 0, 0]);
+    expect(x.dtype).toBe('int32');
+    expect(x.copy_(tensor([1, 2, 3], { dtype: 'int32' })).toArray()).toEqual([1, 2, 3]);
+    expect(() => x.copy_(tensor([1, 2, 3]))).toThrow(/copy_: the result is float32/);
+  });
+
   it('gradients flow past int32 operands into float32 ones only', () => {
     const w = tensor([1, 2, 3], { requiresGrad: true });
     w.mul(a()).sum().backward();

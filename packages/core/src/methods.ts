@@ -306,7 +306,7 @@ const methods: ThisType<Tensor> & { [K in keyof Tensor]?: Tensor[K] } = {
   },
   zero_(this: Tensor) {
     return this._assign('zero_', () => {
-      const zero = ops.scalarTensor(this.backend('zero_'), 0);
+      const zero = ops.scalarTensor(this.backend('zero_'), 0, this.dtype);
       const zeros = ops.expand(zero, this.shape);
       zero.dispose();
       return zeros;

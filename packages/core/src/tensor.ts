@@ -338,6 +338,11 @@ export class Tensor {
       result.dispose();
       throw new ShapeError(op, `the result has shape ${fmtShape(shape)} but ${this.describe()} cannot change shape in place; use the out-of-place op`);
     }
+    // An int32 tensor cannot take float values in place (x.add_(0.5)); PyTorch refuses this cast too.
+    if (this.dtype === 'int32' && result.dtype !== 'int32') {
+      result.dispose();
+      throw new DTypeError(op, `the result is ${result.dtype} but ${this.describe()} is int32, which cannot hold it in place; use the out-of-place op, or x.float() first`);
+    }
     const fresh = result.takeHandle();
     if (!this.isView) {
       // Nothing else sees this data: repoint to the new buffer. A clone that
