@@ -237,6 +237,19 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
         const n = ch.pick([2, 1, 3, 0]);
         const b = newLeaf(ch.int(3) === 0 ? [s[0]!] : [s[0]!, n]);
         push({ op: 'matmul', a: x, b }, shapeOf(b).length === 1 ? [] : [n]);
+      } else if (s.length > 2) {
+        // A batch of matrices times a fresh operand: a matrix, a vector, or a batch whose
+        // batch dims broadcast against x's (some set to 1, some dropped, sometimes a new one).
+        const n = ch.pick([2, 1, 3, 0]);
+        const batch = s.slice(0, -2);
+        const k = s[s.length - 1]!;
+        const form = ch.int(3);
+        const other = form === 0 ? [k, n] : form === 1 ? [k] : [...partner(batch), k, n];
+        const lead = other.length > 2 && batch.length < 3 && ch.int(4) === 0 ? [2] : [];
+        const b = newLeaf([...lead, ...other]);
+        const bBatch = shapeOf(b).slice(0, -2);
+        const out = form === 1 ? s.slice(0, -1) : [...broadcastBatch(batch, bBatch), s[s.length - 2]!, n];
+        push({ op: 'matmul', a: x, b }, out);
       } else {
         push({ op: ch.pick(unaryOps), x }, s);
       }
@@ -247,6 +260,16 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
   const gkind = ch.int(4) === 3 ? 2 : 0;
   const grad = Array.from({ length: size(outShape) }, () => value(ch, gkind));
   return { leaves, nodes, grad };
+}
+
+// Two batch shapes broadcast (each pair equal or one of them 1; the shorter aligned right).
+function broadcastBatch(a: Shape, b: Shape): Shape {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    return da === 1 ? db : da;
+  });
 }
 
 function sameRef(a: GraphRef, b: GraphRef): boolean {
