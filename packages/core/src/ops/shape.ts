@@ -109,7 +109,7 @@ export function viewOf<K extends 'reshape' | 'permute' | 't' | 'expand' | 'slice
   forward: Forward<K>,
   op: string = id,
 ): Tensor {
-  x._ownDenseData(id);
+  x._ownDenseData(op);
   const out = record(id, forward(x.backend(op), [x.handle(op)], attrs), [x], attrs, op);
   out._shareStorage(x);
   return out;
