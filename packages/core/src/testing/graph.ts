@@ -37,12 +37,19 @@ export type GraphNode =
   /** x.maskedFill(c <cmp> threshold, value) */
   | { op: 'maskedFill'; x: GraphRef; c: GraphRef; cmp: GraphCmp; threshold: number; value: number }
   /** `dim` absent: every dim (x.sum()); a list, possibly empty (PyTorch reduces all for []). */
-  | { op: 'sum' | 'mean' | 'max'; x: GraphRef; dim?: number[]; keepdim: boolean }
+  | { op: 'sum' | 'mean' | 'max' | 'min'; x: GraphRef; dim?: number[]; keepdim: boolean }
   | { op: 'reshape' | 'expand'; x: GraphRef; shape: number[] }
   | { op: 'permute'; x: GraphRef; dims: number[] }
   | { op: 'transpose'; x: GraphRef; dim0: number; dim1: number }
   | { op: 't'; x: GraphRef }
   | { op: 'mm' | 'matmul'; a: GraphRef; b: GraphRef }
+  /** The activations with a parameter, as x.leakyRelu(slope), x.elu(alpha), x.gelu({ approximate }), x.softplus(beta, threshold). */
+  | { op: 'leakyRelu'; x: GraphRef; negativeSlope: number }
+  | { op: 'elu'; x: GraphRef; alpha: number }
+  | { op: 'gelu'; x: GraphRef; approximate: 'none' | 'tanh' }
+  | { op: 'softplus'; x: GraphRef; beta: number; threshold: number }
+  | { op: 'softmax' | 'logSoftmax'; x: GraphRef; dim: number }
+  | { op: 'logsumexp'; x: GraphRef; dim: number; keepdim: boolean }
   /** x.narrow(dim, start, length): start may be negative. */
   | { op: 'narrow'; x: GraphRef; dim: number; start: number; length: number }
   /** x.slice(dim, start, end, step): Python's bounds (null: the whole dim, negatives from the end, clamped). */
@@ -135,7 +142,7 @@ export function applyNode(n: GraphNode, leaves: Tensor[], nodes: Tensor[], temps
       return where(mask(n.c, n.cmp, n.threshold), a, b);
     }
     case 'maskedFill': return maskedFill(T(n.x), mask(n.c, n.cmp, n.threshold), n.value);
-    case 'sum': case 'mean': case 'max':
+    case 'sum': case 'mean': case 'max': case 'min':
       return n.dim === undefined ? T(n.x)[n.op]() : T(n.x)[n.op](n.dim, n.keepdim);
     case 'reshape': return T(n.x).reshape(n.shape);
     case 'expand': return T(n.x).expand(n.shape);
@@ -150,6 +157,12 @@ export function applyNode(n: GraphNode, leaves: Tensor[], nodes: Tensor[], temps
     case 'unsqueeze': return T(n.x).unsqueeze(n.dim);
     case 'flip': return T(n.x).flip(n.dims);
     case 'cat': return cat([T(n.a), T(n.b)], n.dim);
+    case 'leakyRelu': return T(n.x).leakyRelu(n.negativeSlope);
+    case 'elu': return T(n.x).elu(n.alpha);
+    case 'gelu': return T(n.x).gelu({ approximate: n.approximate });
+    case 'softplus': return T(n.x).softplus(n.beta, n.threshold);
+    case 'softmax': case 'logSoftmax': return T(n.x)[n.op](n.dim);
+    case 'logsumexp': return T(n.x).logsumexp(n.dim, n.keepdim);
   }
 }
 
@@ -208,7 +221,7 @@ function nodeText(n: GraphNode): string {
     }
     case 'where': return `where(${R(n.c)}.${n.cmp}(${num(n.threshold)}), ${R(n.a)}, ${R(n.b)})`;
     case 'maskedFill': return `${R(n.x)}.maskedFill(${R(n.c)}.${n.cmp}(${num(n.threshold)}), ${num(n.value)})`;
-    case 'sum': case 'mean': case 'max':
+    case 'sum': case 'mean': case 'max': case 'min':
       return n.dim === undefined ? `${R(n.x)}.${n.op}()` : `${R(n.x)}.${n.op}(${JSON.stringify(n.dim)}, ${n.keepdim})`;
     case 'reshape': case 'expand': return `${R(n.x)}.${n.op}(${JSON.stringify(n.shape)})`;
     case 'permute': return `${R(n.x)}.permute(${n.dims.join(', ')})`;
@@ -219,6 +232,12 @@ function nodeText(n: GraphNode): string {
     case 'squeeze': case 'unsqueeze': return `${R(n.x)}.${n.op}(${n.dim})`;
     case 'flip': return `${R(n.x)}.flip(${JSON.stringify(n.dims)})`;
     case 'cat': return `cat([${R(n.a)}, ${R(n.b)}], ${n.dim})`;
+    case 'leakyRelu': return `${R(n.x)}.leakyRelu(${n.negativeSlope})`;
+    case 'elu': return `${R(n.x)}.elu(${n.alpha})`;
+    case 'gelu': return `${R(n.x)}.gelu({ approximate: '${n.approximate}' })`;
+    case 'softplus': return `${R(n.x)}.softplus(${n.beta}, ${n.threshold})`;
+    case 'softmax': case 'logSoftmax': return `${R(n.x)}.${n.op}(${n.dim})`;
+    case 'logsumexp': return `${R(n.x)}.logsumexp(${n.dim}, ${n.keepdim})`;
   }
 }
 

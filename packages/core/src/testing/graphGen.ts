@@ -107,7 +107,26 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
     const s = pick.shape;
     const kind = ch.int(12);
     if (kind === 0) {
-      push({ op: ch.pick(unaryOps), x }, s);
+      // A unary op; now and then an activation with a parameter, or softmax, logSoftmax, logsumexp along a dim.
+      const u = ch.int(6);
+      if (u === 0) {
+        const a = ch.int(4);
+        if (a === 0) push({ op: 'leakyRelu', x, negativeSlope: ch.pick([0.01, 0.2, -0.5]) }, s);
+        else if (a === 1) push({ op: 'elu', x, alpha: ch.pick([1, 0.5, 2]) }, s);
+        else if (a === 2) push({ op: 'gelu', x, approximate: ch.pick(['none', 'tanh'] as const) }, s);
+        else push({ op: 'softplus', x, beta: ch.pick([1, 2, 0.5]), threshold: ch.pick([20, 1, 5]) }, s);
+      } else if (u === 1) {
+        // A 0-d x has dim 0 (or -1), as in PyTorch.
+        const r = Math.max(s.length, 1);
+        const d = ch.int(r);
+        const dim = d - (ch.int(2) ? r : 0);
+        const m = ch.int(3);
+        if (m < 2) push({ op: m === 0 ? 'softmax' : 'logSoftmax', x, dim }, s);
+        else {
+          const keepdim = ch.int(2) === 1;
+          push({ op: 'logsumexp', x, dim, keepdim }, s.length === 0 || keepdim ? s.map((n, i) => (i === d ? 1 : n)) : s.filter((_, i) => i !== d));
+        }
+      } else push({ op: ch.pick(unaryOps), x }, s);
     } else if (kind === 1 || kind === 2) {
       const op = ch.pick(binaryOps);
       const side = ch.int(3);
@@ -139,7 +158,7 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
       const shape = bshape(s, shapeOf(c));
       push({ op: 'maskedFill', x, c, cmp: ch.pick(CMPS), threshold: ch.pick(THRESHOLDS), value: ch.pick(FILLS) }, shape);
     } else if (kind === 6) {
-      const op = ch.pick(['sum', 'mean', 'max'] as const);
+      const op = ch.pick(['sum', 'mean', 'max', 'min'] as const);
       const mode = ch.int(4);
       const keepdim = ch.int(2) === 1;
       let dim: number[] | undefined;
@@ -147,10 +166,11 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
       else if (mode === 2 && s.length > 0) dim = [...Array(s.length).keys()].filter(() => ch.int(2) === 1);
       else if (mode === 3) dim = [];
       const axes = dim === undefined || dim.length === 0 ? [...Array(s.length).keys()] : dim.map((d) => (d < 0 ? d + s.length : d));
-      // PyTorch refuses max over an empty dim (or of an empty tensor): use sum there.
+      // PyTorch refuses max and min over an empty dim (or of an empty tensor): use sum there.
       const empty = size(s) === 0 && (axes.some((a) => s[a] === 0) || s.length === 0 || axes.length === s.length);
       const shape = dim === undefined ? [] : s.map((d, i) => (axes.includes(i) ? (keepdim ? 1 : -1) : d)).filter((d) => d >= 0);
-      push(dim === undefined ? { op: op === 'max' && empty ? 'sum' : op, x, keepdim: false } : { op: op === 'max' && empty ? 'sum' : op, x, dim, keepdim }, shape);
+      const r = (op === 'max' || op === 'min') && empty ? 'sum' : op;
+      push(dim === undefined ? { op: r, x, keepdim: false } : { op: r, x, dim, keepdim }, shape);
     } else if (kind === 7) {
       const n = size(s);
       const m = ch.int(4);

@@ -92,17 +92,17 @@ function keptShape(shape: number[], axes: number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
-function reduce(x: Arr, axes: number[], kind: 'sum' | 'max', round: Round): Arr {
+function reduce(x: Arr, axes: number[], kind: 'sum' | 'max' | 'min', round: Round): Arr {
   const kept = keptShape(x.shape, axes);
   const idx = gatherIndex(kept, x.shape);
-  const data = new Array<number>(sizeOfShape(kept)).fill(kind === 'sum' ? 0 : -Infinity);
+  const data = new Array<number>(sizeOfShape(kept)).fill(kind === 'sum' ? 0 : kind === 'max' ? -Infinity : Infinity);
   for (let i = 0; i < x.data.length; i++) {
     const j = idx[i]!;
     const v = x.data[i]!;
     if (kind === 'sum') data[j] = round(data[j]! + v);
     else if (Number.isNaN(v) || Number.isNaN(data[j]!)) data[j] = NaN;
-    // amax keeps the first of equal values (−0 before 0 gives −0), as PyTorch.
-    else if (v > data[j]!) data[j] = v;
+    // amax and amin keep the first of equal values (−0 before 0 gives −0), as PyTorch.
+    else if (kind === 'max' ? v > data[j]! : v < data[j]!) data[j] = v;
   }
   return { shape: kept, data };
 }
@@ -357,6 +357,37 @@ export function evaluateReference(spec: GraphSpec, round: Round = (x) => x): Gra
 }
 
 type Get = (r: GraphRef) => Arr;
+
+// ---- activations and softmax along a dim (PyTorch's formulas, each step rounded)
+
+const SQRT1_2 = Math.SQRT1_2;
+const GELU_BETA = Math.SQRT2 * (2 / Math.sqrt(Math.PI)) * 0.5; // √(2/π)
+const GELU_KAPPA = 0.044715;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+function geluValue(v: number, tanhForm: boolean, round: Round): number {
+  if (!tanhForm) return round(round(v * 0.5) * round(1 + round(erf64(round(v * SQRT1_2)))));
+  const inner = round(GELU_BETA * round(v + round(GELU_KAPPA * round(round(v * v) * v))));
+  return round(round(0.5 * v) * round(1 + round(Math.tanh(inner))));
+}
+
+function geluSlope(x: number, tanhForm: boolean, round: Round): number {
+  if (!tanhForm) {
+    const cdf = round(0.5 * round(1 + round(erf64(round(x * SQRT1_2)))));
+    const pdf = round(INV_SQRT_2PI * round(Math.exp(round(round(x * x) * -0.5))));
+    return round(cdf + round(x * pdf));
+  }
+  const x2 = round(x * x);
+  const t = round(Math.tanh(round(GELU_BETA * round(x + round(GELU_KAPPA * round(x2 * x))))));
+  const left = round(0.5 * round(1 + t));
+  const right = round(round(round(0.5 * x) * round(1 - round(t * t))) * round(GELU_BETA * round(1 + round(3 * GELU_KAPPA * x2))));
+  return round(left + right);
+}
+
+// The row max as softmax subtracts it (NaN wins), kept as a size-1 dim.
+function rowMax(x: Arr, d: number): Arr {
+  return reduce(x, [d], 'max', (v) => v);
+}
 type Mask = (n: { c: GraphRef; cmp: keyof typeof cmpFn; threshold: number }) => Arr;
 
 function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
@@ -405,10 +436,10 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
     case 'minimum': return zipN([get(n.a), get(n.b)], (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? b : a), round);
     case 'where': return zipN([mask(n), get(n.a), get(n.b)], (m, a, b) => (m ? a : b), round);
     case 'maskedFill': return zipN([mask(n), get(n.x)], (m, x) => (m ? n.value : x), round);
-    case 'sum': case 'mean': case 'max': {
+    case 'sum': case 'mean': case 'max': case 'min': {
       const x = get(n.x);
       const axes = normAxes(n.dim, x.shape.length);
-      const r = reduce(x, axes, n.op === 'max' ? 'max' : 'sum', round);
+      const r = reduce(x, axes, n.op === 'mean' ? 'sum' : n.op, round);
       if (n.op === 'mean') {
         const count = axes.reduce((c, a) => c * x.shape[a]!, 1);
         r.data = r.data.map((v) => round(v / count));
@@ -472,6 +503,33 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
       const a = get(n.a);
       return concat(a, get(n.b), normDim(n.dim, a.shape.length));
     }
+    // leaky_relu, elu, gelu and softplus as PyTorch's cpu kernels compute them.
+    case 'leakyRelu': return map(get(n.x), (v) => (v > 0 ? v : v * n.negativeSlope));
+    case 'elu': return map(get(n.x), (v) => (v <= 0 ? round(Math.expm1(v)) * n.alpha : v));
+    case 'gelu': return map(get(n.x), (v) => geluValue(v, n.approximate === 'tanh', round));
+    case 'softplus': return map(get(n.x), (v) => {
+      const xb = round(v * n.beta);
+      return xb > n.threshold ? v : round(Math.log1p(round(Math.exp(xb)))) / n.beta;
+    });
+    // Max-subtracted, as PyTorch: a row with a NaN, or all −Inf, is NaN.
+    case 'softmax': case 'logSoftmax': {
+      const x = get(n.x);
+      const d = normDim(n.dim, Math.max(x.shape.length, 1));
+      const s = zipN([x, rowMax(x, d)], (a, m) => a - m, round);
+      const e = { shape: s.shape, data: s.data.map((v) => round(Math.exp(v))) };
+      const total = reduce(e, [d], 'sum', round);
+      return n.op === 'softmax' ? zipN([e, total], (a, t) => a / t, round) : zipN([s, total], (a, t) => a - round(Math.log(t)), round);
+    }
+    // log Σ e^(x − m) + m, with m = 0 where the max is ±Inf (PyTorch's rule).
+    case 'logsumexp': {
+      const x = get(n.x);
+      const d = normDim(n.dim, Math.max(x.shape.length, 1));
+      const m = rowMax(x, d);
+      const mf: Arr = { shape: m.shape, data: m.data.map((v) => (Math.abs(v) === Infinity ? 0 : v)) };
+      const e = zipN([x, mf], (a, b) => Math.exp(round(a - b)), round);
+      const r = zipN([reduce(e, [d], 'sum', round), mf], (t, b) => round(Math.log(t)) + b, round);
+      return dropAxes(r, x.shape.length === 0 ? [] : [d], n.keepdim);
+    }
   }
 }
 
@@ -497,6 +555,32 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
     case 'reciprocal': return acc(n.x, z([g, out], (g, y) => -g * round(y * y)));
     case 'rsqrt': return acc(n.x, z([g, out], (g, y) => round(-0.5 * g) * round(round(y * y) * y)));
     case 'square': return acc(n.x, z([g, get(n.x)], (g, x) => g * round(2 * x)));
+    // PyTorch's leaky_relu_backward, elu_backward (from the input: NaN takes the e^x side),
+    // gelu_backward and softplus_backward.
+    case 'leakyRelu': return acc(n.x, z([g, get(n.x)], (g, x) => (x > 0 ? g : g * n.negativeSlope)));
+    case 'elu': return acc(n.x, z([g, get(n.x)], (g, x) => (x > 0 ? g : round(g * n.alpha) * round(Math.exp(x)))));
+    case 'gelu': return acc(n.x, z([g, get(n.x)], (g, x) => g * geluSlope(x, n.approximate === 'tanh', round)));
+    case 'softplus': return acc(n.x, z([g, get(n.x)], (g, x) => {
+      const xb = round(x * n.beta);
+      const e = round(Math.exp(xb));
+      return xb > n.threshold ? g : round(g * e) / round(e + 1);
+    }));
+    // softmax: y·(g − Σ g·y); logSoftmax: g − e^y·Σ g; logsumexp: g·e^(x − y), all along the dim.
+    case 'softmax': case 'logSoftmax': {
+      const d = normDim(n.dim, Math.max(out.shape.length, 1));
+      if (n.op === 'softmax') {
+        const s = reduce(z([g, out], (g, y) => g * y), [d], 'sum', round);
+        return acc(n.x, z([out, g, s], (y, g, s) => y * round(g - s)));
+      }
+      const s = reduce(g, [d], 'sum', round);
+      return acc(n.x, z([g, out, s], (g, y, s) => g - round(round(Math.exp(y)) * s)));
+    }
+    case 'logsumexp': {
+      const x = get(n.x);
+      const d = normDim(n.dim, Math.max(x.shape.length, 1));
+      const kept = x.shape.length === 0 ? [] : keptShape(x.shape, [d]);
+      return acc(n.x, z([{ shape: kept, data: g.data }, x, { shape: kept, data: out.data }], (g, x, y) => g * round(Math.exp(round(x - y)))));
+    }
     // threshold_backward: 0 where the result is <= 0 (a NaN result passes the gradient).
     case 'relu': return acc(n.x, z([g, out], (g, y) => (y <= 0 ? 0 : g)));
     // clamp_backward: the gradient where min <= x <= max (NaN fails both tests), 0 elsewhere.
@@ -532,7 +616,7 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
       return acc(n.b, z([m, g], (m, g) => (m ? 0 : g)));
     }
     case 'maskedFill': return acc(n.x, z([mask(n), g], (m, g) => (m ? 0 : g)));
-    case 'sum': case 'mean': case 'max': {
+    case 'sum': case 'mean': case 'max': case 'min': {
       const x = get(n.x);
       const axes = normAxes(n.dim, x.shape.length);
       const kept = keptShape(x.shape, axes);
@@ -542,7 +626,7 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
         const count = axes.reduce((c, a) => c * x.shape[a]!, 1);
         return acc(n.x, z([gk, x], (g) => g / count));
       }
-      // amax: (g / count) * mask, with mask = (x == max) and count its sum over the reduced dims.
+      // amax and amin: (g / count) * mask, with mask = (x == max or min) and count its sum over the reduced dims.
       const yk: Arr = { shape: kept, data: out.data };
       const m = z([x, yk], (x, y) => (x === y ? 1 : 0));
       const count = reduce(m, axes, 'sum', (v) => v);
