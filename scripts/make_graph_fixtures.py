@@ -279,11 +279,13 @@ def evaluate(g):
             y = torch.where(mask(n), get(n["a"]), get(n["b"]))
         elif op == "maskedFill":
             y = get(n["x"]).masked_fill(mask(n), n["value"])
-        elif op in ("sum", "mean", "max"):
-            fn = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax}[op]
+        elif op in ("sum", "mean", "max", "min"):
+            # min replays nn's graphs that use it; the script's own random vocabulary leaves it out,
+            # so the seeded graphs stay byte-identical.
+            fn = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax, "min": torch.amin}[op]
             x = get(n["x"])
             if "dim" not in n:
-                y = fn(x) if op != "max" else torch.amax(x, dim=list(range(x.dim())))
+                y = fn(x) if op not in ("max", "min") else fn(x, dim=list(range(x.dim())))
             else:
                 y = fn(x, dim=n["dim"], keepdim=n["keepdim"])
         elif op == "reshape":
