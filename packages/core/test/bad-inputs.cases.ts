@@ -11,6 +11,10 @@ import {
 } from '../src/index.js';
 import { eye, fullLike, Generator, linspace, manualSeed, oneHot, randint, randnLike, randperm } from '../src/index.js';
 import { cat, stack } from '../src/index.js';
+import {
+  cumsum, elu, erf, expm1, gelu, leakyRelu, log1p, logSoftmax, logsumexp, reciprocal, round, rsqrt, softmax, softplus, square, std,
+  variance,
+} from '../src/index.js';
 
 /** One bad input: the op its error must name, the class, and the call (on fixtures made by `setup`). */
 export interface BadInput {
@@ -444,8 +448,38 @@ const indexing: BadInput[] = [
   { name: 'add_ on an expanded narrow view', op: 'add_', error: ShapeError, setup: mat, run: (f) => f.a!.narrow(0, 0, 1).expand(3, 3).add_(1) },
 ];
 
+// The elementwise and along-dim ops of issue 11: non-tensors, bad parameters, missing or bad dims.
+const elementwiseAlongDim: BadInput[] = [
+  { name: 'log1p(undefined)', op: 'log1p', error: ArgumentError, run: () => log1p(any(undefined)) },
+  { name: 'expm1([1, 2]): an array for a tensor', op: 'expm1', error: ArgumentError, run: () => expm1(any([1, 2])) },
+  { name: 'erf(3): a number for a tensor', op: 'erf', error: ArgumentError, run: () => erf(any(3)) },
+  { name: "round('a')", op: 'round', error: ArgumentError, run: () => round(any('a')) },
+  { name: 'reciprocal(null)', op: 'reciprocal', error: ArgumentError, run: () => reciprocal(any(null)) },
+  { name: 'rsqrt({})', op: 'rsqrt', error: ArgumentError, run: () => rsqrt(any({})) },
+  { name: 'square(undefined)', op: 'square', error: ArgumentError, run: () => square(any(undefined)) },
+  { name: "leakyRelu(a, '0.1')", op: 'leakyRelu', error: ArgumentError, setup: mat, run: (f) => leakyRelu(f.a!, any('0.1')) },
+  { name: 'elu(a, NaN)', op: 'elu', error: ArgumentError, setup: mat, run: (f) => elu(f.a!, NaN) },
+  { name: "gelu(a, 'tanh'): a string for the options", op: 'gelu', error: ArgumentError, setup: mat, run: (f) => gelu(f.a!, any('tanh')) },
+  { name: "gelu(a, { approximate: 'fast' })", op: 'gelu', error: ArgumentError, setup: mat, run: (f) => gelu(f.a!, { approximate: any('fast') }) },
+  { name: 'softplus(a, 0): beta 0', op: 'softplus', error: ArgumentError, setup: mat, run: (f) => softplus(f.a!, 0) },
+  { name: 'softplus(a, 1, NaN)', op: 'softplus', error: ArgumentError, setup: mat, run: (f) => softplus(f.a!, 1, NaN) },
+  { name: 'softmax(a): no dim', op: 'softmax', error: ArgumentError, setup: mat, run: (f) => softmax(f.a!, any(undefined)) },
+  { name: 'softmax(a, 2): out of range', op: 'softmax', error: ShapeError, setup: mat, run: (f) => softmax(f.a!, 2) },
+  { name: 'logSoftmax(a, 1.5)', op: 'logSoftmax', error: ShapeError, setup: mat, run: (f) => logSoftmax(f.a!, 1.5) },
+  { name: 'logsumexp(a): no dim', op: 'logsumexp', error: ArgumentError, setup: mat, run: (f) => logsumexp(f.a!, any(undefined)) },
+  { name: 'logsumexp(a, [0, 0])', op: 'logsumexp', error: ShapeError, setup: mat, run: (f) => logsumexp(f.a!, [0, 0]) },
+  { name: "logsumexp(a, 0, 'yes')", op: 'logsumexp', error: ArgumentError, setup: mat, run: (f) => logsumexp(f.a!, 0, any('yes')) },
+  { name: "var(a, 0, true): PyTorch's unbiased flag", op: 'var', error: ArgumentError, setup: mat, run: (f) => variance(f.a!, 0, any(true)) },
+  { name: 'var(a, 0, { correction: -1 })', op: 'var', error: ArgumentError, setup: mat, run: (f) => variance(f.a!, 0, { correction: -1 }) },
+  { name: 'std(a, 5): out of range', op: 'std', error: ShapeError, setup: mat, run: (f) => std(f.a!, 5) },
+  { name: 'std(a, 0, { keepDim: true }): a misspelt option', op: 'std', error: ArgumentError, setup: mat, run: (f) => std(f.a!, 0, any({ keepDim: true })) },
+  { name: 'cumsum(a): no dim', op: 'cumsum', error: ArgumentError, setup: mat, run: (f) => cumsum(f.a!, any(undefined)) },
+  { name: 'cumsum(a, 2): out of range', op: 'cumsum', error: ShapeError, setup: mat, run: (f) => cumsum(f.a!, 2) },
+];
+
 /** Every bad input, in groups. */
 export const badInputs: Record<string, BadInput[]> = {
   shapes, sizes, devices, dtypes, operands, options, 'disposed tensors': disposedTensors, 'in-place hazards': inPlace,
   '.npy files': npyFiles, 'non-finite values': nonFinite, 'async misuse': asyncMisuse, indexing,
+  'elementwise and along-dim ops': elementwiseAlongDim,
 };

@@ -1,3 +1,4 @@
+import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { checkDim, checkTensor } from '../validate.js';
 import { onRank1 } from './alongdim.js';
@@ -19,5 +20,6 @@ export function cumsumOp(x: Tensor, dim: number, reverse: boolean): Tensor {
 /** Running sums along `dim` (required, as in PyTorch): out[i] = x[0] + … + x[i], as torch.cumsum. */
 export function cumsum(x: Tensor, dim: number): Tensor {
   checkTensor('cumsum', x, 'the input');
+  if (dim === undefined) throw new ArgumentError('cumsum', 'give the dim to sum along, e.g. cumsum(x, -1) for the last dim (PyTorch requires it too)');
   return cumsumOp(x, checkDim('cumsum', dim, x.ndim), false);
 }
