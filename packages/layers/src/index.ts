@@ -5,7 +5,7 @@ export { Linear, type LinearOptions } from './linear.js';
 export { ReLU } from './relu.js';
 export { Tanh, Sigmoid, GELU, LeakyReLU, Softmax, LogSoftmax, type GELUOptions } from './activation.js';
 export { Flatten } from './flatten.js';
-export { Dropout } from './dropout.js';
+export { Dropout, type DropoutOptions } from './dropout.js';
 export { Sequential } from './sequential.js';
 export { type Reduction } from './reduction.js';
 export { MSELoss, mseLoss, type MSELossOptions } from './loss.js';

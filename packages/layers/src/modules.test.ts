@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, ShapeError, manualSeed, noGrad, ones, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
+import { ArgumentError, Generator, ShapeError, manualSeed, noGrad, ones, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { assertClose, gradcheck } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import * as L from './index.js';
@@ -128,6 +128,15 @@ describe('Dropout', () => {
     const g = x.grad!.dataSync();
     const v = y.dataSync();
     for (let i = 0; i < g.length; i++) expect(g[i]).toBe(v[i]); // d(x·noise)/dx = noise = y for x = 1
+    // { generator }: masks from a generator of their own, leaving the global stream alone
+    const g1 = new L.Dropout(0.5, { generator: new Generator().manualSeed(7) }).forward(ones([64]));
+    manualSeed(1);
+    const before = randn([4]).dataSync();
+    manualSeed(1);
+    const g2 = new L.Dropout(0.5, { generator: new Generator().manualSeed(7) }).forward(ones([64]));
+    expect(Array.from(randn([4]).dataSync())).toEqual(Array.from(before));
+    expect(Array.from(g2.dataSync())).toEqual(Array.from(g1.dataSync()));
+    expect(() => new L.Dropout(0.5, { generator: 7 } as never)).toThrow(/Dropout: option generator must be a Generator/);
     expect(() => new L.Dropout(1.5)).toThrow(/Dropout: p is the probability of zeroing an element and must be in \[0, 1\], got 1.5/);
     expect(String(new L.Dropout(0.2))).toBe('Dropout(p=0.2, inplace=False)');
   });

@@ -1,4 +1,4 @@
-import { FormatError, encodeNpy, parseNpy, tensor, DTypeError, type Tensor, type TensorOptions } from '@nn/core';
+import { FormatError, encodeNpy, parseNpy, tensor, type Tensor, type TensorOptions } from '@nn/core';
 import { stateEntries, type StateDictInput } from './statedict.js';
 
 /*
@@ -34,15 +34,15 @@ function crc32(bytes: Uint8Array): number {
 }
 
 /**
- * Encode a state dict (float32 tensors) as the bytes of an uncompressed `.npz` file, one
+ * Encode a state dict (float32 and int32 tensors) as the bytes of an uncompressed `.npz` file, one
  * `<key>.npy` entry per key, in the dict's order. Reads each tensor synchronously (`dataSync`).
  */
 export function saveNpz(stateDict: StateDictInput): Uint8Array {
   const entries = stateEntries('saveNpz', stateDict);
   const enc = new TextEncoder();
   const files = entries.map(([key, t]) => {
-    if (t.dtype !== 'float32') throw new DTypeError('saveNpz', `'${key}' is ${t.dtype}; .npz files here hold float32 arrays — save t.float()`);
-    const data = encodeNpy(t.dataSync(), t.shape);
+    // float32 as <f4 and int32 as <i4 (what np.load gives back as float32 and int32 arrays).
+    const data = encodeNpy(t.dataSync(), t.shape, t.dtype);
     return { name: enc.encode(`${key}.npy`), data, crc: crc32(data) };
   });
   const localSize = files.reduce((s, f) => s + 30 + f.name.length + f.data.length, 0);
@@ -171,7 +171,7 @@ export function loadNpz(bytes: Uint8Array | ArrayBuffer, options: TensorOptions 
     } catch (e) {
       fail(`entry '${name}': ${(e as Error).message}`);
     }
-    out.set(name.slice(0, -4), tensor(arr.data, { ...options, shape: arr.shape }));
+    out.set(name.slice(0, -4), tensor(arr.data, { dtype: arr.descr === '<i4' ? 'int32' : 'float32', ...options, shape: arr.shape }));
   }
   return out;
 }
