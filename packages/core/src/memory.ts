@@ -14,12 +14,14 @@ export function memory(): Record<Device, BackendStats> {
   return out;
 }
 
-function collect(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+function collect(value: unknown, into: Set<Tensor>, seen?: Set<unknown>): void {
   if (value instanceof Tensor) {
     into.add(value);
     return;
   }
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  // The set of visited objects is made at the first object (a scope returning nothing, or a number, makes none).
+  if (value === null || typeof value !== 'object' || seen?.has(value)) return;
+  seen ??= new Set<unknown>();
   seen.add(value);
   if (Array.isArray(value)) for (const v of value) collect(v, into, seen);
   else if (value instanceof Map) for (const v of value.values()) collect(v, into, seen);

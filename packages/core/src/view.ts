@@ -28,6 +28,7 @@ export function isContiguous(v: View): boolean {
  * block or a permutation of one): such a view can be written through.
  */
 export function isDense(v: View): boolean {
+  if (isPlainRowMajor(v)) return true;
   const dims = v.shape.map((n, d) => ({ n, s: v.strides[d]! })).filter((x) => x.n !== 1);
   dims.sort((a, b) => b.s - a.s);
   let want = 1;
@@ -38,9 +39,27 @@ export function isDense(v: View): boolean {
   return true;
 }
 
+// Row-major from its offset with no empty dim: the layout nearly every tensor has, which
+// isDense and isNonOverlapping accept here without sorting its dims (which allocates).
+function isPlainRowMajor(v: View): boolean {
+  let want = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    const n = v.shape[d]!;
+    if (n === 0 || (n !== 1 && v.strides[d] !== want)) return false;
+    want *= n;
+  }
+  return true;
+}
+
 /** `x` with its dims reordered: output dim i is input dim perm[i]. */
 export function permuteView(x: View, perm: readonly number[]): View {
-  return { shape: perm.map((p) => x.shape[p]!), strides: perm.map((p) => x.strides[p]!), offset: x.offset };
+  const shape = new Array<number>(perm.length);
+  const strides = new Array<number>(perm.length);
+  for (let i = 0; i < perm.length; i++) {
+    shape[i] = x.shape[perm[i]!]!;
+    strides[i] = x.strides[perm[i]!]!;
+  }
+  return { shape, strides, offset: x.offset };
 }
 
 /** `x` broadcast to `shape` (NumPy rules): repeated and new leading dims get stride 0. */
@@ -62,7 +81,14 @@ export function reshapeView(x: View, shape: Shape): View {
 
 /** True when `x` is row-major from its offset (a reshape of it is a view); unlike isContiguous, the offset may be anything. */
 export function isRowMajor(x: View): boolean {
-  return isContiguous({ ...x, offset: 0 });
+  // isContiguous's test without its offset check (and without copying x to drop it).
+  let want = 1;
+  for (let d = x.shape.length - 1; d >= 0; d--) {
+    const n = x.shape[d]!;
+    if (n !== 1 && x.strides[d] !== want) return false;
+    want *= n;
+  }
+  return true;
 }
 
 /**
@@ -71,6 +97,7 @@ export function isRowMajor(x: View): boolean {
  * views of a dense block are such views (they may skip elements); an expanded view is not.
  */
 export function isNonOverlapping(v: View): boolean {
+  if (isPlainRowMajor(v)) return true;
   const dims = v.shape.map((n, d) => ({ n, s: v.strides[d]! })).filter((x) => x.n > 1);
   dims.sort((a, b) => a.s - b.s);
   let span = 0;

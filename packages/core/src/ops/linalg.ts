@@ -50,6 +50,11 @@ function batchOf(a: Shape, b: Shape): number[] | undefined {
   return out;
 }
 
+// An operand's shape as the messages of matmulT show it: `[2, 3]`, or `[3, 2]ᵀ` when transposed.
+function operandLabel(t: Tensor, trans: boolean): string {
+  return trans ? `${fmtShape(t.shape)}ᵀ` : fmtShape(t.shape);
+}
+
 /**
  * op(a) · op(b) where op transposes (a batch of matrices: its last two dims).
  * The backward pass (defs/linalg.ts) uses the transposed forms so it never
@@ -70,12 +75,10 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   }
   const k1 = transA ? a.shape[a.ndim - 2]! : a.shape[a.ndim - 1]!;
   const k2 = transB ? b.shape[b.ndim - 1]! : b.shape[b.ndim - 2]!;
-  const la = transA ? `${fmtShape(a.shape)}ᵀ` : fmtShape(a.shape);
-  const lb = transB ? `${fmtShape(b.shape)}ᵀ` : fmtShape(b.shape);
   if (k1 !== k2) {
     throw new ShapeError(
       op,
-      `inner sizes differ: ${la} · ${lb} needs the first operand's columns (${k1}) to equal the second's rows (${k2}); ` +
+      `inner sizes differ: ${operandLabel(a, transA)} · ${operandLabel(b, transB)} needs the first operand's columns (${k1}) to equal the second's rows (${k2}); ` +
         `an (m×k)·(k×n) product gives m×n — check the order of the operands or transpose one with ${a.ndim > 2 || b.ndim > 2 ? '.transpose(-2, -1)' : '.t()'}`,
     );
   }
@@ -84,7 +87,7 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean, 
   if (!batchOf(a.shape, b.shape)) {
     throw new ShapeError(
       op,
-      `the batch dims (all but the last two) of ${la} and ${lb} do not broadcast: ${fmtShape(a.shape.slice(0, -2))} against ${fmtShape(b.shape.slice(0, -2))}; ` +
+      `the batch dims (all but the last two) of ${operandLabel(a, transA)} and ${operandLabel(b, transB)} do not broadcast: ${fmtShape(a.shape.slice(0, -2))} against ${fmtShape(b.shape.slice(0, -2))}; ` +
         `each pair of batch sizes (aligned from the right) must be equal or one of them 1 — check the shapes, or .expand()/.reshape() an operand`,
     );
   }

@@ -25,7 +25,9 @@ export function record<K extends OpId>(id: K, handle: Handle, inputs: readonly T
   // The result's dtype by the op's rule (dtype.ts); an int32 result carries no gradient.
   const dtype = resultDType(id, inputs, attrs);
   if (!isGradEnabled() || dtype !== 'float32' || !inputs.some(requiresGrad)) return new Tensor(handle, null, dtype);
-  const node: GradNode = { id, op, inputs, versions: inputs.map((t) => t._version), attrs, released: false };
+  const versions = new Array<number>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) versions[i] = inputs[i]!._version;
+  const node: GradNode = { id, op, inputs, versions, attrs, released: false };
   return new Tensor(handle, node);
 }
 

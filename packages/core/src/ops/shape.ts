@@ -124,7 +124,10 @@ export const reshapeForward: Forward<'reshape'> = (be, [h], { shape }) => (isRow
 export const permuteForward: Forward<'permute'> = (be, [h], { dims }) => be.retain(h!, permuteView(h!, dims));
 
 /** @internal The forward of t: a view with the two dims swapped. */
-export const tForward: Forward<'t'> = (be, [h]) => be.retain(h!, permuteView(h!, [1, 0]));
+export const tForward: Forward<'t'> = (be, [h]) => be.retain(h!, permuteView(h!, SWAP));
+
+// t's permutation (one array for every call).
+const SWAP: readonly number[] = [1, 0];
 
 /** @internal The forward of expand: a view with stride 0 on the repeated dims. */
 export const expandForward: Forward<'expand'> = (be, [h], { shape }) => be.retain(h!, expandView(h!, shape));
