@@ -47,10 +47,14 @@ export class Adam extends Optimizer {
   /** True for AdamW: the decay multiplies the parameter instead of joining the gradient. */
   private readonly decoupled: boolean;
 
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}, kind: 'Adam' | 'AdamW' = 'Adam') {
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
+    // AdamW (or a subclass of it) decays decoupled; compared by reference, not by class name,
+    // which a minifier renames.
+    const decoupled = new.target === AdamW || new.target.prototype instanceof AdamW;
+    const kind = decoupled ? 'AdamW' : 'Adam';
     super(params, kind);
     checkOptions(kind, opts, adamRules);
-    this.decoupled = kind === 'AdamW';
+    this.decoupled = decoupled;
     this.lr = opts.lr ?? 1e-3;
     this.betas = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
@@ -121,8 +125,4 @@ export class Adam extends Optimizer {
  * Adam with decoupled weight decay, as torch.optim.AdamW (default weightDecay 1e-2): each step
  * first scales p by (1 − lr·weightDecay), then applies Adam's update to the plain gradient.
  */
-export class AdamW extends Adam {
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, opts, 'AdamW');
-  }
-}
+export class AdamW extends Adam {}
