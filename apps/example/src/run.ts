@@ -8,6 +8,8 @@ import { layersStep, makeLayersNet } from './nets/layers.js';
 import { manualStep2, manualStep3 } from './nets/manual.js';
 import { Progress } from './progress.js';
 import { pyFloat } from './format.js';
+import { HealthMonitor, type HealthFinding } from '@nn/explain';
+import { EARLY_STEPS, healthLines, measureHealth } from './health.js';
 
 /** What one run reports (the --json object). */
 export interface RunResult {
@@ -33,6 +35,8 @@ export interface RunResult {
   curve?: [number, number][];
   /** Set when a loss read was NaN or ±Inf: the run stopped at that step (see divergenceMessage). */
   diverged?: { step: number; loss: number };
+  /** What the health checks found (dead ReLU layers, vanishing or exploding gradients); absent when nothing. */
+  health?: HealthFinding[];
 }
 
 /**
@@ -66,19 +70,26 @@ function fmt(v: number): string {
   return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
 }
 
-/** The step function of `style` (each returns the loss of its step), and what frees the style's own state. */
-function makeStep(style: Options['style'], x: Tensor, y: Tensor, ws: Tensor[], lr: number): { step: () => Tensor; dispose: () => void } {
+/**
+ * The step function of `style` (each returns the loss of its step), the
+ * weights as they are now ([in, out]; call inside a scope: layers' are
+ * transposed views), and what frees the style's own state.
+ */
+function makeStep(style: Options['style'], x: Tensor, y: Tensor, ws: Tensor[], lr: number): { step: () => Tensor; weights: () => Tensor[]; dispose: () => void } {
   const [w1, w2, w3] = ws as [Tensor, Tensor, Tensor | undefined];
   const nothing = (): void => {};
+  const same = (): Tensor[] => ws;
   switch (style) {
     case 'manual':
-      return { step: w3 ? () => manualStep3(x, y, w1, w2, w3, lr) : () => manualStep2(x, y, w1, w2, lr), dispose: nothing };
+      return { step: w3 ? () => manualStep3(x, y, w1, w2, w3, lr) : () => manualStep2(x, y, w1, w2, lr), weights: same, dispose: nothing };
     case 'autograd':
       for (const w of ws) w.requiresGrad = true;
-      return { step: w3 ? () => autogradStep(loss3(x, y, w1, w2, w3), ws, lr) : () => autogradStep(loss2(x, y, w1, w2), ws, lr), dispose: nothing };
+      return { step: w3 ? () => autogradStep(loss3(x, y, w1, w2, w3), ws, lr) : () => autogradStep(loss2(x, y, w1, w2), ws, lr), weights: same, dispose: nothing };
     case 'layers': {
       const net = makeLayersNet(ws, lr);
-      return { step: () => layersStep(net, x, y), dispose: () => net.model.dispose() };
+      // Linear stores weight [out, in]; the seed program's w is its transpose.
+      const weights = (): Tensor[] => net.model.parameters().map((p) => p.detach().t());
+      return { step: () => layersStep(net, x, y), weights, dispose: () => net.model.dispose() };
     }
   }
 }
@@ -99,7 +110,9 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
     ? await explainNet(net, x, y, ws, { explain: opts.explain, graphFile: opts.graph, bothNets: opts.nets.length > 1 }, (l) => (out ? out.line(l) : process.stderr.write(l + '\n')))
     : undefined;
 
-  const { step, dispose } = makeStep(opts.style, x, y, ws, lr);
+  const { step, weights, dispose } = makeStep(opts.style, x, y, ws, lr);
+  // Health: an overshooting rate kills ReLUs in the first steps, so those are all measured; later ones where the loss is read.
+  const monitor = new HealthMonitor({ lr, suggestLr: lr > DEFAULT_LR[net] ? DEFAULT_LR[net] : lr / 100 });
   const progress = new Progress(opts.steps, process.stderr.isTTY === true);
   const losses: [number, number][] = [];
   const curve: [number, number][] = [];
@@ -107,9 +120,17 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   let last: number | undefined;
   let diverged: RunResult['diverged'];
   for (let t = 0; t < opts.steps; t++) {
-    const loss = scope(step);
     const logged = t % opts.logEvery === opts.logEvery - 1;
     const final = t === opts.steps - 1;
+    if (t < EARLY_STEPS || logged || final) {
+      const now = scope(() => weights().map((w) => w.clone()));
+      try {
+        monitor.record(await measureHealth(t, x, y, now));
+      } finally {
+        for (const w of now) w.dispose();
+      }
+    }
+    const loss = scope(step);
     // Reading the loss is the only sync point with the device; the seed program
     // reads it every step (.item()), nn only where it prints or plots, once, and
     // after the last step. Each read value is checked: a NaN or Inf stops the run.
@@ -130,6 +151,8 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   }
   const elapsedMs = performance.now() - start;
   progress.done();
+  const health = monitor.findings();
+  for (const line of healthLines(monitor, health)) out?.line(line);
 
   dispose();
   for (const t of [x, y, ...ws]) {
@@ -151,5 +174,6 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
     ...(opts.explain && explain ? { explain } : {}),
     ...(opts.plot ? { curve } : {}),
     ...(diverged ? { diverged } : {}),
+    ...(health.length ? { health } : {}),
   };
 }

@@ -5,3 +5,5 @@ export { toMermaid } from './mermaid.js';
 export { toDot } from './dot.js';
 export { toSvg } from './svg.js';
 export { lossPlotSvg, type LossRun, type LossPlotOptions } from './plot.js';
+export { HealthMonitor, type HealthSample, type HealthFinding, type HealthOptions } from './diagnose.js';
+export type { IndexDerivation, IndexCheck } from './derivation.js';

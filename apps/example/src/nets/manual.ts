@@ -6,8 +6,8 @@
  */
 import type { Tensor } from '@nn/core';
 
-/** The two-layer net's loss and hand-computed gradients (the weights are not changed). */
-export function forwardBackward2(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor): { loss: Tensor; grad_w1: Tensor; grad_w2: Tensor } {
+/** The two-layer net's loss, hand-computed gradients and ReLU output (the weights are not changed). */
+export function forwardBackward2(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor): { loss: Tensor; grad_w1: Tensor; grad_w2: Tensor; hidden: Tensor[] } {
   // forward: linear, ReLU, linear
   const h = x.mm(w1);
   const h_relu = h.clamp({ min: 0 });
@@ -21,7 +21,7 @@ export function forwardBackward2(x: Tensor, y: Tensor, w1: Tensor, w2: Tensor): 
   const grad_h = grad_h_relu.clone();
   grad_h.maskedFill_(h.lt(0), 0); // grad_h[h < 0] = 0
   const grad_w1 = x.t().mm(grad_h);
-  return { loss, grad_w1, grad_w2 };
+  return { loss, grad_w1, grad_w2, hidden: [h_relu] };
 }
 
 /** One step of the two-layer loop; returns the loss (read it with `.item()`). */
@@ -39,7 +39,7 @@ export function forwardBackward3(
   w1: Tensor,
   w2: Tensor,
   w3: Tensor,
-): { loss: Tensor; grad_w1: Tensor; grad_w2: Tensor; grad_w3: Tensor } {
+): { loss: Tensor; grad_w1: Tensor; grad_w2: Tensor; grad_w3: Tensor; hidden: Tensor[] } {
   const h1 = x.mm(w1);
   const h1_relu = h1.clamp({ min: 0 });
   const h2 = h1_relu.mm(w2); // the third layer adds these two lines...
@@ -57,7 +57,7 @@ export function forwardBackward3(
   const grad_h1 = grad_h1_relu.clone();
   grad_h1.maskedFill_(h1.lt(0), 0); // grad_h1[h1 < 0] = 0
   const grad_w1 = x.t().mm(grad_h1);
-  return { loss, grad_w1, grad_w2, grad_w3 };
+  return { loss, grad_w1, grad_w2, grad_w3, hidden: [h1_relu, h2_relu] };
 }
 
 /** One step of the three-layer loop; returns the loss. */
