@@ -18,6 +18,8 @@ export abstract class LRScheduler {
   readonly baseLr: number;
   /** Steps taken so far (PyTorch's `last_epoch`, 0 after construction). */
   lastEpoch = 0;
+  /** The lr the scheduler last set (PyTorch's `_last_lr`), so `getLastLr()` runs no schedule code. */
+  private lastLr: number;
 
   constructor(optimizer: HasLearningRate, name: string) {
     if (optimizer === null || typeof optimizer !== 'object' || typeof optimizer.lr !== 'number') {
@@ -25,6 +27,7 @@ export abstract class LRScheduler {
     }
     this.optimizer = optimizer;
     this.baseLr = optimizer.lr;
+    this.lastLr = optimizer.lr;
   }
 
   /** The schedule: the lr at `epoch` from the base lr. */
@@ -33,12 +36,18 @@ export abstract class LRScheduler {
   /** Advance one epoch (call after `optimizer.step()`, as in PyTorch) and set the optimiser's lr. */
   step(): void {
     this.lastEpoch += 1;
-    this.optimizer.lr = this.lrAt(this.lastEpoch);
+    this.setLr(this.lrAt(this.lastEpoch));
+  }
+
+  /** @internal Set the optimiser's lr and remember it. */
+  protected setLr(lr: number): void {
+    this.optimizer.lr = lr;
+    this.lastLr = lr;
   }
 
   /** The lr set by the last step, one per parameter group as PyTorch's `get_last_lr()` (nn has one group). */
   getLastLr(): number[] {
-    return [this.lrAt(this.lastEpoch)];
+    return [this.lastLr];
   }
 }
 
@@ -116,7 +125,7 @@ export class LambdaLR extends LRScheduler {
     }
     this.lrLambda = lrLambda;
     // PyTorch's constructor applies lr_lambda(0) at once.
-    optimizer.lr = this.lrAt(0);
+    this.setLr(this.lrAt(0));
   }
 
   protected lrAt(epoch: number): number {
