@@ -18,27 +18,35 @@ import type { Saved } from './ops/opdef.js';
 export function topoOrder(root: Tensor, all = false): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
-  // Iterative DFS: deep graphs (long unrolled loops) must not overflow the stack.
-  const stack: [Tensor, number][] = [[root, 0]];
+  // Iterative DFS: deep graphs (long unrolled loops) must not overflow the stack. Two parallel
+  // stacks (a tensor, the next of its inputs to visit) so that a visit allocates no pair.
+  const stack: Tensor[] = [root];
+  const nextInput: number[] = [0];
   seen.add(root);
   while (stack.length) {
-    const top = stack[stack.length - 1]!;
-    const [t, i] = top;
-    const inputs = t._node ? t._node.inputs : [];
+    const top = stack.length - 1;
+    const t = stack[top]!;
+    const i = nextInput[top]!;
+    const inputs = t._node ? t._node.inputs : NO_INPUTS;
     if (i < inputs.length) {
-      top[1]++;
+      nextInput[top] = i + 1;
       const next = inputs[i]!;
       if ((all || next.requiresGrad) && !seen.has(next)) {
         seen.add(next);
-        stack.push([next, 0]);
+        stack.push(next);
+        nextInput.push(0);
       }
     } else {
       stack.pop();
+      nextInput.pop();
       order.push(t);
     }
   }
   return order;
 }
+
+// A leaf's inputs (none), shared.
+const NO_INPUTS: readonly Tensor[] = [];
 
 /** Options of `backward()`, PyTorch's keyword arguments in camelCase. */
 export interface BackwardOptions {
@@ -96,13 +104,14 @@ export function runBackward(root: Tensor, seed?: Tensor, options: BackwardOption
         // The op's one entry in the op table: the same rule explain prints.
         const inGrads = rule.backward({ g, inputs: node.inputs, attrs: node.attrs as never, out: t });
         setBackwardOp(null);
-        node.inputs.forEach((inp, k) => {
+        for (let k = 0; k < node.inputs.length; k++) {
+          const inp = node.inputs[k]!;
           const gi = inGrads[k];
-          if (!gi || !inp.requiresGrad) return;
+          if (!gi || !inp.requiresGrad) continue;
           checkGradient(node, inp, gi);
           const prev = grads.get(inp);
           grads.set(inp, prev ? add(prev, gi) : gi);
-        });
+        }
       }
     });
   } finally {

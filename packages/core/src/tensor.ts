@@ -70,14 +70,14 @@ export class Tensor {
 
   /** @internal Make this fresh view share `base`'s storage family: in-place ops write through, one version counter. */
   _shareStorage(base: Tensor): void {
-    this._storage?.members.delete(this);
+    if (this._storage) leaveFamily(this._storage, this);
     // The base's view marks out the block of the buffer the family shares (views only ever see inside it).
     // A base left alone in its family (its views freed) may have moved to another buffer since: start afresh.
-    if (!base._storage || base._storage.members.size <= 1) {
-      base._storage = { version: base._version, members: new Set<Tensor>([base]), block: base.handle('view') };
+    if (!base._storage || base._storage.members.length <= 1) {
+      base._storage = { version: base._version, members: [base], block: base.handle('view') };
     }
     this._storage = base._storage;
-    this._storage.members.add(this);
+    this._storage.members.push(this);
   }
 
   /**
@@ -96,7 +96,7 @@ export class Tensor {
 
   /** True when this tensor shares its data with another live tensor as a view (or is the base of one). */
   get isView(): boolean {
-    return this._storage !== null && this._storage.members.size > 1;
+    return this._storage !== null && this._storage.members.length > 1;
   }
 
   /** Whether gradients flow to this tensor. Set it on leaves (weights); outputs of recorded ops inherit it. */
@@ -202,7 +202,7 @@ export class Tensor {
     if (this._handle === null) return;
     const h = this._handle;
     this._handle = null;
-    this._storage?.members.delete(this);
+    if (this._storage) leaveFamily(this._storage, this);
     untrack(this);
     getBackend(this.device, 'dispose').free(h);
   }
@@ -449,7 +449,7 @@ export class Tensor {
   takeHandle(): Handle {
     const h = this.handle('takeHandle');
     this._handle = null;
-    this._storage?.members.delete(this);
+    if (this._storage) leaveFamily(this._storage, this);
     untrack(this);
     return h;
   }
@@ -458,12 +458,22 @@ export class Tensor {
 /** A buffer's worth of data shared by a base and its views: who shares it, and their one version counter. */
 interface SharedStorage {
   version: number;
-  members: Set<Tensor>;
+  /** The members in the order they joined: a family is a few tensors, and every t() or reshape makes one, so an array, not a Set. */
+  members: Tensor[];
   /** The block of the buffer the family shares, as the base saw it: a dense view (its offset is its lowest element). */
   block: View;
 }
 
 // The data as nested arrays; `int` (an int32 tensor) turns -0 into 0.
+// Take `t` out of its family's members, keeping the others' order (no array is made).
+function leaveFamily(storage: SharedStorage, t: Tensor): void {
+  const m = storage.members;
+  const i = m.indexOf(t);
+  if (i < 0) return;
+  for (let k = i + 1; k < m.length; k++) m[k - 1] = m[k]!;
+  m.pop();
+}
+
 function nest(data: Float32Array, shape: Shape, int: boolean): NestedArray {
   if (int) for (let i = 0; i < data.length; i++) data[i]! += 0;
   if (shape.length === 0) return data[0]!;
