@@ -115,6 +115,10 @@ function wholeNumbers(attrs: unknown): boolean {
 
 /** @internal The dtype of op `id`'s result from its tensor inputs and attrs. */
 export function resultDType(id: OpId, inputs: readonly Tensor[], attrs: unknown): DType {
+  // Every op of float32 inputs (nearly every op) gives float32 under every rule: no table lookup.
+  let allFloat = true;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!.dtype !== 'float32') allFloat = false;
+  if (allFloat) return 'float32';
   const rule = OP_DTYPE[id];
   if (rule === 'float' || inputs.length === 0) return 'float32';
   if (rule === 'keep') return inputs[0]!.dtype;

@@ -11,6 +11,9 @@ export function refuseAsyncFn(op: string, fn: unknown, fix: string): void {
   if (typeof fn !== 'function') {
     throw new ArgumentError(op, `expected a function, got ${fn === null ? 'null' : typeof fn}; write ${op}(() => ...)`);
   }
+  // A plain function of this realm (nearly every call) is no async one; reading a function's
+  // name goes through an accessor, so only other functions are asked (async ones of any realm say so).
+  if (Object.getPrototypeOf(fn) === Function.prototype) return;
   if (fn.constructor?.name === 'AsyncFunction') throw asyncError(op, fix);
 }
 

@@ -259,16 +259,12 @@ export class CpuBackend implements Backend {
   }
 
   /**
-   * The block of a 2-D handle as a matmul operand: its own block, read as is
-   * (row-major) or transposed (a `t()` view of a row-major block), so that
-   * matmul of a transposed view copies nothing; any other view is made row-major.
+   * True when a 2-D matmul operand is read from its own block transposed (a `t()` view of
+   * a row-major block), so that matmul of a transposed view copies nothing; a row-major
+   * operand is read as is, and any other view is made row-major (rowMajorOf).
    */
-  private gemmOperand(h: CpuBuffer): { store: Storage; trans: boolean } {
-    if (!h.contig) {
-      if (h.rowMajor) return { store: h.store, trans: false };
-      if (isTransposedBlock(h)) return { store: h.store, trans: true };
-    }
-    return { store: this.rowMajorOf(h), trans: false };
+  private readsTransposed(h: CpuBuffer): boolean {
+    return !h.contig && !h.rowMajor && isTransposedBlock(h);
   }
 
   fromArray(data: Float32Array, shape: Shape): Handle {
@@ -370,13 +366,15 @@ export class CpuBackend implements Backend {
     const n = transB ? b.shape[0]! : b.shape[1]!;
     const s = this.fresh(m * n);
     // A transposed view is its base's block read transposed: flip the flag instead of copying.
-    const ao = this.gemmOperand(ab);
-    const bo = this.gemmOperand(bb);
-    const ta = ao.trans ? !transA : transA;
-    const tb = bo.trans ? !transB : transB;
+    const aT = this.readsTransposed(ab);
+    const bT = this.readsTransposed(bb);
+    const as = aT ? ab.store : this.rowMajorOf(ab);
+    const bs = bT ? bb.store : this.rowMajorOf(bb);
+    const ta = aT ? !transA : transA;
+    const tb = bT ? !transB : transB;
     // Tiny products cost more to pack than to multiply: the plain loop does them.
-    if (this.arena && m * n * kk >= this.minGemmMacs) this.gemm(m, n, kk, ao.store, ta, bo.store, tb, s);
-    else loops.matmulInto(ao.store.data, bo.store.data, m, n, kk, ta, tb, s.data);
+    if (this.arena && m * n * kk >= this.minGemmMacs) this.gemm(m, n, kk, as, ta, bs, tb, s);
+    else loops.matmulInto(as.data, bs.data, m, n, kk, ta, tb, s.data);
     return this.wrap(s, [m, n]);
   }
 

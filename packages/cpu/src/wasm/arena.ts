@@ -130,7 +130,7 @@ export class WasmArena implements Allocator {
     // Checked before anything moves: a NaN size would make the bump pointer NaN.
     checkAllocSize(n, 'floats');
     const capacity = sizeClass(n);
-    let s = this.free.get(capacity)?.pop();
+    let s = takeFree(this.free.get(capacity), n);
     if (s) {
       s.refs = 1;
       // Same size as before (the usual case in a training loop): keep the view.
@@ -155,4 +155,24 @@ export class WasmArena implements Allocator {
   heapBytes(): number {
     return this.top;
   }
+}
+
+/**
+ * A freed block of the class for n floats, preferring one whose view already has n
+ * floats: sizes that share a class (a scalar and an 8-float row in the class of 16)
+ * would otherwise make a new Float32Array view on nearly every reuse. The few blocks
+ * nearest the end of the list are searched; the one found swaps with the last.
+ */
+function takeFree(list: Storage[] | undefined, n: number): Storage | undefined {
+  if (!list || list.length === 0) return undefined;
+  const last = list.length - 1;
+  for (let i = last; i >= 0 && i > last - 8; i--) {
+    const s = list[i]!;
+    if (s.data.length === n) {
+      list[i] = list[last]!;
+      list[last] = s;
+      break;
+    }
+  }
+  return list.pop();
 }
