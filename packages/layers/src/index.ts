@@ -23,3 +23,6 @@ export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clipgrad.js';
 export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, type HasLearningRate } from './scheduler.js';
 export { linearInitBound, uniform } from './init.js';
+export { LayerNorm, type LayerNormOptions } from './layernorm.js';
+export { BatchNorm1d, type BatchNorm1dOptions } from './batchnorm.js';
+export { Embedding, type EmbeddingOptions, type FromPretrainedOptions } from './embedding.js';

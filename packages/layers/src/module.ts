@@ -174,7 +174,8 @@ export abstract class Module {
     for (const [name, p] of this.params) {
       if (p.device === device) continue;
       const moved = keep(noGrad(() => p.to(device)));
-      moved.requiresGrad = true;
+      // A frozen parameter (Embedding.fromPretrained's default) stays frozen on the new device.
+      moved.requiresGrad = p.requiresGrad;
       moved.name = p.name;
       p.zeroGrad();
       p.dispose();
