@@ -4,6 +4,7 @@ import { manualSeed, noGrad, randn, scope, tensor, type Tensor } from '@nn/core'
 import { assertClose } from '@nn/core/testing';
 import * as L from '@nn/layers';
 import { useGpu } from '../test/use-gpu.js';
+import { checkBatchNormCases, checkEmbeddingCases, checkLayerNormCases } from '../../layers/test/norm-cases.js';
 
 // @nn/layers on headless-gl: layers are core ops only, so one check on a GPU path covers that
 // the ops they compose (logSoftmax, gather, where, softplus, clamp, stack...) run there too.
@@ -56,6 +57,13 @@ describe('@nn/layers on gpu (headless-gl)', () => {
     }
     expect(ctx.gpu.kernelClass()).toBe('HeadlessGLKernel');
   }, 300_000); // ~40 s on a 2-core machine, most of it compiling each shape's kernels once
+
+  it('LayerNorm, BatchNorm1d (3 training steps, running statistics, eval) and Embedding match torch on the device', () => {
+    expect(checkLayerNormCases('gpu', tol)).toBe(9);
+    expect(checkBatchNormCases('gpu', tol)).toBe(7);
+    // A lookup and a scatter-add of binary-exact values: exact on the device too.
+    expect(checkEmbeddingCases('gpu', { atol: 0, rtol: 0 })).toBe(7);
+  }, 300_000);
 
   it('an MLP with GELU, Dropout and LogSoftmax trains with AdamW, clipGradNorm_ and CosineAnnealingLR as on cpu', () => {
     const run = (device: 'cpu' | 'gpu'): number[] => {
