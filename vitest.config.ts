@@ -12,6 +12,7 @@ export const alias = [
   { find: /^@nn\/layers$/, replacement: src('./packages/layers/src/index.ts') },
   { find: /^@nn\/gpu$/, replacement: src('./packages/gpu/src/index.ts') },
   { find: /^@nn\/explain$/, replacement: src('./packages/explain/src/index.ts') },
+  { find: /^@nn\/data$/, replacement: src('./packages/data/src/index.ts') },
 ];
 
 export default defineConfig({

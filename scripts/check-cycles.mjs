@@ -9,7 +9,7 @@ import { cruise } from 'dependency-cruiser';
 import { fileURLToPath } from 'node:url';
 
 /** Every package's and app's sources. */
-export const SOURCES = ['packages/core/src', 'packages/cpu/src', 'packages/gpu/src', 'packages/layers/src', 'packages/explain/src', 'apps/example/src', 'apps/bench/src', 'apps/playground/src'];
+export const SOURCES = ['packages/core/src', 'packages/cpu/src', 'packages/gpu/src', 'packages/layers/src', 'packages/explain/src', 'packages/data/src', 'apps/example/src', 'apps/bench/src', 'apps/playground/src'];
 
 /**
  * The runtime import cycles among `paths` (relative to `cwd`): one entry per module

@@ -4,7 +4,7 @@ import { findCycles } from '../../scripts/check-cycles.mjs';
 
 // No module of any package or app imports itself back at runtime (dependency-cruiser).
 describe('import cycles', () => {
-  it('none in core, cpu, gpu, layers, explain and the apps', async () => {
+  it('none in core, cpu, gpu, layers, explain, data and the apps', async () => {
     const { modules, cycles } = await findCycles();
     expect(modules).toBeGreaterThan(100);
     expect(cycles, `import cycles (see scripts/check-cycles.mjs):\n${cycles.join('\n')}`).toEqual([]);

@@ -31,7 +31,7 @@ function packOf(p: string): string {
   return tarballs.get(p)!;
 }
 
-describe.each(['core', 'cpu', 'gpu', 'layers', 'explain'])('the @nn/%s tarball', (p) => {
+describe.each(['core', 'cpu', 'gpu', 'layers', 'explain', 'data'])('the @nn/%s tarball', (p) => {
   const pack = (): string => packOf(p);
 
   it('holds LICENSE, README, package.json and dist, source maps with their sources and no declaration maps', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, publishStaged, ROOT, stageRelease, startRegistry } from '../../scripts/local-registry.mjs';
 
 // Users install nn from a registry, so this test does too. It starts Verdaccio on 127.0.0.1 with a throw-away
-// storage, publishes the five libraries with the release flow (`changeset version`, then `changeset publish`,
+// storage, publishes the six libraries with the release flow (`changeset version`, then `changeset publish`,
 // from a staging copy), and installs them in fresh folders outside the repository exactly as the READMEs say,
 // then runs the READMEs' programs there: ESM, CommonJS, strict TypeScript (nodenext, node20, bundler),
 // layers, explain, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
@@ -84,8 +84,8 @@ afterAll(() => {
 }, 120_000);
 
 describe('installed from a registry, as the READMEs say', () => {
-  it('the release flow published the five libraries at one version, with LICENSE, engines and no relative links', () => {
-    expect(Object.keys(versions).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/explain', '@nn/gpu', '@nn/layers']);
+  it('the release flow published the six libraries at one version, with LICENSE, engines and no relative links', () => {
+    expect(Object.keys(versions).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/data', '@nn/explain', '@nn/gpu', '@nn/layers']);
     expect(new Set(Object.values(versions)).size).toBe(1);
     const dir = project('metadata');
     for (const name of Object.keys(versions)) {
