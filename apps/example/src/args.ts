@@ -32,6 +32,9 @@ export interface FlagSpec {
 
 /** Every flag the example understands. */
 export const FLAGS: readonly FlagSpec[] = [
+  { name: 'task', kind: 'choice', choices: ['digits', 'moons'], help: 'instead of the seed program: train an MLP classifier on the 8×8 handwritten digits (64 → 64 → 10) or two moons (2 → 64 → 2) with @nn/data, CrossEntropyLoss and Adam' },
+  { name: 'epochs', kind: 'int', min: 1, metavar: 'N', help: 'with --task: epochs (default 15)' },
+  { name: 'batch-size', kind: 'int', min: 1, metavar: 'B', help: 'with --task: samples per batch (default 64)' },
   { name: 'net', kind: 'choice', choices: ['2', '3'], help: 'two-layer net (the seed program) or three-layer net (default: both, one after the other)' },
   { name: 'style', kind: 'choice', choices: ['manual', 'autograd', 'layers'], help: 'hand-written backprop, autograd, or @nn/layers + SGD (default manual)' },
   { name: 'device', kind: 'choice', choices: ['cpu', 'gpu'], help: 'where tensors live (default cpu); gpu needs @nn/gpu and gpu.js' },
@@ -41,7 +44,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'lr', kind: 'number', positive: true, metavar: 'X', help: 'learning rate (default 1e-6 for --net 2, 1e-8 for --net 3)' },
   { name: 'seed', kind: 'int', min: 0, metavar: 'S', help: 'seed of the random x, y and weights (default 0)' },
   { name: 'log-every', kind: 'int', min: 1, metavar: 'K', help: 'print the loss when t % K == K - 1 (default 100)' },
-  { name: 'data', kind: 'string', metavar: 'DIR', help: 'start from DIR/x.npy y.npy w1.npy w2.npy [w3.npy] instead of random values' },
+  { name: 'data', kind: 'string', metavar: 'DIR', help: 'start from DIR/x.npy y.npy w1.npy w2.npy [w3.npy] instead of random values (with --task digits: DIR/init.npz train.npy test.npy orders.npy)' },
   { name: 'explain', kind: 'boolean', help: 'before training, print each chain-rule path from the loss to every weight, the manual formula and its difference from autograd' },
   { name: 'graph', kind: 'string', metavar: 'FILE', help: 'write the forward and backward graphs: FILE.svg|.dot|.mmd gives FILE-forward.EXT and FILE-backward.EXT (FILE-two-layer-forward.EXT... when both nets run)' },
   { name: 'plot', kind: 'string', metavar: 'FILE', help: 'write the loss at every step as an SVG chart (FILE.svg), one line per net' },
@@ -142,7 +145,7 @@ export function helpText(): string {
     'usage: npm run example -- [flags]        (or: node apps/example/dist/main.js [flags])',
     '',
     'With no flags: the two-layer then the three-layer manual loop on cpu, each followed by a',
-    'check of the manual gradients against autograd.',
+    'check of the manual gradients against autograd. --task digits|moons trains a classifier instead.',
     '',
     'flags:',
     ...rows.map(([l, h]) => l.padEnd(width) + h),
@@ -181,6 +184,9 @@ export function toOptions(raw: RawArgs, dataNet?: 2 | 3): Options {
   }
   if (raw['gpu-mode'] !== undefined && raw.device !== 'gpu') throw new UsageError('--gpu-mode only makes sense with --device gpu');
   if (raw['allow-fallback'] !== undefined && raw.device !== 'gpu') throw new UsageError('--allow-fallback only makes sense with --device gpu');
+  for (const flag of ['epochs', 'batch-size'] as const) {
+    if (raw[flag] !== undefined) throw new UsageError(`--${flag} only makes sense with --task digits or --task moons`);
+  }
   for (const flag of ['graph', 'plot'] as const) {
     const bad = typeof raw[flag] === 'string' ? checkOutputName(flag, raw[flag]) : null;
     if (bad) throw new UsageError(bad);

@@ -10,6 +10,7 @@ import { detectDataNet } from './data.js';
 import { setupDevice } from './device.js';
 import { divergenceMessage, runNet, type RunResult } from './run.js';
 import { writeLossPlot } from './explain-cli.js';
+import { mainTask } from './task-cli.js';
 
 /** Run the example with `argv` (without node and the script); resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -19,13 +20,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(helpText() + '\n');
       return 0;
     }
+    // --task digits|moons: a classifier on a real data set (task-cli.ts), not the seed program.
+    if (raw.task !== undefined) return await mainTask(raw);
     const dataNet = typeof raw.data === 'string' ? detectDataNet(raw.data) : undefined;
     const opts = toOptions(raw, dataNet);
     const info = await setupDevice(opts);
     // Said once the inputs have loaded, so that a bad --data file gives a one-line error.
     const announce = (): void => {
       if (opts.json) return;
-      const fallback = info.fallback ? ` — a FALLBACK${info.note ? `: ${info.note}` : ''}` : '';
+      // @nn/gpu's note already starts with "FALLBACK: …"; say the word once.
+      const note = info.note?.replace(/^FALLBACK:\s*/i, '');
+      const fallback = info.fallback ? ` — a FALLBACK${note ? `: ${note}` : ''}` : '';
       process.stderr.write(`nn-example: device ${opts.device} runs ${info.name} (${info.runtime})${fallback}\n`);
     };
     const printer = opts.json ? null : { line: (text: string) => process.stdout.write(text + '\n') };

@@ -1,0 +1,65 @@
+/** The command line of `--task digits|moons`: which flags apply, their defaults, and the run. */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError, type RawArgs } from './args.js';
+import { setupDevice } from './device.js';
+import { TASKS, runTask, type TaskName, type TaskOptions } from './task.js';
+
+// The seed program's flags that mean nothing for a task.
+const SEED_ONLY = ['net', 'style', 'steps', 'log-every', 'explain', 'graph', 'plot'];
+// What a --data directory for a task holds (scripts/make_digits_parity.py writes it).
+const TASK_FILES = ['init.npz', 'train.npy', 'test.npy', 'orders.npy'];
+
+/** Turn parsed flags into a task's options, refusing the seed program's flags. */
+export function toTaskOptions(raw: RawArgs): TaskOptions {
+  const task = raw.task as TaskName;
+  for (const flag of SEED_ONLY) {
+    if (raw[flag] !== undefined) throw new UsageError(`--${flag} is a flag of the seed program; --task ${task} does not take it (see --help)`);
+  }
+  if (raw['gpu-mode'] !== undefined && raw.device !== 'gpu') throw new UsageError('--gpu-mode only makes sense with --device gpu');
+  if (raw['allow-fallback'] !== undefined && raw.device !== 'gpu') throw new UsageError('--allow-fallback only makes sense with --device gpu');
+  const data = raw.data as string | undefined;
+  if (data !== undefined) {
+    if (task !== 'digits') throw new UsageError(`--data with --task ${task}: only --task digits starts from files (scripts/make_digits_parity.py writes them)`);
+    if (!existsSync(data) || !statSync(data).isDirectory()) throw new UsageError(`--data ${data}: no such directory`);
+    const missing = TASK_FILES.filter((f) => !existsSync(join(data, f)));
+    if (missing.length) throw new UsageError(`--data ${data}: missing ${missing.join(', ')} (scripts/make_digits_parity.py writes them)`);
+  }
+  return {
+    task,
+    device: (raw.device as TaskOptions['device']) ?? 'cpu',
+    epochs: (raw.epochs as number) ?? TASKS[task].epochs,
+    batchSize: (raw['batch-size'] as number) ?? 64,
+    lr: (raw.lr as number) ?? TASKS[task].lr,
+    seed: (raw.seed as number) ?? 0,
+    data,
+    json: (raw.json as boolean) ?? false,
+  };
+}
+
+/** Run `--task …`: set up the device, train, print; resolves to the exit status (1 when the accuracy goal is missed). */
+export async function mainTask(raw: RawArgs): Promise<number> {
+  const opts = toTaskOptions(raw);
+  const info = await setupDevice({
+    device: opts.device,
+    gpuMode: (raw['gpu-mode'] as 'auto') ?? 'auto',
+    allowFallback: (raw['allow-fallback'] as boolean) ?? false,
+  });
+  if (!opts.json) {
+    const note = info.note?.replace(/^FALLBACK:\s*/i, '');
+    const fallback = info.fallback ? ` — a FALLBACK${note ? `: ${note}` : ''}` : '';
+    process.stderr.write(`nn-example: device ${opts.device} runs ${info.name} (${info.runtime})${fallback}\n`);
+  }
+  const printer = opts.json ? null : { line: (text: string) => process.stdout.write(text + '\n') };
+  const result = runTask(opts, info, printer);
+  if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+  const final = result.accuracies.at(-1) ?? 0;
+  const goal = TASKS[opts.task].goal;
+  // The goal holds for the default run (seed 0, default epochs and lr); a shorter or other run only reports.
+  const isDefault = raw.epochs === undefined && raw.lr === undefined && raw['batch-size'] === undefined && opts.data === undefined;
+  if (isDefault && final < goal) {
+    process.stderr.write(`nn-example: --task ${opts.task} reached ${(100 * final).toFixed(1)} % test accuracy, below its goal of ${100 * goal} %\n`);
+    return 1;
+  }
+  return 0;
+}
