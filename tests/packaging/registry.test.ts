@@ -9,7 +9,7 @@ import { cleanEnv, publishStaged, ROOT, stageRelease, startRegistry } from '../.
 // storage, publishes the six libraries with the release flow (`changeset version`, then `changeset publish`,
 // from a staging copy), and installs them in fresh folders outside the repository exactly as the READMEs say,
 // then runs the READMEs' programs there: ESM, CommonJS, strict TypeScript (nodenext, node20, bundler),
-// layers, explain, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
+// layers, explain, data, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
 // Packages from outside the @nn scope come from the public registry through Verdaccio.
 
 type Registry = { url: string; pid: number; npmrc(withToken?: boolean): string; stop(): void; log(): string };
@@ -187,6 +187,21 @@ describe('installed from a registry, as the READMEs say', () => {
       expect(node(dir, 'explain-readme.mjs')).toMatch(
         /^grad_w = xᵀ · \(grad_y_relu ⊙ \[y ≥ 0\]\)\n  where grad_y_relu = 2·y_relu\n\|formula − autograd\| = (0|\d(\.\d+)?e-[6-9])\n<svg$/,
       );
+    });
+  });
+
+  describe('npm install @nn/core @nn/cpu @nn/data', () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = project('data');
+      npmInstall(dir, ['@nn/core', '@nn/cpu', '@nn/data']);
+    }, 300_000);
+
+    it("runs @nn/data's README example on the digits shipped inside the package, with one copy of @nn/core", () => {
+      expect(coreCopies(dir)).toHaveLength(1);
+      expect(readFileSync(join(dir, 'node_modules/@nn/data/README.md'), 'utf8')).not.toMatch(/\]\((?!https?:|#)/);
+      writeFileSync(join(dir, 'data-readme.mjs'), tsBlock('packages/data/README.md', '<!-- package-readme:example -->'));
+      expect(node(dir, 'data-readme.mjs')).toBe('1438 359\n23 [ 30, 64 ] [ 30 ] int32');
     });
   });
 
