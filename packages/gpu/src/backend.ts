@@ -230,7 +230,7 @@ export class GpuBackend implements Backend {
   private kernelFor(key: string, source: () => string, size: number): CachedKernel {
     let k = this.cache.get(key);
     if (!k) {
-      const fn = this.gpu.createKernel(source(), {
+      const fn = this.gpu.createKernel(src.boundLoops(source()), {
         output: [size],
         pipeline: true,
         // immutable: every call gets its own texture/buffer, which the handle owns.

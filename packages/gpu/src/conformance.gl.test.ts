@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arange, tensor } from '@nn/core';
+import { arange, ones, tensor } from '@nn/core';
 import type { GpuHandle } from './index.js';
 import { conformanceCases } from '@nn/core/testing';
 import { useGpu } from '../test/use-gpu.js';
@@ -63,6 +63,18 @@ describe('conformance on gpu (headless-gl)', () => {
     // Σ_i (i·n + j + 1) = n·(n−1)·n/2 + n·(j+1): exact in float32 only with compensation, so compare relatively.
     for (const j of [0, 1, n - 1]) expect(Math.abs(col[j]! - ((n * (n - 1) * n) / 2 + n * (j + 1))) / col[j]!).toBeLessThan(1e-6);
     for (const v of [x, t, s]) v.dispose();
+  });
+  it("loops past llvmpipe's 65,535-iteration limit: sum, max, argmax and a dot product over 200,000 values", () => {
+    // Mesa's llvmpipe stops a shader after 65,535 loop iterations in all, silently (a sum of
+    // 70,000 ones gave 65,535); boundLoops unrolls longer loops. Ones keep every sum exact.
+    const n = 200_000;
+    const x = ones([n], { device: 'gpu' });
+    const peak = arange(n, undefined, 1, { device: 'gpu' }).eq(n - 7).float().add(x);
+    expect(x.sum().item()).toBe(n);
+    expect(peak.max().item()).toBe(2);
+    expect(peak.argmax().item()).toBe(n - 7);
+    expect(x.reshape(1, n).mm(x.reshape(n, 1)).item()).toBe(n);
+    for (const t of [x, peak]) t.dispose();
   });
   it('launches no kernel for an empty output, and one fill kernel for a result that reads no data', () => {
     const e = tensor(new Float32Array(0), { shape: [0, 5], device: 'gpu' });

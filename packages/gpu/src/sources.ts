@@ -698,3 +698,48 @@ export function bmmSource(batch: readonly number[], m: number, k: number, n: num
   return acc;
 }`;
 }
+
+/**
+ * Mesa's llvmpipe (headless-gl) silently stops a shader after 65,535 loop
+ * iterations in all (a sum of 70,000 ones gave 65,535; nesting the loop
+ * does not help: the count is per invocation).
+ */
+const LOOP_LIMIT = 65535;
+
+/**
+ * Rewrite every `for (let t = 0; t < N; t++) { body }` with N past the loop
+ * limit into a loop of ceil(N/U) iterations whose body runs the original body
+ * U times (t = U·tHi + u, skipped past N), U the smallest power of two that
+ * brings the count under the limit: a reduction, a product or a scan over
+ * more than 65,535 values is then right on every driver. Applied to every
+ * kernel source before it compiles; shorter loops are left as they are.
+ */
+export function boundLoops(source: string): string {
+  const head = /for \(let (\w+) = 0; \1 < (\d+); \1\+\+\) \{/g;
+  let out = '';
+  let from = 0;
+  for (let m = head.exec(source); m; m = head.exec(source)) {
+    const [text, v, n] = m as unknown as [string, string, string];
+    const count = Number(n);
+    if (count <= LOOP_LIMIT) continue;
+    // The body ends at the brace that closes the loop's opening one.
+    const open = m.index + text.length;
+    let depth = 1;
+    let close = open;
+    while (depth > 0) {
+      const c = source[close++];
+      if (c === undefined) throw new Error(`boundLoops: unbalanced braces after '${text}'`);
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+    }
+    const body = boundLoops(source.slice(open, close - 1));
+    let unroll = 2;
+    while (Math.ceil(count / unroll) > LOOP_LIMIT) unroll *= 2;
+    const copies: string[] = [];
+    for (let u = 0; u < unroll; u++) copies.push(`if (${v}Hi * ${unroll} + ${u} < ${count}) {\nconst ${v} = ${v}Hi * ${unroll} + ${u};${body}}`);
+    out += source.slice(from, m.index) + `for (let ${v}Hi = 0; ${v}Hi < ${Math.ceil(count / unroll)}; ${v}Hi++) {\n${copies.join('\n')}\n}`;
+    from = close;
+    head.lastIndex = close;
+  }
+  return out + source.slice(from);
+}
