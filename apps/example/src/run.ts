@@ -151,7 +151,8 @@ export async function runNet(net: 2 | 3, opts: Options, info: BackendInfo, out: 
   }
   const elapsedMs = performance.now() - start;
   progress.done();
-  const health = monitor.findings();
+  // A diverged run has its own message (divergenceMessage), which names the rate; health adds nothing to it.
+  const health = diverged ? [] : monitor.findings();
   for (const line of healthLines(monitor, health)) out?.line(line);
 
   dispose();

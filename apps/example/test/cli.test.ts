@@ -222,6 +222,10 @@ describe('--device gpu', () => {
     expect(o.backend).toEqual({ name: 'fake-gpu', runtime: 'js (asked for webgl2)', fallback: true, note: 'test stand-in' });
     const text = await cli(['--device', 'gpu', '--net', '2', '--steps', '1'], env);
     expect(text.stderr).toMatch(/device gpu runs fake-gpu \(js \(asked for auto\)\) — a FALLBACK: test stand-in/);
+    // @nn/gpu's own note starts with "FALLBACK: …": the line says the word once.
+    const gpuNote = await cli(['--device', 'gpu', '--net', '2', '--steps', '1'], { ...env, FAKE_GPU_NOTE: 'FALLBACK: asked for webgl2, which is not available; runs cpu instead' });
+    expect(gpuNote.stderr).toMatch(/— a FALLBACK: asked for webgl2, which is not available; runs cpu instead\n/);
+    expect(gpuNote.stderr).not.toContain('FALLBACK: FALLBACK');
     await expectUsageError(['--device', 'gpu', '--gpu-mode', 'webgpu'], /could not start the GPU backend \(mode webgpu\): fake: webgpu is not available here.*--allow-fallback/, env);
     const allowed = await cli(['--device', 'gpu', '--gpu-mode', 'webgpu', '--allow-fallback', '--net', '2', '--steps', '1', '--json'], env);
     expect(allowed.code, allowed.stderr).toBe(0);
@@ -259,5 +263,25 @@ describe('the example reproduces the float64 reference losses (fixtures/, made b
 
   it('three-layer net (lr 1e-8) from fixtures/seed3', async () => {
     checkAgainstReference(await reference.seed3!, join(ROOT, 'fixtures/seed3'));
+  }, 300_000);
+
+  it("the docs' tables quote what the CLI prints for fixtures/seed2, digit for digit", async () => {
+    const r = JSON.parse((await reference.seed2!).stdout) as Run & { backend: { runtime: string } };
+    // Node 20 runs wasm-simd; Node ≥ 22 wasm-relaxed-simd, whose fused multiply-adds move the last digits.
+    const column = r.backend.runtime === 'wasm-simd' ? 'nn, Node 20' : 'nn, Node ≥ 22 (fma)';
+    for (const doc of ['README.md', 'docs/example.md']) {
+      const lines = readFileSync(join(ROOT, doc), 'utf8').split('\n');
+      const at = lines.findIndex((l) => l.startsWith('| t |') && l.includes(column));
+      expect(at, `${doc} has a fixture table with a '${column}' column`).toBeGreaterThan(0);
+      const col = lines[at]!.split('|').map((c) => c.trim()).indexOf(column);
+      const rows = lines.slice(at + 2, at + 7).map((l) => l.split('|').map((c) => c.trim()));
+      expect(rows.map((c) => Number(c[1]))).toEqual(r.losses.map(([t]) => t));
+      rows.forEach((c, i) => {
+        const quoted = c[col]!;
+        // As many significant digits as the table shows: 232.98065 → 8, 2.23e-3 → 3.
+        const digits = quoted.split('e')[0]!.replace(/^[0.]+/, '').replace('.', '').length;
+        expect(Number(r.losses[i]![1].toPrecision(digits)), `${doc} t=${c[1]}`).toBe(Number(quoted));
+      });
+    }
   }, 300_000);
 });

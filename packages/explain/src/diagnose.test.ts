@@ -49,6 +49,9 @@ describe('HealthMonitor', () => {
     e.record(sample(0, [50], [1, 1]));
     e.record(sample(5, [50], [NaN, 1e9]));
     const f = e.findings();
+    // A NaN activation counts as inactive: no dead-layer claim once the numbers are not finite.
+    e.record(sample(6, [0], [NaN, NaN]));
+    expect(e.findings().map((x) => x.kind)).toEqual(['exploding-gradient', 'exploding-gradient']);
     expect(f.map((x) => [x.kind, x.name])).toEqual([['exploding-gradient', 'w1'], ['exploding-gradient', 'w2']]);
     expect(f[0]!.message).toMatch(/lower the learning rate \(try 1e-6\)/);
   });

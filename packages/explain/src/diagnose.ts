@@ -86,9 +86,11 @@ export class HealthMonitor {
     const lrText = this.lr.toExponential().replace('e+', 'e');
     const suggest = this.suggestLr.toExponential().replace('e+', 'e');
 
-    // Dead ReLU layers: no unit active for any example, since some step.
+    // Dead ReLU layers: no unit active for any example, since some step. Not where the numbers
+    // are no longer finite: a NaN counts as inactive, and the gradients' explosion is the news.
+    const finite = last.gradients.every((g) => Number.isFinite(g.norm));
     const dead: string[] = [];
-    for (const layer of last.layers) {
+    for (const layer of finite ? last.layers : []) {
       if (layer.active > 0 || layer.units === 0) continue;
       const since = this.since((s) => s.layers.find((l) => l.name === layer.name)?.active === 0);
       const before = dead.length ? ` (it gets only ${dead.at(-1)}'s zeros)` : '';

@@ -37,9 +37,9 @@ export function toSvg(g: Graph): string {
   const legendH = 34;
   // Dashed 'saved value' links need room between a label and the row below it.
   const roomy = g.edges.some((e) => e.reads.length > 0);
-  const layout = layeredLayout(nodesIn, edgesIn, { nodeGap: 28, rankGap: roomy ? 64 : 46, margin: 24 });
+  const layout = layeredLayout(nodesIn, edgesIn, { nodeGap: 28, rankGap: roomy ? 84 : 46, margin: 24 });
   const title = titleOf(g);
-  const width = Math.ceil(Math.max(layout.width, textWidth(title, 15) * 0.95 + 48, 560));
+  const width = Math.ceil(Math.max(layout.width, textWidth(title, 15) * 0.95 + 48, legendWidth(g) + 32, 560));
   const dx = (width - layout.width) / 2;
   const height = Math.ceil(layout.height + titleH + legendH);
   const edgeColor = g.view === 'backward' ? '#c0392b' : '#5b6270';
@@ -60,7 +60,7 @@ export function toSvg(g: Graph): string {
   }
   // Dashed connectors: a saved forward value read again by a derivative, labelled with what it forms.
   const links = savedLinks(g);
-  const linkLabels: string[] = [];
+  const linkLabels: LinkLabel[] = [];
   for (const l of links) {
     const box = layout.edges[l.edge]!.label;
     if (!box) continue;
@@ -68,6 +68,7 @@ export function toSvg(g: Graph): string {
     out.push(path);
     linkLabels.push(label);
   }
+  separate(linkLabels);
   g.edges.forEach((e, i) => {
     const box = layout.edges[i]!.label;
     if (!box || !e.label) return;
@@ -75,7 +76,7 @@ export function toSvg(g: Graph): string {
   });
   for (const n of g.nodes) out.push(nodeBox(layout.nodes.get(n.id)!, n, lines.get(n.id)!));
   // The links' own labels last: they cross other edges, so they sit on top.
-  out.push(...linkLabels);
+  out.push(...linkLabels.map(linkLabelSvg));
   out.push('</g>');
   out.push(legend(g, width, height - legendH + 6));
   out.push('</svg>');
@@ -103,7 +104,7 @@ const LINK_SIZE = 11;
 
 // From the top of the value's box to the bottom of the label that reads it; returns the
 // dashed path and, separately, its label (`h_relu ⇢ grad_w2`) centred on the curve.
-function savedLink(from: Box, label: Box, text: string): [string, string] {
+function savedLink(from: Box, label: Box, text: string): [string, LinkLabel] {
   const left = from.x < label.x;
   const x0 = from.x + (left ? from.w / 4 : -from.w / 4);
   const y0 = from.y - from.h / 2;
@@ -112,15 +113,41 @@ function savedLink(from: Box, label: Box, text: string): [string, string] {
   const k = Math.max(8, (y0 - y1) * 0.6);
   const d = `M${round1(x0)},${round1(y0)} C${round1(x0)},${round1(y0 - k)} ${round1(x1)},${round1(y1 + k)} ${round1(x1)},${round1(y1)}`;
   const path = `<path class="saved" d="${d}" fill="none" stroke="${SAVED}" stroke-width="1.8" stroke-dasharray="6 4"/><circle cx="${round1(x1)}" cy="${round1(y1)}" r="3" fill="${SAVED}"/>`;
-  // The midpoint of the cubic: its end points and control points weigh 1:3:3:1.
-  const mx = (x0 + 3 * x0 + 3 * x1 + x1) / 8;
-  const my = (y0 + 3 * (y0 - k) + 3 * (y1 + k) + y1) / 8;
-  const w = textWidth(text, LINK_SIZE) + 10;
-  const h = LINK_SIZE * LINE + 4;
-  const box =
-    `<g class="saved-label"><rect x="${round1(mx - w / 2)}" y="${round1(my - h / 2)}" width="${round1(w)}" height="${round1(h)}" rx="4" fill="#fbf5fd" stroke="${SAVED}" stroke-width="0.9"/>` +
-    `<text x="${round1(mx)}" y="${round1(my + LINK_SIZE * 0.35)}" text-anchor="middle" font-size="${LINK_SIZE}" fill="${SAVED}">${escapeXml(text)}</text></g>`;
-  return [path, box];
+  // The label sits near the value's end of the curve (t = 0.25 of the cubic), so the labels of two
+  // links that cross (h_relu ⇢ grad_w2, w2 ⇢ grad_h_relu) stay apart, each over its own value.
+  const t = 0.25;
+  const [a, b, c, e] = [(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3];
+  const mx = a * x0 + b * x0 + c * x1 + e * x1;
+  const my = a * y0 + b * (y0 - k) + c * (y1 + k) + e * y1;
+  return [path, { x: mx, y: my, w: textWidth(text, LINK_SIZE) + 10, h: LINK_SIZE * LINE + 4, text }];
+}
+
+/** A saved link's label box: centre, size and text. */
+interface LinkLabel extends Box {
+  text: string;
+}
+
+// Labels of links that cross sit close together: push overlapping ones apart sideways, half each.
+function separate(labels: LinkLabel[]): void {
+  for (let pass = 0; pass < 4; pass++) {
+    for (const a of labels) {
+      for (const b of labels) {
+        if (a === b || Math.abs(a.y - b.y) >= (a.h + b.h) / 2) continue;
+        const overlap = (a.w + b.w) / 2 + 6 - Math.abs(a.x - b.x);
+        if (overlap <= 0) continue;
+        const [left, right] = a.x <= b.x ? [a, b] : [b, a];
+        left.x -= overlap / 2;
+        right.x += overlap / 2;
+      }
+    }
+  }
+}
+
+function linkLabelSvg(l: LinkLabel): string {
+  return (
+    `<g class="saved-label"><rect x="${round1(l.x - l.w / 2)}" y="${round1(l.y - l.h / 2)}" width="${round1(l.w)}" height="${round1(l.h)}" rx="4" fill="#fbf5fd" stroke="${SAVED}" stroke-width="0.9"/>` +
+    `<text x="${round1(l.x)}" y="${round1(l.y + LINK_SIZE * 0.35)}" text-anchor="middle" font-size="${LINK_SIZE}" fill="${SAVED}">${escapeXml(l.text)}</text></g>`
+  );
 }
 
 function labelBox(b: Box, text: string, color: string): string {
@@ -155,6 +182,22 @@ function nodeBox(b: Box, n: GraphNode, lines: string[]): string {
   return parts.join('');
 }
 
+const LEGEND_SIZE = 11;
+
+// The legend's entries and their widths: the colour keys, then the saved-link key when there are links.
+function legendLayout(g: Graph, texts: string[]): { saved: string | null; widths: number[] } {
+  const saved = g.edges.some((e) => e.reads.length > 0) ? 'saved value ⇢ the gradient that reads it again' : null;
+  const widths = texts.map((t) => 18 + textWidth(t, LEGEND_SIZE) + 18);
+  if (saved) widths.push(30 + textWidth(saved, LEGEND_SIZE) + 18);
+  return { saved, widths };
+}
+
+// Width the legend needs, so the picture is never narrower than its legend.
+function legendWidth(g: Graph): number {
+  const texts = ['weight (leaf, requires grad)', ...(g.view === 'forward' ? ['input (leaf)'] : []), 'made by an op', 'output'];
+  return legendLayout(g, texts).widths.reduce((a, b) => a + b, 0);
+}
+
 function legend(g: Graph, width: number, y: number): string {
   const items: [string, ReturnType<typeof paletteOf>][] = [
     ['weight (leaf, requires grad)', { fill: '#fde9d0', stroke: '#d9822b' }],
@@ -163,9 +206,7 @@ function legend(g: Graph, width: number, y: number): string {
     ['output', { fill: '#e3f4e1', stroke: '#3c8d40' }],
   ];
   const size = 11;
-  const saved = g.edges.some((e) => e.reads.length > 0) ? 'saved forward value ⇢ the gradient that reads it again' : null;
-  const widths = items.map(([t]) => 18 + textWidth(t, size) + 18);
-  if (saved) widths.push(30 + textWidth(saved, size) + 18);
+  const { saved, widths } = legendLayout(g, items.map(([t]) => t));
   let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
   const parts: string[] = ['<g class="legend">'];
   items.forEach(([t, p], i) => {
