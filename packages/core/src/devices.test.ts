@@ -12,7 +12,8 @@ describe('devices', () => {
   it('an op mixing devices throws and names both devices and .to()', () => {
     const a = tensor([1, 2], { device: 'cpu' });
     const b = tensor([1, 2], { device: 'cpu2' });
-    expect(() => a.mm(b.reshape(2, 1))).toThrow(DeviceError);
+    expect(() => a.reshape(1, 2).mm(b.reshape(2, 1))).toThrow(DeviceError);
+    expect(() => a.matmul(b)).toThrow(DeviceError);
     expect(() => a.add(b)).toThrow(/'cpu'.*'cpu2'.*\.to\('cpu'\)/);
   });
   it('.to() copies across devices and the gradient comes back', () => {
