@@ -73,7 +73,7 @@ export class DataLoader<S extends Sample = Sample> implements Iterable<Batch<S>>
 
   /** One epoch of batches. */
   [Symbol.iterator](): Iterator<Batch<S>> {
-    return this.batches(this.order(() => permutation(this.dataset.length, this.generator, this.dataDevice())));
+    return this.batches(this.order(() => permutation('DataLoader', this.dataset.length, this.generator, this.dataDevice(), 'iterate with `for await (const batch of loader)`, or register a cpu backend (registerBackend(createCpuBackend()))')));
   }
 
   /** One epoch of batches, for `for await` (reads a permutation asynchronously where only that works: WebGPU without a cpu backend). */

@@ -1,4 +1,4 @@
-import { listDevices, randperm, type Device, type Generator, type Tensor } from '@nn/core';
+import { StateError, getBackend, listDevices, randperm, type Device, type Generator, type Tensor } from '@nn/core';
 
 /**
  * @internal Where a permutation is drawn: the cpu backend when one is registered, so that
@@ -14,9 +14,16 @@ function drawn(n: number, generator: Generator | undefined, device: Device): Ten
   return randperm(n, { ...(generator ? { generator } : {}), device });
 }
 
-/** @internal A permutation of 0..n-1 from core's `randperm` with `generator` (default: the global one), as numbers. */
-export function permutation(n: number, generator: Generator | undefined, fallback?: Device): number[] {
-  const perm = drawn(n, generator, hostDevice(fallback));
+/**
+ * @internal A permutation of 0..n-1 from core's `randperm` with `generator` (default: the global one), as numbers,
+ * read synchronously; `fix` says what to do where the device reads only asynchronously.
+ */
+export function permutation(op: string, n: number, generator: Generator | undefined, fallback: Device | undefined, fix: string): number[] {
+  const device = hostDevice(fallback);
+  if (!getBackend(device, op).readSync) {
+    throw new StateError(op, `the shuffle's permutation is drawn on '${device}', which reads only asynchronously (no 'cpu' backend is registered); ${fix}`);
+  }
+  const perm = drawn(n, generator, device);
   try {
     return Array.from(perm.dataSync());
   } finally {

@@ -36,7 +36,7 @@ export function randomSplit<S extends Sample>(dataset: Dataset<S>, lengths: read
   if (sum !== n) {
     throw new ArgumentError('randomSplit', `the lengths ${showValue(lengths)} sum to ${sum}, but the data set has ${n} samples; give sizes that sum to ${n}, or fractions that sum to 1`);
   }
-  const perm = permutation(n, opts.generator, tensorRows(dataset)?.tensors[0]!.device);
+  const perm = permutation('randomSplit', n, opts.generator, tensorRows(dataset)?.tensors[0]!.device, 'register a cpu backend (registerBackend(createCpuBackend())): randomSplit draws its permutation there');
   let offset = 0;
   return sizes.map((size) => {
     const part = new Subset(dataset, perm.slice(offset, offset + size));
