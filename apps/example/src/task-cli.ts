@@ -51,7 +51,7 @@ export async function mainTask(raw: RawArgs): Promise<number> {
     process.stderr.write(`nn-example: device ${opts.device} runs ${info.name} (${info.runtime})${fallback}\n`);
   }
   const printer = opts.json ? null : { line: (text: string) => process.stdout.write(text + '\n') };
-  const result = runTask(opts, info, printer);
+  const result = await runTask(opts, info, printer);
   if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
   const final = result.accuracies.at(-1) ?? 0;
   const goal = TASKS[opts.task].goal;

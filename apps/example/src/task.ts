@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, indexSelect, keep, loadNpy, manualSeed, noGrad, scope, type BackendInfo, type Tensor } from '@nn/core';
+import { Generator, dispose, indexSelect, keep, loadNpy, manualSeed, noGrad, scope, type BackendInfo, type Tensor } from '@nn/core';
 import { DataLoader, Subset, TensorDataset, digits, moons, randomSplit } from '@nn/data';
 import { Adam, CrossEntropyLoss, Linear, ReLU, Sequential, loadNpz } from '@nn/layers';
 import { UsageError } from './args.js';
@@ -97,8 +97,13 @@ function splitAndOrders(ds: TensorDataset, opts: TaskOptions): { train: Subset<T
   return { train, test, loaderFor: () => loader };
 }
 
-/** Train the task's MLP; prints a line per epoch through `printer` (none with --json). */
-export function runTask(opts: TaskOptions, info: BackendInfo, printer: { line(text: string): void } | null): TaskResult {
+// One number read back without a synchronous read, which WebGPU does not have.
+async function read(t: Tensor): Promise<number> {
+  return (await t.data())[0]!;
+}
+
+/** Train the task's MLP; prints a line per epoch through `printer` (none with --json). Reads asynchronously, so it runs on every device. */
+export async function runTask(opts: TaskOptions, info: BackendInfo, printer: { line(text: string): void } | null): Promise<TaskResult> {
   const spec = TASKS[opts.task];
   const start = Date.now();
   const ds = loadTask(opts.task, opts.seed);
@@ -129,7 +134,7 @@ export function runTask(opts: TaskOptions, info: BackendInfo, printer: { line(te
     let correct = keep(scope(() => xAll.sum().mul(0)));
     let b = 0;
     model.train();
-    for (const [x, y] of loader) {
+    for await (const [x, y] of loader) {
       const [l, c] = scope(() => {
         const out = model.forward(x!);
         const loss = lossFn.forward(out, y!);
@@ -145,10 +150,10 @@ export function runTask(opts: TaskOptions, info: BackendInfo, printer: { line(te
     }
     progress.done();
     model.eval();
-    const hits = scope(() => noGrad(() => model.forward(xTest).argmax(1).eq(yTest).float().sum().item()));
-    const r: EpochResult = { epoch: e + 1, loss: lossSum.item() / train.length, trainAccuracy: correct.item() / train.length, testAccuracy: hits / test.length };
-    lossSum.dispose();
-    correct.dispose();
+    const hitsT = scope(() => noGrad(() => model.forward(xTest).argmax(1).eq(yTest).float().sum()));
+    const [loss, right, hits] = [await read(lossSum), await read(correct), await read(hitsT)];
+    const r: EpochResult = { epoch: e + 1, loss: loss / train.length, trainAccuracy: right / train.length, testAccuracy: hits / test.length };
+    dispose([lossSum, correct, hitsT]);
     epochs.push(r);
     printer?.line(`epoch ${String(r.epoch).padStart(2)}  loss ${r.loss.toFixed(4)}  train ${(100 * r.trainAccuracy).toFixed(1)} %  test ${(100 * r.testAccuracy).toFixed(1)} %`);
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { swiftshaderIcd } from '../../../packages/gpu/test/dawn.js';
 import { buildExample, cli, ROOT, type CliResult } from './cli.js';
 
 // --task digits and --task moons: an MLP trained with @nn/data, CrossEntropyLoss and Adam, run through the CLI.
@@ -33,6 +34,8 @@ interface Parity {
 const parity = JSON.parse(readFileSync(`${ROOT}fixtures/digits-parity/parity.json`, 'utf8')) as Parity;
 // headless-gl needs a display: `npm test` runs under xvfb-run; alone, this file starts one.
 const gl = process.env.DISPLAY ? [] : ['xvfb-run', '-a'];
+// WebGPU in Node: Dawn (npm `webgpu`) on SwiftShader's Vulkan unless VK_ICD_FILENAMES names a driver, as the gpu-dawn suites.
+const dawn = { VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? swiftshaderIcd };
 
 const runs: Record<string, Promise<CliResult>> = {};
 const json = (r: CliResult): TaskRun => {
@@ -47,6 +50,7 @@ beforeAll(() => {
   runs.moons = cli(['--task', 'moons', '--json']);
   runs.parityCpu = cli(['--task', 'digits', '--data', 'fixtures/digits-parity', '--epochs', String(parity.epochs), '--json']);
   runs.parityGl = cli(['--task', 'digits', '--device', 'gpu', '--gpu-mode', 'headlessgl', '--data', 'fixtures/digits-parity', '--epochs', '2', '--json'], {}, gl);
+  runs.parityDawn = cli(['--task', 'digits', '--device', 'gpu', '--gpu-mode', 'webgpu', '--data', 'fixtures/digits-parity', '--epochs', '1', '--json'], dawn);
   runs.moonsGl = cli(['--task', 'moons', '--device', 'gpu', '--gpu-mode', 'headlessgl', '--epochs', '3', '--json'], {}, gl);
   runs.moonsCpu3 = cli(['--task', 'moons', '--epochs', '3', '--json']);
 }, 240_000);
@@ -82,6 +86,12 @@ describe('--task digits', () => {
     const r = json(await runs.parityGl!);
     expect(r.backend).toMatchObject({ name: '@nn/gpu', runtime: 'headlessgl', fallback: false });
     expectParity(r, 2);
+  });
+
+  it("matches PyTorch's losses on WebGPU (Dawn) too (1 epoch; every read asynchronous)", async () => {
+    const r = json(await runs.parityDawn!);
+    expect(r.backend).toMatchObject({ name: '@nn/gpu', runtime: 'webgpu', fallback: false });
+    expectParity(r, 1);
   });
 });
 
