@@ -144,6 +144,15 @@ describe('DataLoader', () => {
     expect(buffers()).toBe(before);
   });
 
+  it('an in-place op on a batch changes that batch, not the data set (PyTorch collates a copy), with or without shuffle', () => {
+    for (const shuffle of [false, true]) {
+      const x = tensor([[1, 2], [3, 4], [5, 6]]);
+      for (const [b] of new DataLoader(new TensorDataset(x), { batchSize: 2, shuffle })) b!.mul_(0);
+      expect(x.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+      x.dispose();
+    }
+  });
+
   it('iterates with for await too, giving the same batches', async () => {
     const ds = numbered(9);
     const got: number[][] = [];

@@ -106,10 +106,13 @@ export class DataLoader<S extends Sample = Sample> implements Iterable<Batch<S>>
       if (rows) {
         const positions = rows.rows ? order.map((i) => rows.rows![i]!) : order;
         const whole = rows.tensors[0]!.shape[0]!;
-        // In order and complete: the tensors themselves are the epoch's copy (no gather at all).
+        // In order and complete: no gather; the epoch's copy is a copy-on-write snapshot (detach: no
+        // kernel for a dense tensor), so that an in-place op on a batch (a narrow view, which writes
+        // through) changes that copy, not the data set, as PyTorch's collated batches. A tensor that
+        // requires grad is used as it is: autograd already refuses in-place ops on views of it.
         const inOrder = positions.length === whole && positions.every((p, i) => p === i);
-        const source = inOrder ? rows.tensors : rows.tensors.map((t) => keep(indexSelect(t, 0, positions)));
-        if (!inOrder) owned.push(...source);
+        const source = rows.tensors.map((t) => (inOrder ? (t.requiresGrad ? t : keep(t.detach())) : keep(indexSelect(t, 0, positions))));
+        owned.push(...source.filter((s, k) => s !== rows.tensors[k]));
         for (let b = 0; b < count; b++) {
           const start = b * size;
           const len = Math.min(size, positions.length - start);
