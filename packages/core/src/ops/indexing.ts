@@ -142,6 +142,10 @@ export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor
   checkTensor('scatterAdd', src, 'src');
   if (x.ndim === 0) throw new ShapeError('scatterAdd', `cannot scatter into a 0-d tensor ${x.describe()}; reshape it to [1] first`);
   const d = checkDim('scatterAdd', dim, x.ndim);
+  // The result keeps x's dtype: float32 values added into an int32 x would leave fractions in an int32 tensor.
+  if (x.dtype === 'int32' && src.dtype !== 'int32') {
+    throw new DTypeError('scatterAdd', `${x.describe()} is int32 but src ${src.describe()} is ${src.dtype} (PyTorch refuses a src of another dtype too); use src.int(), or x.float() first`);
+  }
   const arg = indexTensor('scatterAdd', index, x.device);
   const { t: idx, made } = arg;
   let out: Tensor | undefined;
