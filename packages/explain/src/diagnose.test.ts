@@ -56,6 +56,15 @@ describe('HealthMonitor', () => {
     expect(f[0]!.message).toMatch(/lower the learning rate \(try 1e-6\)/);
   });
 
+  it('a gradient that starts at exactly 0 (a zero-initialised layer behind it) and grows is no explosion', () => {
+    const m = new HealthMonitor({ lr: 1e-2 });
+    m.record(sample(0, [100, 100], [0, 2, 1]));
+    m.record(sample(1, [100, 100], [1e-3, 2, 1]));
+    expect(m.findings()).toEqual([]);
+    m.record(sample(2, [100, 100], [Infinity, 2, 1]));
+    expect(m.findings().map((x) => [x.kind, x.name, x.since])).toEqual([['exploding-gradient', 'w1', 2]]);
+  });
+
   it('refuses bad options and steps out of order with named errors', () => {
     expect(() => new HealthMonitor({ lr: -1 })).toThrow(ArgumentError);
     const m = new HealthMonitor({ lr: 1 });

@@ -111,11 +111,11 @@ export class HealthMonitor {
     const outName = last.gradients.at(-1)?.name;
     for (const g of last.gradients) {
       const g0 = first.gradients.find((x) => x.name === g.name)?.norm ?? NaN;
-      if (!Number.isFinite(g.norm) || g.norm > EXPLODE * g0) {
-        const since = this.since((s) => {
-          const n = s.gradients.find((x) => x.name === g.name)?.norm ?? 0;
-          return !Number.isFinite(n) || n > EXPLODE * g0;
-        });
+      // A first norm of exactly 0 (a zero-initialised layer behind) gives no scale: only a
+      // non-finite norm counts then, or any growth from 0 would read as an explosion.
+      const exploded = (n: number): boolean => !Number.isFinite(n) || (g0 > 0 && n > EXPLODE * g0);
+      if (exploded(g.norm)) {
+        const since = this.since((s) => exploded(s.gradients.find((x) => x.name === g.name)?.norm ?? 0));
         out.push({
           kind: 'exploding-gradient',
           name: g.name,
