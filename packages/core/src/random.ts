@@ -138,8 +138,23 @@ export function randnArray(n: number, generator: Generator = defaultGenerator): 
 /** `n` samples uniform in [low, high), as float32, from `generator` (default: the global one). */
 export function randArray(n: number, low = 0, high = 1, generator: Generator = defaultGenerator): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = low + (high - low) * generator.next();
+  // A draw within 2^-25 of 1 (or of high) rounds up to high in float32; torch.rand never gives high.
+  let top = NaN;
+  for (let i = 0; i < n; i++) {
+    out[i] = low + (high - low) * generator.next();
+    if (out[i]! >= high && high > low) out[i] = Number.isNaN(top) ? (top = float32Below(high)) : top;
+  }
   return out;
+}
+
+// The largest float32 below x: x's own float32 rounding when that is below it, else the float32 one step down.
+function float32Below(x: number): number {
+  const f = new Float32Array([x]);
+  if (f[0]! < x) return f[0]!;
+  if (f[0] === 0) return -1.401298464324817e-45;
+  const bits = new Int32Array(f.buffer);
+  bits[0]! += f[0]! > 0 ? -1 : 1;
+  return f[0]!;
 }
 
 /** `n` whole numbers uniform in [low, high) (a float64 array), from `generator`. */

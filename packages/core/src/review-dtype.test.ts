@@ -18,3 +18,30 @@ describe('int32 results hold whole numbers', () => {
     expect(y.toArray()).toEqual([1, 0, 5]);
   });
 });
+
+describe('rand stays inside [low, high)', () => {
+  it('a draw just under 1 does not round up to high in float32 (torch.rand is [0, 1))', async () => {
+    const { Generator, rand } = await import('./index.js');
+    const g = new Generator(0);
+    // The largest number the stream gives: 1 − 2^-53, which float32 rounds to 1.
+    g.next = () => 1 - 2 ** -53;
+    const u = rand([4], { generator: g }).toArray() as number[];
+    for (const v of u) expect(v).toBeLessThan(1);
+    const w = rand([4], { low: -2, high: 3, generator: g }).toArray() as number[];
+    for (const v of w) expect(v).toBeLessThan(3);
+  });
+});
+
+describe('rand bounds that float32 cannot hold', () => {
+  it('high = 0.1 (not a float32): draws stay below 0.1, and a negative high works', async () => {
+    const { Generator, rand } = await import('./index.js');
+    const g = new Generator(0);
+    g.next = () => 1 - 2 ** -53;
+    for (const v of rand([2], { low: 0, high: 0.1, generator: g }).toArray() as number[]) expect(v).toBeLessThan(0.1);
+    for (const v of rand([2], { low: -3, high: -1, generator: g }).toArray() as number[]) {
+      expect(v).toBeLessThan(-1);
+      expect(v).toBeGreaterThan(-1.0001);
+    }
+    for (const v of rand([2], { low: -1, high: 0, generator: g }).toArray() as number[]) expect(v).toBeLessThan(0);
+  });
+});
