@@ -89,6 +89,8 @@ export class Embedding extends Module {
         ...(opts.paddingIdx !== undefined ? { paddingIdx: opts.paddingIdx } : {}),
       });
     } finally {
+      // Still set when the constructor refused its arguments before taking it: free the snapshot.
+      pretrainedWeight?.dispose();
       pretrainedWeight = undefined;
     }
     made.weight.requiresGrad = !(opts.freeze ?? true);

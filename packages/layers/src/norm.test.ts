@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, DTypeError, ShapeError, manualSeed, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
+import { ArgumentError, DTypeError, ShapeError, manualSeed, memory, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { assertClose, gradcheck } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import * as L from './index.js';
@@ -156,6 +156,14 @@ describe('BatchNorm1d', () => {
 });
 
 describe('Embedding', () => {
+  it('a refused fromPretrained holds nothing of the table', () => {
+    const before = memory().cpu!.buffers;
+    const e = tensor([[1, 2], [3, 4]]);
+    expect(() => L.Embedding.fromPretrained(e, { paddingIdx: 5 })).toThrow(/paddingIdx 5/);
+    e.dispose();
+    expect(memory().cpu!.buffers).toBe(before);
+  });
+
   it('gives only the rows used a gradient, none to paddingIdx, whose fresh row is zero', () => {
     manualSeed(1);
     const e = new L.Embedding(5, 3, { paddingIdx: -2 });

@@ -136,6 +136,18 @@ export function loadNpz(bytes: Uint8Array | ArrayBuffer, options: TensorOptions 
     centralAt = Number(v.getBigUint64(rec + 48, true));
   }
   const out = new Map<string, Tensor>();
+  try {
+    readEntries(b, v, centralAt, count, out, options);
+  } catch (e) {
+    // A bad entry after good ones: free the tensors already made, so a refused file holds nothing.
+    for (const t of out.values()) t.dispose();
+    throw e;
+  }
+  return out;
+}
+
+/** Read `count` central-directory entries from `centralAt` into `out`, key → tensor, in order. */
+function readEntries(b: Uint8Array, v: DataView, centralAt: number, count: number, out: Map<string, Tensor>, options: TensorOptions): void {
   const dec = new TextDecoder();
   let at = centralAt;
   for (let n = 0; n < count; n++) {
@@ -173,5 +185,4 @@ export function loadNpz(bytes: Uint8Array | ArrayBuffer, options: TensorOptions 
     }
     out.set(name.slice(0, -4), tensor(arr.data, { dtype: arr.descr === '<i4' ? 'int32' : 'float32', ...options, shape: arr.shape }));
   }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, DeviceError, DTypeError, FormatError, ShapeError, StateError, manualSeed, noGrad, randn, registerBackend, tensor, zeros, type Tensor } from '@nn/core';
+import { ArgumentError, DeviceError, DTypeError, FormatError, ShapeError, StateError, manualSeed, memory, noGrad, randn, registerBackend, tensor, zeros, type Tensor } from '@nn/core';
 import { assertClose } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import { Dropout, Linear, Module, ReLU, Sequential, Tanh, loadNpz, saveNpz } from './index.js';
@@ -162,6 +162,16 @@ describe('.npz files (saveNpz / loadNpz)', () => {
     expect(() => loadNpz(new Uint8Array(40))).toThrow(/not a \.npz \(zip\) file/);
     expect(() => loadNpz('x' as never)).toThrow(/loadNpz: expected the file's bytes/);
     expect(() => saveNpz({ w: [1] as never })).toThrow(/saveNpz: the value of 'w' must be a tensor/);
+  });
+
+  it('a corrupt later entry leaves none of the earlier tensors behind', () => {
+    const bytes = saveNpz(new Map([['a', tensor([1, 2, 3])], ['b', tensor([4, 5, 6])]]));
+    const before = memory().cpu!.buffers;
+    // b.npy's last data byte: the local entries come first, then the central directory (2 × (46 + 5)) and the end record (22).
+    bytes[bytes.length - 22 - 2 * 51 - 1]! ^= 0xff;
+    expect(() => loadNpz(bytes)).toThrow(FormatError);
+    expect(() => loadNpz(bytes)).toThrow(/'b.npy' fails its CRC-32/);
+    expect(memory().cpu!.buffers).toBe(before);
   });
 
   it('keeps int32 values int32 (as <i4 entries)', () => {
