@@ -23,6 +23,25 @@ export function onRank1(be: Backend, x: Handle, shapeOf0d: readonly number[], f:
   return r;
 }
 
+/**
+ * @internal Run a composite forward `f`, which passes each intermediate handle it makes through
+ * `track`: if a later kernel throws (a lost device, a full memory), the tracked handles are freed
+ * before the error goes on, since nothing else holds them. On success `f` frees them itself (keepOnly).
+ */
+export function freeOnThrow(be: Backend, f: (track: (h: Handle) => Handle) => Handle): Handle {
+  const made: Handle[] = [];
+  const track = (h: Handle): Handle => {
+    made.push(h);
+    return h;
+  };
+  try {
+    return f(track);
+  } catch (e) {
+    for (const h of made) be.free(h);
+    throw e;
+  }
+}
+
 /** @internal Free every handle of `made` but the one at `keep`, which is returned. */
 export function keepOnly(be: Backend, made: readonly Handle[], keep: number): Handle {
   made.forEach((h, i) => i !== keep && be.free(h));

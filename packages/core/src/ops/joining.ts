@@ -101,14 +101,20 @@ export const catForward: Forward<'cat'> = (be, inputs, { dim, sizes }) => {
   const strides = stridesOf(shape);
   let acc = zerosHandle(be, shape);
   let start = 0;
-  inputs.forEach((h, k) => {
-    if (sizeOf(h.shape) > 0) {
-      const next = be.asStridedScatter(acc, h, { shape: h.shape, strides, offset: start * strides[dim]! });
-      be.free(acc);
-      acc = next;
-    }
-    start += sizes[k]!;
-  });
+  try {
+    inputs.forEach((h, k) => {
+      if (sizeOf(h.shape) > 0) {
+        const next = be.asStridedScatter(acc, h, { shape: h.shape, strides, offset: start * strides[dim]! });
+        be.free(acc);
+        acc = next;
+      }
+      start += sizes[k]!;
+    });
+  } catch (e) {
+    // A failed kernel (a lost device, a full memory): the partial result is no one's to free.
+    be.free(acc);
+    throw e;
+  }
   return fresh(be, acc, shape);
 };
 
@@ -130,9 +136,13 @@ export const flipForward: Forward<'flip'> = (be, [x], { dims }) => {
     const reversed = be.fromArray(Float32Array.from({ length: n }, (_, i) => n - 1 - i), [n]);
     const index = be.retain(reversed, { shape: x!.shape, strides: x!.shape.map((_, i) => (i === d ? 1 : 0)), offset: 0 });
     be.free(reversed);
-    const next = be.gather(acc, d, index);
-    be.free(index);
-    be.free(acc);
+    let next: Handle;
+    try {
+      next = be.gather(acc, d, index);
+    } finally {
+      be.free(index);
+      be.free(acc);
+    }
     acc = next;
   }
   return acc;
@@ -150,7 +160,9 @@ export const repeatForward: Forward<'repeat'> = (be, [x], { sizes }) => {
   const seen = isRowMajor(x!) ? be.retain(x!, reshapeView(x!, paired)) : be.copy(x!, paired);
   const spread = be.retain(seen, expandView(seen, wide));
   be.free(seen);
-  const out = be.copy(spread, own.map((n, i) => n * sizes[i]!));
-  be.free(spread);
-  return out;
+  try {
+    return be.copy(spread, own.map((n, i) => n * sizes[i]!));
+  } finally {
+    be.free(spread);
+  }
 };

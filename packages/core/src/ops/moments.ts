@@ -2,7 +2,7 @@ import type { Backend, Handle } from '../backend.js';
 import type { Tensor } from '../tensor.js';
 import { ArgumentError } from '../errors.js';
 import { checkOptions, checkReduceDims, checkTensor, isBoolean, type OptionRule } from '../validate.js';
-import { keepOnly, onRank1 } from './alongdim.js';
+import { freeOnThrow, keepOnly, onRank1 } from './alongdim.js';
 import type { Forward, OpAttrs } from './opdef.js';
 import { record } from './record.js';
 
@@ -34,13 +34,15 @@ export function countOf(shape: readonly number[], dim: readonly number[] | undef
 function varianceOf(be: Backend, v: Handle, { dim, correction, keepdim }: OpAttrs['var']): Handle {
   const axes = dim ?? v.shape.map((_, i) => i);
   const n = countOf(v.shape, axes);
-  const s = be.reduce('sum', v, axes, true);
-  const mu = be.scalar('mul', s, 1 / n, false);
-  const d = be.binary('sub', v, mu);
-  const sq = be.binary('mul', d, d);
-  const ss = be.reduce('sum', sq, axes, keepdim);
-  // An empty or too small count divides by 0: NaN (or Inf), as PyTorch.
-  return keepOnly(be, [s, mu, d, sq, ss, be.scalar('div', ss, Math.max(0, n - correction), false)], 5);
+  return freeOnThrow(be, (track) => {
+    const s = track(be.reduce('sum', v, axes, true));
+    const mu = track(be.scalar('mul', s, 1 / n, false));
+    const d = track(be.binary('sub', v, mu));
+    const sq = track(be.binary('mul', d, d));
+    const ss = track(be.reduce('sum', sq, axes, keepdim));
+    // An empty or too small count divides by 0: NaN (or Inf), as PyTorch.
+    return keepOnly(be, [s, mu, d, sq, ss, be.scalar('div', ss, Math.max(0, n - correction), false)], 5);
+  });
 }
 
 /** @internal The forward of var. */
@@ -48,12 +50,12 @@ export const varForward: Forward<'var'> = (be, [x], attrs) => onRank1(be, x!, []
 
 /** @internal The forward of std: √var. */
 export const stdForward: Forward<'std'> = (be, [x], attrs) =>
-  onRank1(be, x!, [], (v) => {
-    const vr = varianceOf(be, v, attrs);
-    const out = be.unary('sqrt', vr);
-    be.free(vr);
-    return out;
-  });
+  onRank1(be, x!, [], (v) =>
+    freeOnThrow(be, (track) => {
+      const vr = track(varianceOf(be, v, attrs));
+      return keepOnly(be, [vr, be.unary('sqrt', vr)], 1);
+    }),
+  );
 
 function momentAttrs(op: 'var' | 'std', x: Tensor, dim: number | readonly number[] | undefined, opts: VarOptions): OpAttrs['var'] {
   checkTensor(op, x, 'the input');

@@ -3,7 +3,7 @@ import { reducedShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { checkArg, checkDim, checkReduceDims, checkTensor, isBoolean } from '../validate.js';
 import { reshapeView } from '../view.js';
-import { keepOnly, onRank1 } from './alongdim.js';
+import { freeOnThrow, keepOnly, onRank1 } from './alongdim.js';
 import type { Forward } from './opdef.js';
 import { record } from './record.js';
 
@@ -16,44 +16,50 @@ const FLT_MAX = 3.4028234663852886e38;
 
 /** @internal softmax: e^(x − max) / Σ e^(x − max) along `dim` (a row with a NaN, or all −Inf, is NaN, as PyTorch's). */
 export const softmaxForward: Forward<'softmax'> = (be, [x], { dim }) =>
-  onRank1(be, x!, [], (v) => {
-    const m = be.reduce('max', v, [dim], true);
-    const s = be.binary('sub', v, m);
-    const e = be.unary('exp', s);
-    const z = be.reduce('sum', e, [dim], true);
-    return keepOnly(be, [m, s, e, z, be.binary('div', e, z)], 4);
-  });
+  onRank1(be, x!, [], (v) =>
+    freeOnThrow(be, (track) => {
+      const m = track(be.reduce('max', v, [dim], true));
+      const s = track(be.binary('sub', v, m));
+      const e = track(be.unary('exp', s));
+      const z = track(be.reduce('sum', e, [dim], true));
+      return keepOnly(be, [m, s, e, z, be.binary('div', e, z)], 4);
+    }),
+  );
 
 /** @internal logSoftmax: (x − max) − log Σ e^(x − max) along `dim`; a −Inf entry gives −Inf, an all −Inf row NaN. */
 export const logSoftmaxForward: Forward<'logSoftmax'> = (be, [x], { dim }) =>
-  onRank1(be, x!, [], (v) => {
-    const m = be.reduce('max', v, [dim], true);
-    const s = be.binary('sub', v, m);
-    const e = be.unary('exp', s);
-    const z = be.reduce('sum', e, [dim], true);
-    const l = be.unary('log', z);
-    return keepOnly(be, [m, s, e, z, l, be.binary('sub', s, l)], 5);
-  });
+  onRank1(be, x!, [], (v) =>
+    freeOnThrow(be, (track) => {
+      const m = track(be.reduce('max', v, [dim], true));
+      const s = track(be.binary('sub', v, m));
+      const e = track(be.unary('exp', s));
+      const z = track(be.reduce('sum', e, [dim], true));
+      const l = track(be.unary('log', z));
+      return keepOnly(be, [m, s, e, z, l, be.binary('sub', s, l)], 5);
+    }),
+  );
 
 /**
  * @internal logsumexp: log Σ e^(x − m) + m along `dim`, with m the max, or 0 where the max is ±Inf
  * (PyTorch's rule: an all −Inf row gives −Inf, a +Inf entry +Inf, not Inf − Inf = NaN).
  */
 export const logsumexpForward: Forward<'logsumexp'> = (be, [x], { dim, keepdim }) =>
-  onRank1(be, x!, [], (v) => {
-    const m = be.reduce('max', v, dim, true);
-    const a = be.unary('abs', m);
-    const inf = be.scalar('gt', a, FLT_MAX, false);
-    // 0 where the max is infinite, made from the mask (0·mask is 0): no upload.
-    const zero = be.scalar('mul', inf, 0, false);
-    const mf = be.where(inf, zero, m);
-    const s = be.binary('sub', v, mf);
-    const e = be.unary('exp', s);
-    const z = be.reduce('sum', e, dim, keepdim);
-    const l = be.unary('log', z);
-    const mk = keepdim ? be.retain(mf, mf) : be.retain(mf, reshapeView(mf, reducedShape(v.shape, dim, false)));
-    return keepOnly(be, [m, a, inf, zero, mf, s, e, z, l, mk, be.binary('add', l, mk)], 10);
-  });
+  onRank1(be, x!, [], (v) =>
+    freeOnThrow(be, (track) => {
+      const m = track(be.reduce('max', v, dim, true));
+      const a = track(be.unary('abs', m));
+      const inf = track(be.scalar('gt', a, FLT_MAX, false));
+      // 0 where the max is infinite, made from the mask (0·mask is 0): no upload.
+      const zero = track(be.scalar('mul', inf, 0, false));
+      const mf = track(be.where(inf, zero, m));
+      const s = track(be.binary('sub', v, mf));
+      const e = track(be.unary('exp', s));
+      const z = track(be.reduce('sum', e, dim, keepdim));
+      const l = track(be.unary('log', z));
+      const mk = track(keepdim ? be.retain(mf, mf) : be.retain(mf, reshapeView(mf, reducedShape(v.shape, dim, false))));
+      return keepOnly(be, [m, a, inf, zero, mf, s, e, z, l, mk, be.binary('add', l, mk)], 10);
+    }),
+  );
 
 /** softmax along `dim` (required, as in PyTorch): e^x / Σ e^x, computed without overflow. */
 export function softmax(x: Tensor, dim: number): Tensor {
