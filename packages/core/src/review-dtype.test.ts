@@ -45,3 +45,28 @@ describe('rand bounds that float32 cannot hold', () => {
     for (const v of rand([2], { low: -1, high: 0, generator: g }).toArray() as number[]) expect(v).toBeLessThan(0);
   });
 });
+
+describe('int() on a device that reads only asynchronously', () => {
+  it('names a fix that works there', async () => {
+    const { createCpuBackend: make } = await import('@nn/cpu');
+    const { DeviceError } = await import('./index.js');
+    const dev = make({ device: 'cpu-async-only', engine: 'js' });
+    const readSync = dev.readSync!.bind(dev);
+    Object.defineProperty(dev, 'read', { value: async (h: Parameters<typeof readSync>[0]) => readSync(h) });
+    Object.defineProperty(dev, 'readSync', { value: undefined });
+    registerBackend(dev);
+    const t = tensor([2.7, -0.5, -3.2], { device: 'cpu-async-only' });
+    let message = '';
+    try {
+      t.int();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DeviceError);
+      message = (e as Error).message;
+    }
+    // The fix the message names, run as written: it must not be int() again on this device.
+    expect(message).toContain("tensor((await t.data()).map(Math.trunc), { shape: t.shape, device: t.device, dtype: 'int32' })");
+    const i = tensor((await t.data()).map(Math.trunc), { shape: t.shape, device: t.device, dtype: 'int32' });
+    expect(i.dtype).toBe('int32');
+    expect(await i.array()).toEqual([2, 0, -3]);
+  });
+});

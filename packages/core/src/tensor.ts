@@ -293,7 +293,7 @@ export class Tensor {
       throw new DeviceError(
         'int',
         `int() checks every value (NaN, ±Inf, beyond ±${INT32_EXACT_LIMIT}) and device '${this.device}' (${b.info.runtime}) reads back only asynchronously; ` +
-          `use tensor(await t.data(), { shape: t.shape, device: t.device }).int() or make the tensor with { dtype: 'int32' }`,
+          `use tensor((await t.data()).map(Math.trunc), { shape: t.shape, device: t.device, dtype: 'int32' }) (int() truncates toward zero), or make the tensor with { dtype: 'int32' }`,
       );
     }
     const data = b.readSync(this.handle('int'));
