@@ -90,7 +90,7 @@ describe('derivations by index and by shape', () => {
     // The explanation runs the same check on its own index form.
     const e = explainGradient(loss, w2);
     expect(e.indexCheck!.form).toBe('grad_w2[k,j] = Σₙ h_relu[n,k]·grad_y_pred[n,j]');
-    expect(e.indexCheck!.at).toEqual([[0, 0], [99, 9], [50, 5]]);
+    expect(e.indexCheck!.at).toEqual([[0, 0], [99, 9], [50, 5], [0, 9]]);
     expect(e.indexCheck!.maxAbsDiff).toBeLessThanOrEqual(1e-5 * scale);
     expect(String(e)).toMatch(/Check by index: grad_w2\[k,j\] = Σₙ h_relu\[n,k\]·grad_y_pred\[n,j\], summed with plain loops/);
   });
@@ -106,6 +106,17 @@ describe('derivations by index and by shape', () => {
         }
       }
     }
+  });
+
+  it('a transposed gradient of a square weight fails the index check (it reads off the diagonal too)', () => {
+    const n = net(3, [8, 12, 6, 3]);
+    const w2 = n.w2; // [6, 6]
+    explainGradient(n.loss, w2); // a first call with the true gradient
+    const g = w2.grad!;
+    g.copy_(g.t().clone());
+    const e = explainGradient(n.loss, w2);
+    expect(e.indexCheck!.at.some((p) => p[0] !== p[1])).toBe(true);
+    expect(e.indexCheck!.maxAbsDiff).toBeGreaterThan(1e-2 * Math.max(...e.indexCheck!.autograd.map(Math.abs)));
   });
 
   it('a wrong gradient would fail the index check (the check can fail)', () => {

@@ -147,9 +147,13 @@ export class Deriver {
     return out;
   }
 
-  /** A few elements to check: the first, the last and the middle one. */
+  /**
+   * A few elements to check: the first, the last, the middle one, and one whose indices differ
+   * (first on even axes, last on odd ones): on a square matrix the first three are all on the
+   * diagonal, where an index form with its letters swapped (a transpose) gives the same values.
+   */
   static positions(shape: readonly number[]): number[][] {
-    const picks = [shape.map(() => 0), shape.map((s) => s - 1), shape.map((s) => Math.floor(s / 2))];
+    const picks = [shape.map(() => 0), shape.map((s) => s - 1), shape.map((s) => Math.floor(s / 2)), shape.map((s, i) => (i % 2 === 0 ? 0 : s - 1))];
     return picks.filter((p, i) => picks.findIndex((q) => q.join() === p.join()) === i);
   }
 
