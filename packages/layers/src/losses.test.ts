@@ -98,6 +98,15 @@ describe('losses match torch.nn.functional (fixtures/layers2/losses.json)', () =
   });
 });
 
+describe("binaryCrossEntropy at inputs of exactly 0 and 1 (docs/from-pytorch.md's deliberate difference)", () => {
+  it('the clamped log passes no gradient; the other term passes its own: (1 − y) at x = 0, −y at x = 1', () => {
+    // PyTorch's backward is (x − y)/max(x(1 − x), 1e-12) there: 0, 0, −1e12, 1e12 for these four.
+    const x = tensor([0, 1, 0, 1, 0, 1], { requiresGrad: true });
+    L.binaryCrossEntropy(x, tensor([0, 1, 1, 0, 0.25, 0.25]), { reduction: 'sum' }).backward();
+    expect(Array.from(x.grad!.dataSync(), (v) => v + 0)).toEqual([1, -1, 0, 0, 0.75, -0.25]); // + 0: −0 as 0
+  });
+});
+
 describe('loss errors name the function, what was passed and what to pass', () => {
   const x = tensor([[1, 2, 3], [4, 5, 6]]);
   const cls = tensor([0, 2], { dtype: 'int32' });
