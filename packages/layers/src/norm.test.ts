@@ -3,7 +3,7 @@ import { ArgumentError, DTypeError, ShapeError, manualSeed, memory, noGrad, rand
 import { assertClose, gradcheck } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import * as L from './index.js';
-import { checkBatchNormCases, checkEmbeddingCases, checkLayerNormCases } from '../test/norm-cases.js';
+import { checkBatchNormCases, checkEmbeddingCases, checkLayerNormCases, normFixtures } from '../test/norm-cases.js';
 
 registerBackend(createCpuBackend());
 
@@ -25,6 +25,35 @@ describe('LayerNorm, BatchNorm1d and Embedding match torch.nn (fixtures/norm)', 
     expect(checkEmbeddingCases('cpu', { atol: 0, rtol: 0 })).toBe(7);
   });
 });
+
+describe('LayerNorm with a mean of 100 and a spread of 1 (the corrected mean, docs/from-pytorch.md)', () => {
+  it("its input gradient is within 1e-6 of torch's float64 run, where torch's float32 one is 3e-5 off", () => {
+    const c = meanHundredCase();
+    const m = new L.LayerNorm(c.normalized_shape, c.options);
+    noGrad(() => {
+      if (c.weight) m.weight!.copy_(tensor(c.weight.flat(Infinity as 1) as number[], { shape: m.weight!.shape }));
+      if (c.bias) m.bias!.copy_(tensor(c.bias.flat(Infinity as 1) as number[], { shape: m.bias!.shape }));
+    });
+    const x = tensor(c.input.flat(Infinity as 1) as number[], { shape: c.input_shape, requiresGrad: true });
+    m.forward(x).mul(tensor(c.upstream.flat(Infinity as 1) as number[], { shape: c.output_shape })).sum().backward();
+    const g = x.grad!.dataSync();
+    const exact = c.grad_input_64.flat(Infinity as 1) as number[];
+    const torch32 = c.grad_input.flat(Infinity as 1) as number[];
+    const off = (a: ArrayLike<number>): number => Math.max(...exact.map((v, i) => Math.abs(a[i]! - v)));
+    expect(off(torch32)).toBeGreaterThan(2e-5);
+    expect(off(g)).toBeLessThan(1e-6);
+  });
+});
+
+// The fixture case whose input has a mean near 100.
+function meanHundredCase() {
+  const c = normFixtures.layerNorm().find((k) => {
+    const v = k.input.flat(Infinity as 1) as number[];
+    return v.reduce((a, b) => a + b, 0) / v.length > 50;
+  });
+  expect(c, 'the mean-100 case of fixtures/norm/layernorm.json').toBeDefined();
+  return c!;
+}
 
 describe('LayerNorm', () => {
   it('passes gradcheck with and without its affine parameters', () => {
