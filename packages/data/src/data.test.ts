@@ -153,6 +153,23 @@ describe('DataLoader', () => {
     }
   });
 
+  it("a subclass of TensorDataset or Subset that overrides get(i) is read through its get, not gathered past it", () => {
+    class Doubled extends TensorDataset {
+      override get(i: number): Tensor[] {
+        return super.get(i).map((t) => t.mul(2));
+      }
+    }
+    const ds = new Doubled(tensor([[1], [2], [3]]));
+    expect(each(new DataLoader(ds, { batchSize: 3 }), ([x]) => rows(x!))).toEqual([[[2], [4], [6]]]);
+    class Negated extends Subset<Tensor[]> {
+      override get(i: number): Tensor[] {
+        return super.get(i).map((t) => t.neg());
+      }
+    }
+    const sub = new Negated(numbered(4), [2, 0]);
+    expect(each(new DataLoader(sub, { batchSize: 2 }), ([x, y]) => [rows(x!), flat(y!)])).toEqual([[[[-2, -20], [-0, -0]], [-2, -0]]]);
+  });
+
   it('iterates with for await too, giving the same batches', async () => {
     const ds = numbered(9);
     const got: number[][] = [];

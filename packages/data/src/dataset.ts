@@ -103,8 +103,9 @@ export function checkDataset<S extends Sample>(op: string, dataset: unknown): Da
  * (nested), as the base tensors and the positions in them (null: all, in order).
  */
 export function tensorRows(dataset: Dataset): { tensors: readonly Tensor[]; rows: number[] | null } | null {
-  if (dataset instanceof TensorDataset) return { tensors: dataset.tensors, rows: null };
-  if (dataset instanceof Subset) {
+  // A subclass that overrides get(i) (a transform, say) is read through it, as PyTorch calls __getitem__.
+  if (dataset instanceof TensorDataset && dataset.get === TensorDataset.prototype.get) return { tensors: dataset.tensors, rows: null };
+  if (dataset instanceof Subset && dataset.get === Subset.prototype.get) {
     const inner = tensorRows(dataset.dataset);
     if (!inner) return null;
     return { tensors: inner.tensors, rows: dataset.indices.map((i) => (inner.rows ? inner.rows[i]! : i)) };
