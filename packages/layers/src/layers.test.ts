@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { manualSeed, matmulT, noGrad, randn, registerBackend, scope, memory, tensor, type Tensor, ShapeError } from '@nn/core';
 import { assertClose, gradcheck } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
-import { Linear, MSELoss, Module, ReLU, Sequential } from './index.js';
+import { Linear, MSELoss, Module, ReLU, SGD, Sequential } from './index.js';
 
 registerBackend(createCpuBackend());
 registerBackend(createCpuBackend({ device: 'cpu2' }));
@@ -134,6 +134,26 @@ describe('Module', () => {
     expect(model.parameters().every((p) => p.grad === null)).toBe(true);
     // three steps in scopes left nothing behind but the (now dropped) gradients
     expect(memory().cpu!.buffers).toBe(before);
+  });
+
+  it('a module used twice (tied weights) gives its parameters once, as PyTorch, so an optimiser steps them once; the state dict keeps both keys', () => {
+    manualSeed(0);
+    const lin = new Linear(2, 2);
+    const model = new Sequential(lin, new ReLU(), lin);
+    expect(model.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias']);
+    expect(model.parameters()).toEqual([lin.weight, lin.bias]);
+    expect([...model.stateDict().keys()]).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    model.loadStateDict(model.stateDict());
+    model.forward(tensor([[1, -2]])).sum().backward();
+    const w = Array.from(lin.weight.dataSync());
+    const g = Array.from(lin.weight.grad!.dataSync());
+    new SGD(model.parameters(), { lr: 0.5 }).step();
+    const after = Array.from(lin.weight.dataSync());
+    after.forEach((v, i) => expect(v).toBeCloseTo(w[i]! - 0.5 * g[i]!, 6));
+    model.to('cpu2');
+    expect(model.parameters()).toEqual([lin.weight, lin.bias]);
+    expect(lin.weight.device).toBe('cpu2');
+    model.dispose();
   });
 
   it('to(device) moves every parameter explicitly and frees the old buffers', () => {

@@ -81,11 +81,20 @@ export abstract class Module {
     return [...this.children];
   }
 
-  /** Every parameter of this module and its children, with dotted names (`0.weight`), as PyTorch's `named_parameters()`. */
+  /**
+   * Every parameter of this module and its children, with dotted names (`0.weight`), as PyTorch's
+   * `named_parameters()`: one reached twice (a module used twice: tied weights) is listed once, under
+   * its first name, so an optimiser steps it once.
+   */
   namedParameters(prefix = ''): [string, Tensor][] {
+    return firstOfEach(this.allParameters(prefix));
+  }
+
+  // Every parameter under every name it is reached by (a state dict has each key).
+  private allParameters(prefix: string): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [name, p] of this.params) out.push([prefix + name, p]);
-    for (const [name, m] of this.children) out.push(...m.namedParameters(`${prefix}${name}.`));
+    for (const [name, m] of this.children) out.push(...m.allParameters(`${prefix}${name}.`));
     return out;
   }
 
@@ -94,11 +103,16 @@ export abstract class Module {
     return this.namedParameters().map(([, p]) => p);
   }
 
-  /** Every buffer of this module and its children, with dotted names (`1.running_mean`), as PyTorch's `named_buffers()`. */
+  /** Every buffer of this module and its children, with dotted names (`1.running_mean`), as PyTorch's `named_buffers()` (each once, as `namedParameters`). */
   namedBuffers(prefix = ''): [string, Tensor][] {
+    return firstOfEach(this.allBuffers(prefix));
+  }
+
+  // Every buffer under every name it is reached by.
+  private allBuffers(prefix: string): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [name, b] of this.buffersMap) out.push([prefix + name, b]);
-    for (const [name, m] of this.children) out.push(...m.namedBuffers(`${prefix}${name}.`));
+    for (const [name, m] of this.children) out.push(...m.allBuffers(`${prefix}${name}.`));
     return out;
   }
 
@@ -156,7 +170,8 @@ export abstract class Module {
    * and unexpected keys (both empty when strict).
    */
   loadStateDict(stateDict: StateDictInput, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const targets = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    // Every key stateDict() writes, a shared module's under each of its names (as PyTorch loads it).
+    const targets = new Map<string, Tensor>([...this.allParameters(''), ...this.allBuffers('')]);
     return loadStateInto(targets, stateDict, options);
   }
 
@@ -200,4 +215,14 @@ export abstract class Module {
     }
     for (const b of this.buffers()) b.dispose();
   }
+}
+
+// The first entry of each tensor, in order: PyTorch's named_parameters() drops repeats the same way.
+function firstOfEach(entries: [string, Tensor][]): [string, Tensor][] {
+  const seen = new Set<Tensor>();
+  return entries.filter(([, t]) => {
+    if (seen.has(t)) return false;
+    seen.add(t);
+    return true;
+  });
 }
