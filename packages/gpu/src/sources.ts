@@ -443,6 +443,21 @@ export function whereSource(outShape: readonly number[], rm: Read, ra: Read, rb:
 }
 
 /**
+ * The inner loop of a product, shared by matmulSource and bmmSource: given the
+ * shader variables `ra` (A's offset for this output's row) and `cb` (B's for its
+ * column), sum op(A)[i,p]·op(B)[p,j] over p with each operand's chain applied on read.
+ */
+function productLoop(k: number, ap: number, bp: number, ra: Read, rb: Read): string {
+  return `let acc = 0.0;
+  for (let p = 0; p < ${k}; p++) {
+    ${readLines('va', 'x0', `ra + p * ${lit(ap)}`, ra).join('\n    ')}
+    ${readLines('vb', 'x1', `p * ${lit(bp)} + cb`, rb).join('\n    ')}
+    acc = acc + va * vb;
+  }
+  return acc;`;
+}
+
+/**
  * op(A)·op(B) with inner size k and n output columns, one output per thread
  * (the output's row count is the kernel's size). An operand's `strides` are
  * [along the output row or column, along the inner index]; transposes only
@@ -456,13 +471,7 @@ export function matmulSource(k: number, n: number, ra: Read, rb: Read, args: num
   const j = this.thread.x - i * ${lit(n)};
   const ra = i * ${lit(ai)} + ${lit(ra.offset)};
   const cb = j * ${lit(bj)} + ${lit(rb.offset)};
-  let acc = 0.0;
-  for (let p = 0; p < ${k}; p++) {
-    ${readLines('va', 'x0', `ra + p * ${lit(ap)}`, ra).join('\n    ')}
-    ${readLines('vb', 'x1', `p * ${lit(bp)} + cb`, rb).join('\n    ')}
-    acc = acc + va * vb;
-  }
-  return acc;
+  ${productLoop(k, ap, bp, ra, rb)}
 }`;
 }
 
@@ -689,13 +698,7 @@ export function bmmSource(batch: readonly number[], m: number, k: number, n: num
   ${walk.join('\n  ')}
   const ra = oa + i * ${lit(ai)};
   const cb = ob + j * ${lit(bj)};
-  let acc = 0.0;
-  for (let p = 0; p < ${k}; p++) {
-    ${readLines('va', 'x0', `ra + p * ${lit(ap)}`, ra).join('\n    ')}
-    ${readLines('vb', 'x1', `p * ${lit(bp)} + cb`, rb).join('\n    ')}
-    acc = acc + va * vb;
-  }
-  return acc;
+  ${productLoop(k, ap, bp, ra, rb)}
 }`;
 }
 
