@@ -1,50 +1,6 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it, vi } from 'vitest';
+import { describeDocOutput } from '../../../tests/doc-output.js';
 
 // docs/from-pytorch.md is documentation people copy: every ```ts block runs here as written
 // ('@nn/core' resolves to the workspace sources), and each `// →` comment must be what the
 // console.log before it printed (arrays and objects as JSON, strings as they are).
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DOC = join(ROOT, 'docs/from-pytorch.md');
-const TMP = join(ROOT, 'packages/core/test/.docs-tmp');
-
-function blocks(): string[] {
-  const text = readFileSync(DOC, 'utf8');
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-}
-
-function expectedOutput(block: string): string[] {
-  return [...block.matchAll(/^\/\/ → (.*)$/gm)].map((m) => m[1]!);
-}
-
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-
-describe('docs/from-pytorch.md', () => {
-  const all = blocks();
-  it('has code blocks, each of which states what it prints', () => {
-    expect(all.length).toBeGreaterThanOrEqual(4);
-    for (const b of all) expect(expectedOutput(b).length, b.slice(0, 80)).toBeGreaterThan(0);
-  });
-
-  all.forEach((block, k) => {
-    it(`block ${k + 1} runs and prints what its comments say`, async () => {
-      mkdirSync(TMP, { recursive: true });
-      const file = join(TMP, `block-${k}-${Date.now()}.ts`);
-      writeFileSync(file, block);
-      const printed: string[] = [];
-      const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-        printed.push(args.map(show).join(' '));
-      });
-      try {
-        await import(/* @vite-ignore */ file);
-      } finally {
-        log.mockRestore();
-        rmSync(file, { force: true });
-      }
-      expect(printed).toEqual(expectedOutput(block));
-    });
-  });
-});
+describeDocOutput('docs/from-pytorch.md', 'packages/core/test/.docs-tmp', 4);
