@@ -66,48 +66,41 @@ export const meanDef: DifferentiableOp<'mean'> = {
   },
 };
 
-/** amax (x.max()): the gradient is split evenly among the elements equal to the max, as torch.amax. */
-export const amaxDef: DifferentiableOp<'amax'> = {
-  forward: amaxForward,
-  saves: ['a', 'output'],
-  backward: ({ g, inputs, attrs, out }) => {
-    const x = inputs[0]!;
-    const axes = reducedAxes(x.shape, attrs);
-    const mask = compare('eq', x, keptDims(out, x, axes));
-    const ties = sum(mask, axes, true);
-    return [mul(spread(g, x, axes), div(mask, ties))];
-  },
-  explain: {
-    // Shown as max (what the caller wrote), the reduction of max(x, dim).
-    formula: (n, S) => S.fn('max', [S.value(n.inputs[0]!)], n.out.shape, n.attrs),
-    derivative: (n, _k, S) => {
-      const shape = n.inputs[0]!.shape;
-      const dims = dimsOf(n);
-      return (G) => S.mul(symSpread(S, G, shape, dims), S.fn('maxMask', [S.value(n.inputs[0]!)], shape, { dim: dims }));
+// amax and amin share their gradient: split evenly among the elements equal to the extreme
+// (torch.amax/amin). They differ only in the forward, the name shown (what the caller wrote:
+// max or min) and the mask symbol explain draws for the tied elements.
+function extremumDef<K extends 'amax' | 'amin'>(
+  forward: DifferentiableOp<K>['forward'],
+  shown: 'max' | 'min',
+  mask: 'maxMask' | 'minMask',
+): DifferentiableOp<K> {
+  return {
+    forward,
+    saves: ['a', 'output'],
+    backward: ({ g, inputs, attrs, out }) => {
+      const x = inputs[0]!;
+      const axes = reducedAxes(x.shape, attrs);
+      const hits = compare('eq', x, keptDims(out, x, axes));
+      const ties = sum(hits, axes, true);
+      return [mul(spread(g, x, axes), div(hits, ties))];
     },
-  },
-};
+    explain: {
+      // Shown as max/min, the reduction of max(x, dim)/min(x, dim).
+      formula: (n, S) => S.fn(shown, [S.value(n.inputs[0]!)], n.out.shape, n.attrs),
+      derivative: (n, _k, S) => {
+        const shape = n.inputs[0]!.shape;
+        const dims = dimsOf(n);
+        return (G) => S.mul(symSpread(S, G, shape, dims), S.fn(mask, [S.value(n.inputs[0]!)], shape, { dim: dims }));
+      },
+    },
+  };
+}
+
+/** amax (x.max()): the gradient is split evenly among the elements equal to the max, as torch.amax. */
+export const amaxDef: DifferentiableOp<'amax'> = extremumDef<'amax'>(amaxForward, 'max', 'maxMask');
 
 /**
  * amin (x.min()): the gradient is split evenly among the elements equal to the min, as torch.amin
  * (torch's min(dim) gives all of it to the first index it returns; nn's min(dim) is amin's).
  */
-export const aminDef: DifferentiableOp<'amin'> = {
-  forward: aminForward,
-  saves: ['a', 'output'],
-  backward: ({ g, inputs, attrs, out }) => {
-    const x = inputs[0]!;
-    const axes = reducedAxes(x.shape, attrs);
-    const mask = compare('eq', x, keptDims(out, x, axes));
-    const ties = sum(mask, axes, true);
-    return [mul(spread(g, x, axes), div(mask, ties))];
-  },
-  explain: {
-    formula: (n, S) => S.fn('min', [S.value(n.inputs[0]!)], n.out.shape, n.attrs),
-    derivative: (n, _k, S) => {
-      const shape = n.inputs[0]!.shape;
-      const dims = dimsOf(n);
-      return (G) => S.mul(symSpread(S, G, shape, dims), S.fn('minMask', [S.value(n.inputs[0]!)], shape, { dim: dims }));
-    },
-  },
-};
+export const aminDef: DifferentiableOp<'amin'> = extremumDef<'amin'>(aminForward, 'min', 'minMask');
