@@ -1,3 +1,4 @@
+import type { Backend, Handle } from '../backend.js';
 import { ArgumentError } from '../errors.js';
 import { reducedShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -14,14 +15,21 @@ import { record } from './record.js';
 /** The largest float32: |m| beyond it is ±Inf (no Infinity literal reaches every GPU compiler). */
 const FLT_MAX = 3.4028234663852886e38;
 
+// The start softmax and logSoftmax share, each handle tracked: m = the max along `dim` (kept),
+// s = x − m, e = e^s (in [0, 1], so no logit overflows exp), z = Σ e along `dim` (kept).
+function shiftedExp(be: Backend, v: Handle, dim: number, track: (h: Handle) => Handle): [m: Handle, s: Handle, e: Handle, z: Handle] {
+  const m = track(be.reduce('max', v, [dim], true));
+  const s = track(be.binary('sub', v, m));
+  const e = track(be.unary('exp', s));
+  const z = track(be.reduce('sum', e, [dim], true));
+  return [m, s, e, z];
+}
+
 /** @internal softmax: e^(x − max) / Σ e^(x − max) along `dim` (a row with a NaN, or all −Inf, is NaN, as PyTorch's). */
 export const softmaxForward: Forward<'softmax'> = (be, [x], { dim }) =>
   onRank1(be, x!, [], (v) =>
     freeOnThrow(be, (track) => {
-      const m = track(be.reduce('max', v, [dim], true));
-      const s = track(be.binary('sub', v, m));
-      const e = track(be.unary('exp', s));
-      const z = track(be.reduce('sum', e, [dim], true));
+      const [m, s, e, z] = shiftedExp(be, v, dim, track);
       return keepOnly(be, [m, s, e, z, be.binary('div', e, z)], 4);
     }),
   );
@@ -30,10 +38,7 @@ export const softmaxForward: Forward<'softmax'> = (be, [x], { dim }) =>
 export const logSoftmaxForward: Forward<'logSoftmax'> = (be, [x], { dim }) =>
   onRank1(be, x!, [], (v) =>
     freeOnThrow(be, (track) => {
-      const m = track(be.reduce('max', v, [dim], true));
-      const s = track(be.binary('sub', v, m));
-      const e = track(be.unary('exp', s));
-      const z = track(be.reduce('sum', e, [dim], true));
+      const [m, s, e, z] = shiftedExp(be, v, dim, track);
       const l = track(be.unary('log', z));
       return keepOnly(be, [m, s, e, z, l, be.binary('sub', s, l)], 5);
     }),
