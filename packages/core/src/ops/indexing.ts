@@ -84,12 +84,19 @@ function checkIndexShape(op: string, x: Tensor, index: Tensor, dim: number, name
   }
 }
 
+// The checks gather and indexSelect open with, in this order: the input is a tensor of rank
+// ≥ 1, dim is one of its dims (returned non-negative), the index becomes an int32 tensor.
+// (scatterAdd checks src between the first two, so it keeps its own.)
+function indexArgs(op: string, verb: string, x: Tensor, dim: number, index: IndexLike): { d: number; arg: IndexArg } {
+  checkTensor(op, x, 'the input');
+  if (x.ndim === 0) throw new ShapeError(op, `cannot ${verb} a 0-d tensor ${x.describe()}; reshape it to [1] first`);
+  const d = checkDim(op, dim, x.ndim);
+  return { d, arg: indexTensor(op, index, x.device) };
+}
+
 /** Values of `x` picked along `dim` by `index` (same rank; out[i][j] = x[i][index[i][j]] for dim 1), as `torch.gather`. */
 export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
-  checkTensor('gather', x, 'the input');
-  if (x.ndim === 0) throw new ShapeError('gather', `cannot gather from a 0-d tensor ${x.describe()}; reshape it to [1] first`);
-  const d = checkDim('gather', dim, x.ndim);
-  const arg = indexTensor('gather', index, x.device);
+  const { d, arg } = indexArgs('gather', 'gather from', x, dim, index);
   const { t: idx, made } = arg;
   let out: Tensor | undefined;
   try {
@@ -106,10 +113,7 @@ export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
 
 /** The entries of `x` along `dim` at the positions `index` (1-D) lists, as `torch.index_select`. */
 export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
-  checkTensor('indexSelect', x, 'the input');
-  if (x.ndim === 0) throw new ShapeError('indexSelect', `cannot select from a 0-d tensor ${x.describe()}; reshape it to [1] first`);
-  const d = checkDim('indexSelect', dim, x.ndim);
-  const arg = indexTensor('indexSelect', index, x.device);
+  const { d, arg } = indexArgs('indexSelect', 'select from', x, dim, index);
   const { t: idx, made } = arg;
   const made2: Tensor[] = made ? [idx] : [];
   let out: Tensor | undefined;
