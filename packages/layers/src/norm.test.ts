@@ -13,16 +13,16 @@ registerBackend(createCpuBackend());
 const tol = { atol: 1e-5, rtol: 1e-5 };
 
 describe('LayerNorm, BatchNorm1d and Embedding match torch.nn (fixtures/norm)', () => {
-  it('LayerNorm: one and several normalised dims, eps, no affine, no bias, a constant row, a mean of 100, a 1-D input', () => {
-    expect(checkLayerNormCases('cpu', tol)).toBe(9);
+  it('LayerNorm: one and several normalised dims, eps, no affine, no bias, a constant row, a mean of 100, a 1-D input', async () => {
+    expect(await checkLayerNormCases('cpu', tol)).toBe(9);
   });
 
-  it('BatchNorm1d on [N, C] and [N, C, L]: 3 training steps with running statistics, then eval, for each option', () => {
-    expect(checkBatchNormCases('cpu', tol)).toBe(7);
+  it('BatchNorm1d on [N, C] and [N, C, L]: 3 training steps with running statistics, then eval, for each option', async () => {
+    expect(await checkBatchNormCases('cpu', tol)).toBe(7);
   });
 
-  it('Embedding: any index shape, repeated indices, paddingIdx (also negative), fromPretrained with a non-zero padding row', () => {
-    expect(checkEmbeddingCases('cpu', { atol: 0, rtol: 0 })).toBe(7);
+  it('Embedding: any index shape, repeated indices, paddingIdx (also negative), fromPretrained with a non-zero padding row', async () => {
+    expect(await checkEmbeddingCases('cpu', { atol: 0, rtol: 0 })).toBe(7);
   });
 });
 
