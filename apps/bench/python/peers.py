@@ -1,4 +1,4 @@
-"""PyTorch and NumPy runs of the nn benchmark workloads (W1-W4, W5 autograd).
+"""PyTorch and NumPy runs of the nn benchmark workloads (W1-W4, W5 autograd, W6 on PyTorch).
 
 Called by apps/bench (src/python.ts) as
     python3 peers.py DATA_DIR JSON_SPEC
@@ -93,6 +93,30 @@ def torch_autograd(torch, x, y, w1, w2, lr, steps):
     return losses
 
 
+def torch_digits(torch, x, y, order, init, lr, steps, batch):
+    """W6: one epoch of the digits MLP (64 -> 64 -> 10, ReLU, CrossEntropyLoss, Adam).
+
+    The same initial weights and batch order as nn; each batch gathered by index
+    from the train split, the loss read back every step. Returns the losses.
+    """
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    with torch.no_grad():
+        for p, a in zip(model.parameters(), init):
+            p.copy_(a)
+    loss_fn = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for b in range(steps):
+        idx = order[b * batch:(b + 1) * batch]
+        loss = loss_fn(model(x[idx]), y[idx])
+        losses.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return losses
+
+
 # ---------------------------------------------------------------- NumPy
 
 def np_manual(x, y, ws, lr, steps):
@@ -150,6 +174,16 @@ def main():
                 x, y, *ws = arrays
                 call = lambda s: np_manual(x, y, ws, lr, s)  # noqa: E731
             call(min(steps, 3))
+            best, median, losses = timed(lambda: call(steps), reps)
+            out['runs'].append({'peer': peer, 'workload': w, 'steps': steps, 'best': best, 'median': median, 'losses': losses})
+        elif w == 'W6':
+            x = torch.from_numpy(load(data, 'w6_x'))
+            y = torch.from_numpy(load(data, 'w6_y')).long()
+            order = torch.from_numpy(load(data, 'w6_order')).long()
+            init = [torch.from_numpy(load(data, 'w6_' + n)) for n in ('w1', 'b1', 'w2', 'b2')]
+            steps, lr = run['steps'], run['lr']
+            call = lambda s: torch_digits(torch, x, y, order, init, lr, s, run['batch'])  # noqa: E731
+            call(steps)  # a whole warm-up epoch, as the other peers
             best, median, losses = timed(lambda: call(steps), reps)
             out['runs'].append({'peer': peer, 'workload': w, 'steps': steps, 'best': best, 'median': median, 'losses': losses})
         elif w == 'W4':

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The workloads of docs/bench.md. */
-export const ALL = ['W1', 'W2', 'W3', 'W4', 'W5'] as const;
+export const ALL = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'] as const;
 
 /** The command line of `npm run bench`. */
 export interface Args {

@@ -26,10 +26,11 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   // Other processes skew every time here: record how busy the machine was.
   const loadBefore = loadavg()[0]!;
+  // nn's backends first: W6's inputs (the digits split, nn's initial weights) are made on nn cpu.
+  const nn = await startNn();
   const plan = makePlan(args);
   const m = new Measurements(plan);
 
-  const nn = await startNn();
   measureNn(plan, nn.peers, m);
   if (nn.gpuSkip) m.skip('nn gpu', nn.gpuSkip);
   const overhead = measureOverhead(plan, nn.peers);

@@ -1,6 +1,7 @@
 import { getBackend, memory, registerBackend, tensor, type Device } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
 import { progress, type Measurements } from './measurements.js';
+import { digitsEpoch } from './digits.js';
 import { autogradLoop, layersLoop, manualLoop, matmulTimed } from './nn.js';
 import { SEED, type Plan } from './plan.js';
 import type { Results } from './report.js';
@@ -53,7 +54,7 @@ function runtimeOf(d: Device): string {
   return `${i.name} ${i.runtime}${i.fallback ? ' (FALLBACK)' : ''}${i.note ? ` — ${i.note}` : ''}`;
 }
 
-/** W1–W5 on every nn peer. */
+/** W1–W6 on every nn peer (W6 on nn cpu and nn gpu). */
 export function measureNn(plan: Plan, peers: readonly NnPeer[], m: Measurements): void {
   const { steps, slowSteps, data } = plan;
   for (const p of peers) {
@@ -93,6 +94,13 @@ export function measureNn(plan: Plan, peers: readonly NnPeer[], m: Measurements)
       a.dispose();
       b.dispose();
       m.add({ workload: 'W4', peer: p.peer, runtime: rt, t, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
+    }
+    const w6 = plan.w6;
+    if (w6 && (p.device === 'cpu' || p.device === 'gpu')) {
+      // One epoch is short: every peer runs all of it, after a whole warm-up epoch (the first one costs
+      // ~5x the next on nn cpu: JIT and wasm tiering; on the gpu it compiles the short last batch's kernels).
+      const n = plan.steps.W6;
+      m.loop('W6', p.peer, rt, loops.W6, n, () => timeLoop((s) => digitsEpoch(w6, p.device, s), n, p.slow ? 1 : plan.reps, n));
     }
   }
 }

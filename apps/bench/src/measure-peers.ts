@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { progress, type Measurements } from './measurements.js';
 import type { Plan } from './plan.js';
 import { pythonUnavailable, runPython, writeNpy, type PythonJob, type PythonReport } from './python.js';
-import { loadTf, tfManualLoop, tfMatmulTimed } from './tfjs.js';
+import { loadTf, tfDigitsEpoch, tfManualLoop, tfMatmulTimed } from './tfjs.js';
+import { W6_BATCH } from './digits.js';
 import { loopReps, timeLoop, timeProduct, type Timing } from './timing.js';
 import { loopFlops, loops, W4_N, type LoopSpec } from './workloads.js';
 
-/** W1–W4 on TensorFlow.js's wasm and cpu backends (cpu is a slow peer); a backend that cannot load is a skipped row. */
+/** W1–W4 on TensorFlow.js's wasm and cpu backends (cpu is a slow peer), W6 on wasm; a backend that cannot load is a skipped row. */
 export async function measureTfjs(plan: Plan, m: Measurements): Promise<void> {
   for (const backend of ['wasm', 'cpu'] as const) {
     const peer = `TensorFlow.js ${backend}`;
@@ -36,6 +37,11 @@ export async function measureTfjs(plan: Plan, m: Measurements): Promise<void> {
       const t = timeProduct(() => tfMatmulTimed(tf.tf, w4.a, w4.b, W4_N), slow ? 1 : plan.w4Reps);
       m.add({ workload: 'W4', peer, runtime: rt, t, stepsRun: 1, stepsFull: 1, flopsFull: 2 * W4_N ** 3 });
     }
+    const w6 = plan.w6;
+    if (w6 && backend === 'wasm') {
+      const n = plan.steps.W6;
+      m.loop('W6', peer, `tfjs-core 4.22 ${tf.runtime}`, loops.W6, n, () => timeLoop((s) => tfDigitsEpoch(tf.tf, w6, s), n, plan.reps, n));
+    }
   }
 }
 
@@ -47,7 +53,7 @@ export function measurePython(plan: Plan, m: Measurements): void {
     for (const peer of ['PyTorch', 'NumPy']) m.skip(peer, noPython);
     return;
   }
-  const specs: Record<string, LoopSpec> = { W1: loops.W1, W2: loops.W2, W3: loops.W3, W5: loops.W1 };
+  const specs: Record<string, LoopSpec> = { W1: loops.W1, W2: loops.W2, W3: loops.W3, W5: loops.W1, W6: loops.W6 };
   const { steps, reps, w4Reps, w4 } = plan;
   const dir = mkdtempSync(join(tmpdir(), 'nn-bench-'));
   try {
@@ -59,6 +65,17 @@ export function measurePython(plan: Plan, m: Measurements): void {
       writeNpy(dir, `${prefix}y`, d.y, d.shapes.y);
       d.w.forEach((a, i) => writeNpy(dir, `${prefix}w${i + 1}`, a, d.shapes.w[i]!));
       if (plan.want(w)) for (const peer of ['pytorch', 'numpy'] as const) jobs.push({ peer, workload: w, steps: steps[w], lr: loops[w].lr, reps: w === 'W3' ? 1 : reps });
+    }
+    if (plan.w6) {
+      const d = plan.w6;
+      writeNpy(dir, 'w6_x', d.x, [d.n, d.sizes[0]]);
+      writeNpy(dir, 'w6_y', d.y, [d.n]);
+      writeNpy(dir, 'w6_order', Float32Array.from(d.order), [d.n]);
+      writeNpy(dir, 'w6_w1', d.w1, [d.sizes[1], d.sizes[0]]);
+      writeNpy(dir, 'w6_b1', d.b1, [d.sizes[1]]);
+      writeNpy(dir, 'w6_w2', d.w2, [d.sizes[2], d.sizes[1]]);
+      writeNpy(dir, 'w6_b2', d.b2, [d.sizes[2]]);
+      jobs.push({ peer: 'pytorch', workload: 'W6', steps: steps.W6, lr: loops.W6.lr, batch: W6_BATCH, reps });
     }
     if (plan.want('W5')) jobs.push({ peer: 'pytorch', workload: 'W5-autograd', steps: steps.W1, lr: loops.W1.lr, reps });
     if (w4) {

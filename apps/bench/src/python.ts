@@ -30,6 +30,8 @@ export interface PythonJob {
   workload: string;
   steps?: number;
   lr?: number;
+  /** W6's batch size. */
+  batch?: number;
   reps: number;
 }
 

@@ -15,7 +15,7 @@ export const LOSS_TOL = 1e-3;
 /** See LOSS_TOL. */
 export const RESIDUAL_TOL = 1e-5;
 
-const ORDER = ['W1', 'W2', 'W3', 'W4', 'W5 autograd', 'W5 layers'];
+const ORDER = ['W1', 'W2', 'W3', 'W4', 'W5 autograd', 'W5 layers', 'W6'];
 
 function norm(a: Float32Array | undefined): number {
   let s = 0;
@@ -50,7 +50,7 @@ export function toRows(measured: readonly Measure[], plan: Plan): Row[] {
     const lossOk =
       lossDiff === null || loss === null || refLoss == null
         ? null
-        : m.workload === 'W4'
+        : m.workload === 'W4' || m.workload === 'W6'
           ? lossDiff <= LOSS_TOL
           : Math.abs(Math.sqrt(loss) - Math.sqrt(refLoss)) <= Math.max(LOSS_TOL * Math.sqrt(refLoss), RESIDUAL_TOL * yNorm);
     rows.push({
@@ -86,8 +86,16 @@ export function notesFor(rows: readonly Row[], plan: Plan): string[] {
   notes.push(
     `Final loss check: each peer's loss after its last step against nn cpu's loss after as many steps, from the same inputs. ` +
       `The column shows the relative difference of the losses; the check compares residual norms √loss, equal within ${LOSS_TOL} relative or ${RESIDUAL_TOL}·‖y‖ absolute ` +
-      `(W1 trains its loss down to ~2e-5, where float32 rounding of y_pred alone moves the loss by ~1e-3 relative). W4 compares the squared Frobenius norm of the product within ${LOSS_TOL} relative.`,
+      `(W1 trains its loss down to ~2e-5, where float32 rounding of y_pred alone moves the loss by ~1e-3 relative). W4 compares the squared Frobenius norm of the product within ${LOSS_TOL} relative` +
+        (plan.want('W6') ? `; W6 compares the last batch's cross-entropy within ${LOSS_TOL} relative.` : '.'),
   );
+  if (plan.want('W6')) {
+    notes.push(
+      'W6 is one epoch of the digits MLP (64 → 64 → 10, ReLU, cross-entropy, Adam lr 1e-2, 23 batches of 64 from the 1,438-image train split), ' +
+        'every peer from nn\'s initial weights and one seeded batch order, after a whole warm-up epoch; its GFLOP/s counts 23 full batches. ' +
+        'TensorFlow.js: tfjs-core alone ships no gradient functions, so its backward pass is written out (tf.train.adam applies the update).',
+    );
+  }
   const w1 = rows.find((r) => r.workload === 'W1' && r.peer === 'nn cpu');
   for (const v of ['W5 autograd', 'W5 layers']) {
     const r = rows.find((x) => x.workload === v && x.peer === 'nn cpu');

@@ -1,3 +1,4 @@
+import { W6_BATCH, type DigitsData } from './digits.js';
 import type { LoopData } from './workloads.js';
 
 // The workloads on TensorFlow.js 4.22 (cpu and wasm backends), written as a
@@ -84,4 +85,50 @@ export function tfMatmulTimed(tf: Tf, a: Float32Array, b: Float32Array, n: numbe
   for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
   tf.dispose([ta, tb, c]);
   return { seconds, check: s };
+}
+
+/**
+ * W6 on TensorFlow.js: the digits MLP with the same initial weights, batch order and Adam
+ * (β 0.9/0.999, ε 1e-8 as PyTorch; tfjs's default ε is 1e-7): weights stored [in, out] as tfjs's
+ * layers store them, the train split uploaded once and each batch gathered (tf.gather), the loss
+ * read back every step. tfjs-core alone registers no gradient functions (the `@tensorflow/tfjs`
+ * bundle does), so the backward pass is written out, as in the seed loop above: for the mean
+ * cross-entropy, d logits = (softmax − onehot) / batch; tf.train.adam applies the update.
+ */
+export function tfDigitsEpoch(tf: Tf, d: DigitsData, steps: number): number[] {
+  const [din, h, dout] = d.sizes;
+  const x = tf.tensor2d(d.x, [d.n, din]);
+  const y = tf.tensor1d(d.y, 'int32');
+  // nn and PyTorch store Linear weights [out, in]; tfjs's layers store [in, out].
+  const w1 = tf.variable(tf.tidy(() => tf.transpose(tf.tensor2d(d.w1, [h, din]))));
+  const b1 = tf.variable(tf.tensor1d(d.b1));
+  const w2 = tf.variable(tf.tidy(() => tf.transpose(tf.tensor2d(d.w2, [dout, h]))));
+  const b2 = tf.variable(tf.tensor1d(d.b2));
+  const opt = tf.train.adam(1e-2, 0.9, 0.999, 1e-8);
+  const losses: number[] = [];
+  for (let b = 0; b < steps; b++) {
+    tf.tidy(() => {
+      const idx = tf.tensor1d(d.order.slice(b * W6_BATCH, (b + 1) * W6_BATCH), 'int32');
+      const xb = tf.gather(x, idx) as T2;
+      const onehot = tf.oneHot(tf.gather(y, idx), dout) as T2;
+      const hb = tf.add(tf.matMul(xb, w1), b1) as T2;
+      const a1 = tf.relu(hb) as T2;
+      const logits = tf.add(tf.matMul(a1, w2), b2) as T2;
+      const logp = tf.logSoftmax(logits) as T2;
+      losses.push(tf.neg(tf.mean(tf.sum(tf.mul(logp, onehot), 1))).dataSync()[0]!);
+      // Backward: through the mean cross-entropy, the second Linear, the ReLU and the first Linear.
+      const gLogits = tf.div(tf.sub(tf.exp(logp), onehot), xb.shape[0]) as T2;
+      const gA1 = mm(tf, gLogits, w2, false, true, true);
+      const gH = tf.where(tf.greater(hb, 0), gA1, tf.zerosLike(gA1)) as T2;
+      opt.applyGradients([
+        { name: w1.name, tensor: mm(tf, xb, gH, true, false, true) },
+        { name: b1.name, tensor: tf.sum(gH, 0) },
+        { name: w2.name, tensor: mm(tf, a1, gLogits, true, false, true) },
+        { name: b2.name, tensor: tf.sum(gLogits, 0) },
+      ]);
+    });
+  }
+  opt.dispose();
+  tf.dispose([x, y, w1, b1, w2, b2]);
+  return losses;
 }

@@ -8,11 +8,15 @@ export interface LoopSpec {
   steps: number;
 }
 
-/** The training loops: W1 the seed program, W2 its three-layer form, W3 the seed program at scale. */
+/**
+ * The training loops: W1 the seed program, W2 its three-layer form, W3 the seed program at scale,
+ * W6 one epoch of the digits MLP (23 batches of 64, the last one 30: its flops count 23 full batches).
+ */
 export const loops = {
   W1: { sizes: [64, 1000, 100, 10], lr: 1e-6, steps: 500 },
   W2: { sizes: [64, 1000, 100, 100, 10], lr: 1e-8, steps: 500 },
   W3: { sizes: [512, 4096, 1024, 64], lr: 1e-9, steps: 50 },
+  W6: { sizes: [64, 64, 64, 10], lr: 1e-2, steps: 23 },
 } satisfies Record<string, LoopSpec>;
 
 /** W4: one n×n by n×n product. */
