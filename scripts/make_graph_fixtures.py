@@ -9,7 +9,8 @@ is checked against PyTorch's own results, not against nn's:
   not NaN, where the upstream gradient is Inf; maximum/minimum split ties 0.5/0.5;
   NaN propagates through maximum, minimum, relu, clamp and the reductions; where and
   maskedFill with a mask that broadcasts the input larger sum the gradient back;
-  pow at 0 and pow(1, NaN); sum/mean/max with dims [] reduce every dim.
+  pow at 0 and pow(1, NaN); sum/mean/max with dims [] reduce every dim; and (along-dim.json)
+  var/std, cumsum, repeat, stack, indexSelect, gather and scatterAdd at their edges.
 
 The graph format is nn's GraphSpec (packages/core/src/testing/graph.ts). JSON has no
 NaN, Infinity or -0, so those are written as the strings "NaN", "Infinity",
@@ -302,6 +303,20 @@ def evaluate(g):
             y = torch.mm(get(n["a"]), get(n["b"]))
         elif op == "matmul":
             y = torch.matmul(get(n["a"]), get(n["b"]))
+        elif op in ("var", "std"):
+            y = getattr(torch, op)(get(n["x"]), n["dim"], correction=n["correction"], keepdim=n["keepdim"])
+        elif op == "cumsum":
+            y = torch.cumsum(get(n["x"]), n["dim"])
+        elif op == "repeat":
+            y = get(n["x"]).repeat(n["sizes"])
+        elif op == "stack":
+            y = torch.stack([get(n["a"]), get(n["b"])], n["dim"])
+        elif op == "indexSelect":
+            y = torch.index_select(get(n["x"]), n["dim"], torch.tensor(n["index"], dtype=torch.int64))
+        elif op in ("gather", "scatterAdd"):
+            index = torch.tensor(n["index"], dtype=torch.int64).reshape(n["indexShape"])
+            x = get(n["x"])
+            y = torch.gather(x, n["dim"], index) if op == "gather" else torch.scatter_add(x, n["dim"], index, get(n["src"]))
         else:
             raise ValueError(op)
         nodes.append(y)
@@ -400,12 +415,55 @@ def conventions():
     return out
 
 
+def along_dim():
+    """var/std, cumsum, repeat, stack, indexSelect, gather and scatterAdd at their edges (nn's random graphs draw them)."""
+    x = {"leaf": 0}
+    y = {"leaf": 1}
+    v = lambda i: {"node": i}  # noqa: E731
+    out = []
+
+    def add(name, leaves, nodes, grad):
+        out.append((name, {"leaves": leaves, "nodes": nodes, "grad": [float(t) for t in grad]}))
+
+    rows = [1, 2, 4, 3, 3, 3, 1, NAN, 2, 1, INF, 0]
+    for op in ["var", "std"]:
+        for c in [0, 1]:
+            for keep in [False, True]:
+                add(f"{op} along dim 1, correction {c}, keepdim {keep}: a constant row, NaN and Inf rows", [leaf([4, 3], rows)],
+                    [{"op": op, "x": x, "dim": 1, "correction": c, "keepdim": keep}], [1.0, -2.0, 3.0, 0.5])
+        add(f"{op} along dim -2 of size 1 with correction 1 divides by 0", [leaf([1, 3], [1, 2, 3])], [{"op": op, "x": x, "dim": -2, "correction": 1, "keepdim": False}], [1, 1, 1])
+        add(f"{op} along an empty dim", [leaf([2, 0], [])], [{"op": op, "x": x, "dim": 1, "correction": 0, "keepdim": True}], [1, 1])
+        add(f"{op} of a 1-D tensor, then exp", [leaf([5], [0.5, -1, 2, 2, 7])], [{"op": op, "x": x, "dim": 0, "correction": 1, "keepdim": False}, {"op": "exp", "x": v(0)}], [2.0])
+    add("cumsum along dims 0 and -1 with Inf and NaN", [leaf([2, 3], [1, INF, 2, -INF, NAN, 3])],
+        [{"op": "cumsum", "x": x, "dim": -1}, {"op": "cumsum", "x": v(0), "dim": 0}], [1, 2, 3, 4, INF, 6])
+    add("cumsum of a 0-d tensor", [leaf([], [3])], [{"op": "cumsum", "x": x, "dim": 0}], [2])
+    add("repeat with a new leading dim and a zero", [leaf([2, 1], [1, -2])], [{"op": "repeat", "x": x, "sizes": [2, 1, 3]}], list(range(12)))
+    add("repeat by 0", [leaf([2], [1, 2])], [{"op": "repeat", "x": x, "sizes": [0]}], [])
+    add("repeat of a 0-d tensor", [leaf([], [5])], [{"op": "repeat", "x": x, "sizes": [3]}], [1, 2, 3])
+    add("stack of a tensor with itself along dim -1", [leaf([2, 2], [1, 2, 3, 4])], [{"op": "stack", "a": x, "b": x, "dim": -1}], list(range(8)))
+    add("stack of two along dim 1", [leaf([2, 3], [1, 2, 3, 4, 5, 6]), leaf([2, 3], [0, -1, NAN, 2, 3, 4])], [{"op": "stack", "a": x, "b": y, "dim": 1}], list(range(12)))
+    add("indexSelect with repeats sums the gradient", [leaf([3, 2], [1, 2, 3, 4, 5, 6])], [{"op": "indexSelect", "x": x, "dim": 0, "index": [2, 0, 2, 2]}], [1, 2, 3, 4, 5, INF, 7, 8])
+    add("indexSelect along dim -1, empty index", [leaf([2, 3], [1, 2, 3, 4, 5, 6])], [{"op": "indexSelect", "x": x, "dim": -1, "index": []}], [])
+    add("gather with repeats and a smaller index", [leaf([2, 3], [1, 2, 3, 4, 5, 6])],
+        [{"op": "gather", "x": x, "dim": 1, "index": [0, 0, 2, 1], "indexShape": [1, 4]}], [1, 2, INF, 4])
+    add("gather along dim 0 of a 3-D tensor", [leaf([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8])],
+        [{"op": "gather", "x": x, "dim": 0, "index": [1, 0, 1, 1, 0, 0], "indexShape": [3, 1, 2]}], [1, 2, 3, 4, 5, 6])
+    add("scatterAdd with repeats, Inf and NaN", [leaf([2, 3], [1, 2, 3, 4, 5, 6]), leaf([2, 2], [10, INF, NAN, -1])],
+        [{"op": "scatterAdd", "x": x, "dim": 1, "index": [0, 0, 2, 1], "indexShape": [2, 2], "src": y}], [1, 2, 3, 4, 5, 6])
+    add("scatterAdd along dim -2, then gather back", [leaf([3, 2], [0, 0, 0, 0, 0, 0]), leaf([2, 2], [1, 2, 3, 4])],
+        [{"op": "scatterAdd", "x": x, "dim": -2, "index": [2, 2, 0, 2], "indexShape": [2, 2], "src": y},
+         {"op": "gather", "x": v(0), "dim": 0, "index": [2, 1], "indexShape": [1, 2]}], [5, 7])
+    return out
+
+
 def main():
     OUT.mkdir(parents=True, exist_ok=True)
     torch.set_default_dtype(F64)
-    groups = {"conventions": [], "random-a": [], "random-b": []}
+    groups = {"conventions": [], "along-dim": [], "random-a": [], "random-b": []}
     for name, g in conventions():
         groups["conventions"].append({"name": name, "graph": g, "expected": evaluate(g)})
+    for name, g in along_dim():
+        groups["along-dim"].append({"name": name, "graph": g, "expected": evaluate(g)})
     for part, seeds in (("random-a", range(0, 150)), ("random-b", range(150, 300))):
         for seed in seeds:
             g = Gen(random.Random(seed)).graph()

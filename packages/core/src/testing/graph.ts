@@ -1,7 +1,7 @@
 import type { Device } from '../backend.js';
 import { tensor } from '../creation.js';
-import { add, cat, clamp, compare, div, maskedFill, matmul, maximum, minimum, mm, mul, pow, sub, where } from '../ops/index.js';
-import type { Tensor } from '../tensor.js';
+import { add, cat, clamp, compare, div, maskedFill, matmul, maximum, minimum, mm, mul, pow, stack, sub, where } from '../ops/index.js';
+import type { NestedArray, Tensor } from '../tensor.js';
 
 // A random op graph as plain data: the generator writes it, nn (runGraph), the
 // float64 reference (reference64.ts) and PyTorch (scripts/make_graph_fixtures.py)
@@ -57,7 +57,19 @@ export type GraphNode =
   | { op: 'squeeze' | 'unsqueeze'; x: GraphRef; dim: number }
   | { op: 'flip'; x: GraphRef; dims: number[] }
   /** cat([a, b], dim) */
-  | { op: 'cat'; a: GraphRef; b: GraphRef; dim: number };
+  | { op: 'cat'; a: GraphRef; b: GraphRef; dim: number }
+  /** x.var(dim, { correction, keepdim }) or x.std(…) along one dim. */
+  | { op: 'var' | 'std'; x: GraphRef; dim: number; correction: number; keepdim: boolean }
+  | { op: 'cumsum'; x: GraphRef; dim: number }
+  | { op: 'repeat'; x: GraphRef; sizes: number[] }
+  /** stack([a, b], dim) */
+  | { op: 'stack'; a: GraphRef; b: GraphRef; dim: number }
+  /** x.indexSelect(dim, index): index a plain list of positions (repeats allowed). */
+  | { op: 'indexSelect'; x: GraphRef; dim: number; index: number[] }
+  /** x.gather(dim, index): index row-major, shaped `indexShape` (as many dims as x). */
+  | { op: 'gather'; x: GraphRef; dim: number; index: number[]; indexShape: number[] }
+  /** x.scatterAdd(dim, index, src): index as for gather; src shaped as the index. */
+  | { op: 'scatterAdd'; x: GraphRef; dim: number; index: number[]; indexShape: number[]; src: GraphRef };
 
 /** A graph: leaves, nodes in order (each reads only earlier ones), and the gradient fed to the last node's backward. */
 export interface GraphSpec {
@@ -76,6 +88,7 @@ export interface GraphResult {
 
 /** The operands a node reads, in order. */
 export function nodeInputs(n: GraphNode): GraphRef[] {
+  if ('src' in n) return [n.x, n.src];
   if ('a' in n && 'b' in n) return 'c' in n ? [n.c, n.a, n.b] : [n.a, n.b];
   if ('c' in n) return [n.x, n.c];
   return [n.x];
@@ -107,6 +120,18 @@ export function decodeNumbers(_key: string, v: unknown): unknown {
 function operand(r: GraphRef, leaves: Tensor[], nodes: Tensor[]): Tensor | number {
   if ('scalar' in r) return r.scalar;
   return 'leaf' in r ? leaves[r.leaf]! : nodes[r.node]!;
+}
+
+// A row-major index as the nested number array `shape` describes (null where nesting cannot
+// spell the shape: a size-0 dim before the last).
+function nestIndex(values: readonly number[], shape: readonly number[]): NestedArray | null {
+  if (shape.slice(0, -1).includes(0)) return null;
+  const build = (at: number, from: number): NestedArray => {
+    if (at === shape.length - 1) return values.slice(from, from + shape[at]!);
+    const inner = shape.slice(at + 1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: shape[at]! }, (_, i) => build(at + 1, from + i * inner));
+  };
+  return build(0, 0);
 }
 
 function tensorOf(r: GraphRef, leaves: Tensor[], nodes: Tensor[]): Tensor {
@@ -163,6 +188,21 @@ export function applyNode(n: GraphNode, leaves: Tensor[], nodes: Tensor[], temps
     case 'softplus': return T(n.x).softplus(n.beta, n.threshold);
     case 'softmax': case 'logSoftmax': return T(n.x)[n.op](n.dim);
     case 'logsumexp': return T(n.x).logsumexp(n.dim, n.keepdim);
+    case 'var': case 'std': return T(n.x)[n.op](n.dim, { correction: n.correction, keepdim: n.keepdim });
+    case 'cumsum': return T(n.x).cumsum(n.dim);
+    case 'repeat': return T(n.x).repeat(n.sizes);
+    case 'stack': return stack([T(n.a), T(n.b)], n.dim);
+    case 'indexSelect': return T(n.x).indexSelect(n.dim, n.index);
+    case 'gather': case 'scatterAdd': {
+      const x = T(n.x);
+      // A plain nested array, or (for a shape nesting cannot spell) an int32 tensor.
+      let index: NestedArray | Tensor | null = nestIndex(n.index, n.indexShape);
+      if (index === null) {
+        index = tensor(n.index, { shape: n.indexShape, dtype: 'int32', device: x.device });
+        temps.push(index);
+      }
+      return n.op === 'gather' ? x.gather(n.dim, index) : x.scatterAdd(n.dim, index, T(n.src));
+    }
   }
 }
 
@@ -238,6 +278,16 @@ function nodeText(n: GraphNode): string {
     case 'softplus': return `${R(n.x)}.softplus(${n.beta}, ${n.threshold})`;
     case 'softmax': case 'logSoftmax': return `${R(n.x)}.${n.op}(${n.dim})`;
     case 'logsumexp': return `${R(n.x)}.logsumexp(${n.dim}, ${n.keepdim})`;
+    case 'var': case 'std': return `${R(n.x)}.${n.op}(${n.dim}, { correction: ${n.correction}, keepdim: ${n.keepdim} })`;
+    case 'cumsum': return `${R(n.x)}.cumsum(${n.dim})`;
+    case 'repeat': return `${R(n.x)}.repeat(${JSON.stringify(n.sizes)})`;
+    case 'stack': return `stack([${R(n.a)}, ${R(n.b)}], ${n.dim})`;
+    case 'indexSelect': return `${R(n.x)}.indexSelect(${n.dim}, ${JSON.stringify(n.index)})`;
+    case 'gather': case 'scatterAdd': {
+      const nested = nestIndex(n.index, n.indexShape);
+      const index = nested ? JSON.stringify(nested) : `tensor(${JSON.stringify(n.index)}, { shape: ${JSON.stringify(n.indexShape)}, dtype: 'int32', device })`;
+      return n.op === 'gather' ? `${R(n.x)}.gather(${n.dim}, ${index})` : `${R(n.x)}.scatterAdd(${n.dim}, ${index}, ${R(n.src)})`;
+    }
   }
 }
 
@@ -245,7 +295,7 @@ function nodeText(n: GraphNode): string {
 export function printGraph(spec: GraphSpec, device = 'cpu'): string {
   const gpu = device.startsWith('gpu');
   const lines = [
-    `import { add, sub, mul, div, pow, maximum, minimum, where, mm, matmul, cat, registerBackend, tensor } from '@nn/core';`,
+    `import { add, sub, mul, div, pow, maximum, minimum, where, mm, matmul, cat, stack, registerBackend, tensor } from '@nn/core';`,
     gpu ? `import { createGpuBackend } from '@nn/gpu';` : `import { createCpuBackend } from '@nn/cpu';`,
     gpu ? `registerBackend(await createGpuBackend());` : `registerBackend(createCpuBackend(${device === 'cpu' ? '' : `{ device: '${device}' }`}));`,
     `const device = '${device}';`,

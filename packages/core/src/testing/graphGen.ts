@@ -97,6 +97,48 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
     shapes.push({ ref: { node: nodes.length - 1 }, shape });
   };
 
+  // var/std, cumsum, repeat, stack, indexSelect, gather, scatterAdd: each along a dim of x (a 0-d x
+  // takes cumsum, repeat or stack, the rest draw a unary op instead); indices are plain lists, in range, with repeats.
+  const drawAlongDim = (x: GraphRef, s: Shape): void => {
+    const m = ch.int(7);
+    const r = s.length;
+    const d = ch.int(r);
+    const dim = d - (ch.int(2) ? Math.max(r, 1) : 0);
+    const along = (k: number): Shape => s.map((n, i) => (i === d ? k : n));
+    if (m === 1) push({ op: 'cumsum', x, dim }, s);
+    else if (m === 2) {
+      // Whole copies per dim (0 to 3), sometimes a new leading dim; at most 256 elements.
+      const lead = r < 3 && ch.int(3) === 0 ? 1 : 0;
+      let sizes = Array.from({ length: r + lead }, () => ch.pick([1, 2, 1, 3, 0]));
+      if (size(s) * size(sizes) > 256) sizes = sizes.map(() => 1);
+      const full = [...Array<number>(lead).fill(1), ...s];
+      push({ op: 'repeat', x, sizes }, full.map((n, i) => n * sizes[i]!));
+    } else if (m === 3 && r < 4) {
+      // b: a fresh leaf or any value of x's shape (x itself included).
+      const b = ch.int(2) === 0 ? newLeaf(s) : ch.pick(shapes.filter((v) => v.shape.length === r && v.shape.every((n, i) => n === s[i]))).ref;
+      const at = ch.int(r + 1);
+      const sdim = at - (ch.int(2) ? r + 1 : 0);
+      const shape = [...s];
+      shape.splice(at, 0, 2);
+      push(ch.int(2) ? { op: 'stack', a: b, b: x, dim: sdim } : { op: 'stack', a: x, b, dim: sdim }, shape);
+    } else if (r === 0 || m === 3) push({ op: ch.pick(unaryOps), x }, s);
+    else if (m === 0) {
+      const keepdim = ch.int(2) === 1;
+      push({ op: ch.pick(['var', 'std'] as const), x, dim, correction: ch.pick([1, 0]), keepdim }, keepdim ? along(1) : s.filter((_, i) => i !== d));
+    } else if (m === 4) {
+      const n = s[d]!;
+      const k = n === 0 ? 0 : ch.pick([2, 1, 3, 0, 4]);
+      push({ op: 'indexSelect', x, dim, index: Array.from({ length: k }, () => ch.int(n)) }, along(k));
+    } else {
+      // gather / scatterAdd: the index no larger than x in the other dims (any size along dim).
+      const n = s[d]!;
+      const indexShape = s.map((v, i) => (i === d ? (n === 0 ? 0 : ch.pick([2, 1, 3])) : ch.int(3) === 0 ? ch.int(v + 1) : v));
+      const index = Array.from({ length: size(indexShape) }, () => ch.int(n));
+      if (m === 5) push({ op: 'gather', x, dim, index, indexShape }, indexShape);
+      else push({ op: 'scatterAdd', x, dim, index, indexShape, src: newLeaf(indexShape) }, s);
+    }
+  };
+
   // The op count first: shrinking it to 3 keeps the rest, so a shrunk graph is a prefix of the failing one.
   const count = 3 + ch.int(6);
   newLeaf(randomShape());
@@ -105,7 +147,7 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
     const pick = ch.int(3) === 0 ? shapes[ch.int(shapes.length)]! : shapes[shapes.length - 1]!;
     const x = pick.ref;
     const s = pick.shape;
-    const kind = ch.int(12);
+    const kind = ch.int(14);
     if (kind === 0) {
       // A unary op; now and then an activation with a parameter, or softmax, logSoftmax, logsumexp along a dim.
       const u = ch.int(6);
@@ -240,6 +282,8 @@ export function graphFromChoices(choices: readonly number[]): GraphSpec {
         const swap = ch.int(2) === 1;
         push(swap ? { op: 'cat', a: b, b: x, dim } : { op: 'cat', a: x, b, dim }, cut(s[d]! + shapeOf(b)[d]!));
       }
+    } else if (kind >= 12) {
+      drawAlongDim(x, s);
     } else {
       // mm / matmul: a 2-D (or, for matmul, 1-D) x times a fresh operand that fits.
       if (s.length === 2) {

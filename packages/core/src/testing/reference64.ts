@@ -248,6 +248,88 @@ function slicedPositions(n: Extract<GraphNode, { op: 'narrow' | 'slice' }>, size
   return range(n.start < 0 ? n.start + size : n.start, n.length);
 }
 
+// ---- var/std, cumsum, repeat, stack and the index ops: loops over positions, apart from nn's kernels
+
+// Call f with each multi-index of `shape` in row-major order, and its flat position.
+function eachPos(shape: readonly number[], f: (pos: number[], i: number) => void): void {
+  const n = sizeOfShape(shape);
+  const pos = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    f(pos, i);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++pos[d]! < shape[d]!) break;
+      pos[d] = 0;
+    }
+  }
+}
+
+// The flat position of a multi-index in `shape`.
+function flatAt(pos: readonly number[], shape: readonly number[]): number {
+  let j = 0;
+  for (let d = 0; d < shape.length; d++) j = j * shape[d]! + pos[d]!;
+  return j;
+}
+
+// The mean along dim d (kept as size 1) and Σ(x − mean)² / max(0, N − correction): two passes, as the definition.
+function variance(x: Arr, d: number, correction: number, round: Round): { mean: Arr; var: Arr } {
+  const count = x.shape[d]!;
+  const s = reduce(x, [d], 'sum', round);
+  const mean = { shape: s.shape, data: s.data.map((v) => round(v / count)) };
+  const sq = zipN([x, mean], (a, m) => {
+    const c = round(a - m);
+    return c * c;
+  }, round);
+  const ss = reduce(sq, [d], 'sum', round);
+  return { mean, var: { shape: ss.shape, data: ss.data.map((v) => round(v / Math.max(0, count - correction))) } };
+}
+
+// Running sums along dim d of a tensor of rank >= 1, from the start or (reverse) from the end.
+function runningSum(x: Arr, d: number, reverse: boolean, round: Round): Arr {
+  const n = x.shape[d]!;
+  const outer = sizeOfShape(x.shape.slice(0, d));
+  const inner = sizeOfShape(x.shape.slice(d + 1));
+  const data = new Array<number>(x.data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < inner; k++) {
+      let acc = 0;
+      for (let q = 0; q < n; q++) {
+        const j = (o * n + (reverse ? n - 1 - q : q)) * inner + k;
+        acc = round(acc + x.data[j]!);
+        data[j] = acc;
+      }
+    }
+  }
+  return { shape: x.shape, data };
+}
+
+// For each position of x.repeat(sizes), the flat position of x it copies.
+function repeatSources(xShape: readonly number[], sizes: readonly number[]): { shape: number[]; src: number[] } {
+  const full = [...new Array<number>(sizes.length - xShape.length).fill(1), ...xShape];
+  const shape = full.map((n, i) => n * sizes[i]!);
+  const src: number[] = [];
+  eachPos(shape, (pos) => src.push(flatAt(pos.map((p, i) => p % full[i]!), full)));
+  return { shape, src };
+}
+
+// For each position p of an index of `indexShape`, the flat position in `shape` that p names
+// (p with its dim-d coordinate replaced by the index value there), as gather reads and scatterAdd writes.
+function indexTargets(index: readonly number[], indexShape: readonly number[], shape: readonly number[], d: number): number[] {
+  const out: number[] = [];
+  eachPos(indexShape, (pos, i) => {
+    const t = [...pos];
+    t[d] = index[i]!;
+    out.push(flatAt(t, shape));
+  });
+  return out;
+}
+
+// g added at flat positions `to` of a zero tensor of `shape` (repeats accumulate), as index_add and scatter_add.
+function addInto(shape: number[], to: readonly number[], g: readonly number[], round: Round): Arr {
+  const data = new Array<number>(sizeOfShape(shape)).fill(0);
+  to.forEach((t, i) => (data[t] = round(data[t]! + g[i]!)));
+  return { shape, data };
+}
+
 /** pow as IEEE 754 and PyTorch define it: 1 for x^0 and for 1^y, even when y is NaN; (-1)^±Inf = 1. */
 export function ieeePow(x: number, y: number): number {
   if (y === 0 || x === 1) return 1;
@@ -530,6 +612,44 @@ function forward(n: GraphNode, get: Get, mask: Mask, round: Round): Arr {
       const r = zipN([reduce(e, [d], 'sum', round), mf], (t, b) => round(Math.log(t)) + b, round);
       return dropAxes(r, x.shape.length === 0 ? [] : [d], n.keepdim);
     }
+    case 'var': case 'std': {
+      const x = get(n.x);
+      const d = normDim(n.dim, x.shape.length);
+      const v = variance(x, d, n.correction, round).var;
+      return dropAxes(n.op === 'var' ? v : { shape: v.shape, data: v.data.map((e) => round(Math.sqrt(e))) }, [d], n.keepdim);
+    }
+    case 'cumsum': {
+      const x = get(n.x);
+      return x.shape.length === 0 ? x : runningSum(x, normDim(n.dim, x.shape.length), false, round);
+    }
+    case 'repeat': {
+      const x = get(n.x);
+      const { shape, src } = repeatSources(x.shape, n.sizes);
+      return { shape, data: src.map((j) => x.data[j]!) };
+    }
+    case 'stack': {
+      const a = get(n.a);
+      const d = normDim(n.dim, a.shape.length + 1);
+      const lift = (v: Arr): Arr => ({ shape: [...v.shape.slice(0, d), 1, ...v.shape.slice(d)], data: v.data });
+      return concat(lift(a), lift(get(n.b)), d);
+    }
+    case 'indexSelect': {
+      const x = get(n.x);
+      return takeAlong(x, normDim(n.dim, x.shape.length), n.index);
+    }
+    case 'gather': {
+      const x = get(n.x);
+      const at = indexTargets(n.index, n.indexShape, x.shape, normDim(n.dim, x.shape.length));
+      return { shape: [...n.indexShape], data: at.map((j) => x.data[j]!) };
+    }
+    case 'scatterAdd': {
+      const x = get(n.x);
+      const src = get(n.src);
+      const at = indexTargets(n.index, n.indexShape, x.shape, normDim(n.dim, x.shape.length));
+      const data = [...x.data];
+      at.forEach((t, i) => (data[t] = round(data[t]! + src.data[i]!)));
+      return { shape: x.shape, data };
+    }
   }
 }
 
@@ -680,6 +800,53 @@ function backward(n: GraphNode, g: Arr, out: Arr, get: Get, mask: Mask, round: R
       const d = normDim(n.dim, a.shape.length);
       acc(n.a, takeAlong(g, d, range(0, a.shape[d]!)));
       return acc(n.b, takeAlong(g, d, range(a.shape[d]!, get(n.b).shape[d]!)));
+    }
+    // PyTorch's var_backward along a dim: (2 / (N − correction)) · g · (x − mean); std_backward
+    // first takes g / (2·std), with 0 where std is 0 (masked_fill, not Inf·0).
+    case 'var': case 'std': {
+      const x = get(n.x);
+      const d = normDim(n.dim, x.shape.length);
+      const kept = keptShape(x.shape, [d]);
+      const gk: Arr = { shape: kept, data: g.data };
+      const gv = n.op === 'var' ? gk : z([gk, { shape: kept, data: out.data }], (g, y) => (y === 0 ? 0 : g / round(y * 2)));
+      const scale = round(2 / (x.shape[d]! - n.correction));
+      return acc(n.x, z([gv, x, variance(x, d, n.correction, round).mean], (g, x, m) => round(scale * g) * round(x - m)));
+    }
+    // cumsum's gradient is the running sum of g from the end.
+    case 'cumsum': return acc(n.x, g.shape.length === 0 ? g : runningSum(g, normDim(n.dim, g.shape.length), true, round));
+    case 'repeat': {
+      const x = get(n.x);
+      return acc(n.x, addInto(x.shape, repeatSources(x.shape, n.sizes).src, g.data, round));
+    }
+    case 'stack': {
+      const a = get(n.a);
+      const d = normDim(n.dim, a.shape.length + 1);
+      acc(n.a, { shape: a.shape, data: takeAlong(g, d, [0]).data });
+      return acc(n.b, { shape: get(n.b).shape, data: takeAlong(g, d, [1]).data });
+    }
+    // index_select_backward: g added into zeros at the positions (index_add: repeats sum).
+    case 'indexSelect': {
+      const x = get(n.x);
+      const d = normDim(n.dim, x.shape.length);
+      const gShape = g.shape;
+      const to: number[] = [];
+      eachPos(gShape, (pos) => {
+        const t = [...pos];
+        t[d] = n.index[pos[d]!]!;
+        to.push(flatAt(t, x.shape));
+      });
+      return acc(n.x, addInto(x.shape, to, g.data, round));
+    }
+    // gather_backward: zeros.scatter_add(dim, index, g); scatter_add: g for x, g.gather(dim, index) for src.
+    case 'gather': {
+      const x = get(n.x);
+      return acc(n.x, addInto(x.shape, indexTargets(n.index, n.indexShape, x.shape, normDim(n.dim, x.shape.length)), g.data, round));
+    }
+    case 'scatterAdd': {
+      const x = get(n.x);
+      acc(n.x, g);
+      const at = indexTargets(n.index, n.indexShape, x.shape, normDim(n.dim, x.shape.length));
+      return acc(n.src, { shape: [...n.indexShape], data: at.map((j) => g.data[j]!) });
     }
   }
 }
