@@ -1,9 +1,11 @@
 /** The command line of `--task digits|moons`: which flags apply, their defaults, and the run. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseNpy } from '@nn/core';
 import { UsageError, type RawArgs } from './args.js';
 import { setupDevice } from './device.js';
-import { TASKS, runTask, type TaskName, type TaskOptions } from './task.js';
+import { Progress } from './progress.js';
+import { TASKS, runTask, type TaskData, type TaskName, type TaskOptions } from './task.js';
 
 // The seed program's flags that mean nothing for a task.
 const SEED_ONLY = ['net', 'style', 'steps', 'log-every', 'explain', 'graph', 'plot'];
@@ -18,17 +20,23 @@ export function toTaskOptions(raw: RawArgs): TaskOptions {
   }
   if (raw['gpu-mode'] !== undefined && raw.device !== 'gpu') throw new UsageError('--gpu-mode only makes sense with --device gpu');
   if (raw['allow-fallback'] !== undefined && raw.device !== 'gpu') throw new UsageError('--allow-fallback only makes sense with --device gpu');
-  const data = raw.data as string | undefined;
-  if (data !== undefined) {
+  const dir = raw.data as string | undefined;
+  const epochs = (raw.epochs as number) ?? TASKS[task].epochs;
+  let data: TaskData | undefined;
+  if (dir !== undefined) {
     if (task !== 'digits') throw new UsageError(`--data with --task ${task}: only --task digits starts from files (scripts/make_digits_parity.py writes them)`);
-    if (!existsSync(data) || !statSync(data).isDirectory()) throw new UsageError(`--data ${data}: no such directory`);
-    const missing = TASK_FILES.filter((f) => !existsSync(join(data, f)));
-    if (missing.length) throw new UsageError(`--data ${data}: missing ${missing.join(', ')} (scripts/make_digits_parity.py writes them)`);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--data ${dir}: no such directory`);
+    const missing = TASK_FILES.filter((f) => !existsSync(join(dir, f)));
+    if (missing.length) throw new UsageError(`--data ${dir}: missing ${missing.join(', ')} (scripts/make_digits_parity.py writes them)`);
+    const read = (name: string): Uint8Array => readFileSync(join(dir, name));
+    data = { dir, init: read('init.npz'), train: read('train.npy'), test: read('test.npy'), orders: read('orders.npy') };
+    const held = parseNpy(data.orders).shape[0]!;
+    if (epochs > held) throw new UsageError(`--data ${dir}: orders.npy holds ${held} epochs' orders, but --epochs is ${epochs}`);
   }
   return {
     task,
     device: (raw.device as TaskOptions['device']) ?? 'cpu',
-    epochs: (raw.epochs as number) ?? TASKS[task].epochs,
+    epochs,
     batchSize: (raw['batch-size'] as number) ?? 64,
     lr: (raw.lr as number) ?? TASKS[task].lr,
     seed: (raw.seed as number) ?? 0,
@@ -50,7 +58,9 @@ export async function mainTask(raw: RawArgs): Promise<number> {
     const fallback = info.fallback ? ` — a FALLBACK${note ? `: ${note}` : ''}` : '';
     process.stderr.write(`nn-example: device ${opts.device} runs ${info.name} (${info.runtime})${fallback}\n`);
   }
-  const printer = opts.json ? null : { line: (text: string) => process.stdout.write(text + '\n') };
+  const printer = opts.json
+    ? null
+    : { line: (text: string) => process.stdout.write(text + '\n'), progress: (total: number) => new Progress(total, Boolean(process.stderr.isTTY), 0) };
   const result = await runTask(opts, info, printer);
   if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
   const final = result.accuracies.at(-1) ?? 0;

@@ -3,13 +3,10 @@
  * @nn/data (TensorDataset, randomSplit, DataLoader) and @nn/layers (an MLP, CrossEntropyLoss,
  * Adam), printing the loss and accuracies per epoch.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Generator, dispose, indexSelect, keep, loadNpy, manualSeed, noGrad, scope, type BackendInfo, type Tensor } from '@nn/core';
+// No node: imports on this path: the browser parity tests (apps/example/test/*.browser.test.ts) run this same loop.
+import { ArgumentError, Generator, dispose, indexSelect, keep, manualSeed, noGrad, parseNpy, scope, type BackendInfo, type Tensor } from '@nn/core';
 import { DataLoader, Subset, TensorDataset, digits, moons, randomSplit } from '@nn/data';
 import { Adam, CrossEntropyLoss, Linear, ReLU, Sequential, loadNpz } from '@nn/layers';
-import { UsageError } from './args.js';
-import { Progress } from './progress.js';
 
 /** The data sets `--task` trains on. */
 export type TaskName = 'digits' | 'moons';
@@ -30,9 +27,28 @@ export interface TaskOptions {
   batchSize: number;
   lr: number;
   seed: number;
-  /** A directory with init.npz, train.npy, test.npy and orders.npy (scripts/make_digits_parity.py), or undefined. */
-  data: string | undefined;
+  /** The files of a --data directory (scripts/make_digits_parity.py), or undefined for a seeded run. */
+  data: TaskData | undefined;
   json: boolean;
+}
+
+/** A --data directory's name and its files' bytes, read by the caller (the CLI from disk, a browser test by fetch). */
+export interface TaskData {
+  /** Where the files came from; shown in the header and as `data` in --json. */
+  dir: string;
+  /** The initial weights (.npz of the state dict). */
+  init: Uint8Array;
+  /** The training and test samples' row numbers (.npy, int). */
+  train: Uint8Array;
+  test: Uint8Array;
+  /** Each epoch's batch order over the training samples (.npy, epochs × train size). */
+  orders: Uint8Array;
+}
+
+/** Where runTask reports: a line per epoch, and optionally a progress bar over each epoch's batches. */
+export interface TaskPrinter {
+  line(text: string): void;
+  progress?(total: number): { tick(step: number): void; done(): void };
 }
 
 /** One epoch's figures. */
@@ -79,15 +95,15 @@ function loadTask(task: TaskName, seed: number): TensorDataset {
 // The split and the per-epoch orders: seeded, or read from a --data directory (PyTorch's, for the parity test).
 function splitAndOrders(ds: TensorDataset, opts: TaskOptions): { train: Subset<Tensor[]>; test: Subset<Tensor[]>; loaderFor: (epoch: number) => DataLoader<Tensor[]> } {
   if (opts.data) {
-    const dir = opts.data;
-    const ints = (name: string): number[] => Array.from(loadNpy(readFileSync(join(dir, name)), { device: 'cpu' }).dataSync());
-    const train = new Subset(ds, ints('train.npy'));
-    const test = new Subset(ds, ints('test.npy'));
-    const ordersT = loadNpy(readFileSync(join(dir, 'orders.npy')), { device: 'cpu' });
-    const [epochs, n] = ordersT.shape as [number, number];
-    const orders = Array.from(ordersT.dataSync());
-    ordersT.dispose();
-    if (opts.epochs > epochs) throw new UsageError(`--data ${dir}: orders.npy holds ${epochs} epochs' orders, but --epochs is ${opts.epochs}`);
+    const { dir } = opts.data;
+    // Parsed on the host: row numbers are plain JavaScript numbers, no device needed.
+    const ints = (bytes: Uint8Array): number[] => Array.from(parseNpy(bytes).data);
+    const train = new Subset(ds, ints(opts.data.train));
+    const test = new Subset(ds, ints(opts.data.test));
+    const ordersNpy = parseNpy(opts.data.orders);
+    const [epochs, n] = ordersNpy.shape as [number, number];
+    const orders = Array.from(ordersNpy.data);
+    if (opts.epochs > epochs) throw new ArgumentError('runTask', `${dir}/orders.npy holds ${epochs} epochs' orders, but epochs is ${opts.epochs}; train for at most ${epochs} epochs`);
     return { train, test, loaderFor: (e) => new DataLoader(train, { batchSize: opts.batchSize, sampler: orders.slice(e * n, (e + 1) * n) }) };
   }
   // One generator for the split and the shuffles: a seed gives the same run on every device.
@@ -103,7 +119,7 @@ async function read(t: Tensor): Promise<number> {
 }
 
 /** Train the task's MLP; prints a line per epoch through `printer` (none with --json). Reads asynchronously, so it runs on every device. */
-export async function runTask(opts: TaskOptions, info: BackendInfo, printer: { line(text: string): void } | null): Promise<TaskResult> {
+export async function runTask(opts: TaskOptions, info: BackendInfo, printer: TaskPrinter | null): Promise<TaskResult> {
   const spec = TASKS[opts.task];
   const start = Date.now();
   const ds = loadTask(opts.task, opts.seed);
@@ -115,7 +131,7 @@ export async function runTask(opts: TaskOptions, info: BackendInfo, printer: { l
     layers.push(new Linear(spec.sizes[i]!, spec.sizes[i + 1]!));
   }
   const model = new Sequential(...layers);
-  if (opts.data) model.loadStateDict(loadNpz(readFileSync(join(opts.data, 'init.npz'))));
+  if (opts.data) model.loadStateDict(loadNpz(opts.data.init));
   const lossFn = new CrossEntropyLoss();
   const optimizer = new Adam(model.parameters(), { lr: opts.lr });
   const [xAll, yAll] = ds.tensors as [Tensor, Tensor];
@@ -123,12 +139,12 @@ export async function runTask(opts: TaskOptions, info: BackendInfo, printer: { l
   const yTest = keep(indexSelect(yAll, 0, [...test.indices]));
   printer?.line(
     `# ${opts.task}: ${spec.title}; MLP ${spec.sizes.join(' → ')} (ReLU), CrossEntropyLoss, Adam lr ${opts.lr}, ` +
-      `batches of ${opts.batchSize}, ${train.length} train / ${test.length} test, ${opts.epochs} epochs on ${opts.device}${opts.data ? `, from ${opts.data}` : `, seed ${opts.seed}`}`,
+      `batches of ${opts.batchSize}, ${train.length} train / ${test.length} test, ${opts.epochs} epochs on ${opts.device}${opts.data ? `, from ${opts.data.dir}` : `, seed ${opts.seed}`}`,
   );
   const epochs: EpochResult[] = [];
   for (let e = 0; e < opts.epochs; e++) {
     const loader = loaderFor(e);
-    const progress = new Progress(loader.length, !opts.json && Boolean(process.stderr.isTTY), 0);
+    const progress = printer?.progress?.(loader.length);
     // Sums kept on the device and read once per epoch: no readback per batch.
     let lossSum = keep(scope(() => xAll.sum().mul(0)));
     let correct = keep(scope(() => xAll.sum().mul(0)));
@@ -146,9 +162,9 @@ export async function runTask(opts: TaskOptions, info: BackendInfo, printer: { l
       lossSum.dispose();
       correct.dispose();
       [lossSum, correct] = [keep(l!), keep(c!)];
-      progress.tick(b++);
+      progress?.tick(b++);
     }
-    progress.done();
+    progress?.done();
     model.eval();
     const hitsT = scope(() => noGrad(() => model.forward(xTest).argmax(1).eq(yTest).float().sum()));
     const [loss, right, hits] = [await read(lossSum), await read(correct), await read(hitsT)];
@@ -171,7 +187,7 @@ export async function runTask(opts: TaskOptions, info: BackendInfo, printer: { l
     batchSize: opts.batchSize,
     lr: opts.lr,
     seed: opts.data ? null : opts.seed,
-    data: opts.data ?? null,
+    data: opts.data?.dir ?? null,
     trainSize: train.length,
     testSize: test.length,
     elapsedMs: Date.now() - start,

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { swiftshaderIcd } from '../../../packages/gpu/test/dawn.js';
-import { buildExample, cli, ROOT, type CliResult } from './cli.js';
+import { buildExample, cli, type CliResult } from './cli.js';
+import { expectParity, parity } from './parity.js';
 
 // --task digits and --task moons: an MLP trained with @nn/data, CrossEntropyLoss and Adam, run through the CLI.
 // PyTorch parity: scripts/make_digits_parity.py trained the same MLP from the same initial weights in the
@@ -22,16 +22,6 @@ interface TaskRun {
   testSize: number;
 }
 
-interface Parity {
-  epochs: number;
-  batch_size: number;
-  lr: number;
-  loss_float32: number[];
-  loss_float64: number[];
-  test_accuracy_float32: number[];
-}
-
-const parity = JSON.parse(readFileSync(`${ROOT}fixtures/digits-parity/parity.json`, 'utf8')) as Parity;
 // headless-gl needs a display: `npm test` runs under xvfb-run; alone, this file starts one.
 const gl = process.env.DISPLAY ? [] : ['xvfb-run', '-a'];
 // WebGPU in Node: Dawn (npm `webgpu`) on SwiftShader's Vulkan unless VK_ICD_FILENAMES names a driver, as the gpu-dawn suites.
@@ -119,6 +109,7 @@ describe('--task: flags', () => {
       [['--epochs', '3'], /--epochs only makes sense with --task digits or --task moons/],
       [['--task', 'moons', '--data', 'fixtures/digits-parity'], /only --task digits starts from files/],
       [['--task', 'digits', '--data', 'fixtures/seed2'], /missing init\.npz, train\.npy, test\.npy, orders\.npy/],
+      [['--task', 'digits', '--data', 'fixtures/digits-parity', '--epochs', '6'], /orders\.npy holds 5 epochs' orders, but --epochs is 6/],
       [['--task', 'digits', '--gpu-mode', 'webgl2'], /--gpu-mode only makes sense with --device gpu/],
       [['--task', 'mnist'], /expected one of digits, moons/],
     ] as const) {
@@ -130,19 +121,3 @@ describe('--task: flags', () => {
     }
   });
 });
-
-/**
- * nn's per-epoch losses against PyTorch's float32 run. Tolerance: float32 rounding alone moves torch's losses by
- * |float32 − float64| (≤ 7e-8 here, measured by the script from the same start); nn rounds in another order (its
- * own gemm and reductions), so it differs from torch's float32 run by about as much. Ten times the largest
- * float32-vs-float64 gap leaves room for that and no more: a wrong gradient, Adam step or batch order moves the
- * first epoch's loss by 1e-3 or more. Test accuracies may differ by one sample at most (a near-tie in argmax).
- */
-function expectParity(r: TaskRun, epochs: number): void {
-  expect(r.epochs).toHaveLength(epochs);
-  const gap = Math.max(...parity.loss_float32.map((l, i) => Math.abs(l - parity.loss_float64[i]!)));
-  expect(gap).toBeGreaterThan(0);
-  expect(gap).toBeLessThan(1e-6);
-  r.losses.forEach((l, i) => expect(Math.abs(l - parity.loss_float32[i]!), `epoch ${i + 1}: nn ${l}, torch ${parity.loss_float32[i]}`).toBeLessThanOrEqual(10 * gap));
-  r.accuracies.forEach((a, i) => expect(Math.abs(a - parity.test_accuracy_float32[i]!)).toBeLessThanOrEqual(1 / r.testSize + 1e-12));
-}
