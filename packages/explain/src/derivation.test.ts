@@ -1,29 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@nn/cpu';
-import { manualSeed, randn, registerBackend, type Tensor } from '@nn/core';
+import { registerBackend, type Tensor } from '@nn/core';
 import { explainGradient, explainGradientAsync } from './index.js';
+import { seedNet as net } from '../test/nets.js';
 
 beforeAll(() => {
   registerBackend(createCpuBackend());
 });
-
-/** The seed program's net or its three-layer version, with the names the learner's program uses. */
-function net(layers: 2 | 3, [n, dIn, h, dOut] = [64, 1000, 100, 10]) {
-  manualSeed(layers);
-  const x = randn([n, dIn]).named('x');
-  const y = randn([n, dOut]).named('y');
-  const w1 = randn([dIn, h]).named('w1').requiresGrad_();
-  const w2 = randn([h, layers === 2 ? dOut : h]).named('w2').requiresGrad_();
-  const w3 = layers === 3 ? randn([h, dOut]).named('w3').requiresGrad_() : null;
-  const first = x.mm(w1).named(layers === 2 ? 'h' : 'h1');
-  const firstRelu = first.clamp({ min: 0 }).named(layers === 2 ? 'h_relu' : 'h1_relu');
-  let last = firstRelu;
-  if (w3) last = last.mm(w2).named('h2').clamp({ min: 0 }).named('h2_relu');
-  const yPred = last.mm(w3 ?? w2).named('y_pred');
-  const loss = yPred.sub(y).pow(2).sum().named('loss');
-  loss.backward();
-  return { x, y, w1, w2, w3, hRelu: firstRelu, lastRelu: last, yPred, loss, weights: [w1, w2, ...(w3 ? [w3] : [])] };
-}
 
 describe('derivations by index and by shape', () => {
   it("grad_w2: the index form and the shape check beside the matrix form, in the issue's own words", () => {

@@ -126,21 +126,8 @@ export class Deriver {
         case 'grad':
           if (!out.some((o) => o.kind === 'grad' && o.of === x.of)) out.push(x);
           return;
-        case 'one':
-        case 'num':
-          return;
-        case 'T':
-        case 'neg':
-        case 'pow':
-        case 'cmp':
-          visit(x.a);
-          return;
-        case 'fn':
-          x.args.forEach(visit);
-          return;
         default:
-          visit(x.a);
-          visit(x.b);
+          E.childrenOf(x).forEach(visit);
       }
     };
     visit(e);

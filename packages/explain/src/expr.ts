@@ -297,35 +297,36 @@ function superscript(p: number): string {
   return `^${s.length > 1 ? `(${s})` : s}`;
 }
 
+/** The sub-expressions an expression is made of, in order: the one place that knows the tree's shape. */
+export function childrenOf(x: Expr): readonly Expr[] {
+  switch (x.kind) {
+    case 'value':
+    case 'grad':
+    case 'one':
+    case 'num':
+      return [];
+    case 'T':
+    case 'neg':
+    case 'pow':
+    case 'cmp':
+      return [x.a];
+    case 'mm':
+    case 'mul':
+    case 'add':
+    case 'sub':
+    case 'div':
+      return [x.a, x.b];
+    case 'fn':
+      return x.args;
+  }
+}
+
 /** Every forward value an expression reads (the saved tensors a backward step uses). */
 export function valuesIn(e: Expr, out: Tensor[] = []): Tensor[] {
   const visit = (x: Expr): void => {
-    switch (x.kind) {
-      case 'value':
-        if (!out.includes(x.tensor)) out.push(x.tensor);
-        return;
-      case 'grad':
-      case 'one':
-      case 'num':
-        return;
-      case 'T':
-      case 'neg':
-      case 'pow':
-      case 'cmp':
-        visit(x.a);
-        return;
-      case 'mm':
-      case 'mul':
-      case 'add':
-      case 'sub':
-      case 'div':
-        visit(x.a);
-        visit(x.b);
-        return;
-      case 'fn':
-        x.args.forEach(visit);
-        return;
-    }
+    if (x.kind === 'value') {
+      if (!out.includes(x.tensor)) out.push(x.tensor);
+    } else childrenOf(x).forEach(visit);
   };
   visit(e);
   return out;
