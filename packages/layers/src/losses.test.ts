@@ -1,30 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DTypeError, ShapeError, memory, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { assertClose } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import * as L from './index.js';
+import { lossCases, type LossCase } from '../test/loss-cases.js';
 
 registerBackend(createCpuBackend());
 
-/** JSON has no NaN/Infinity: scripts/make_layers2.py writes them as strings. */
-const revive = (_: string, v: unknown): unknown => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
-const load = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../../../fixtures/layers2/${name}`, import.meta.url), 'utf8'), revive) as T;
-
-interface LossCase {
-  fn: keyof typeof functions;
-  options: Record<string, unknown>;
-  input: number[];
-  input_shape: number[];
-  target: number[];
-  target_shape: number[];
-  target_dtype: 'float32' | 'int32';
-  upstream: number | number[];
-  output: number | number[];
-  output_shape: number[];
-  grad_input: number[] | null;
-}
-const { cases } = load<{ cases: LossCase[] }>('losses.json');
+const cases = lossCases() as (LossCase & { fn: keyof typeof functions })[];
 
 const functions = {
   l1Loss: [L.l1Loss, L.L1Loss],

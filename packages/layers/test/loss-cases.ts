@@ -8,7 +8,8 @@ import * as L from '@nn/layers';
 import lossesJson from '../../../fixtures/layers2/losses.json' with { type: 'json' };
 import { read } from './norm-cases.js';
 
-interface LossCase {
+/** One case of fixtures/layers2/losses.json (scripts/make_layers2.py). */
+export interface LossCase {
   fn: string;
   options: Record<string, unknown>;
   input: number[];
@@ -30,9 +31,12 @@ const revive = (v: unknown): unknown =>
       : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, revive(x)])) : v;
 const flat = (v: unknown): number[] => (Array.isArray(v) ? (v as unknown[]).flatMap(flat) : [v as number]);
 
+/** The fixture's cases, NaN and infinities restored. */
+export const lossCases = (): LossCase[] => (revive(lossesJson) as { cases: LossCase[] }).cases;
+
 /** Every loss case of the fixture: its value and input gradient against torch's on `device`. Returns the number of cases. */
 export async function checkLossCases(device: Device, tol: Tolerance): Promise<number> {
-  const { cases } = revive(lossesJson) as { cases: LossCase[] };
+  const cases = lossCases();
   for (const c of cases) {
     const what = `${c.fn} ${JSON.stringify(c.options)}`;
     const { out, gx } = scope(() => {
