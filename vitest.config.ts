@@ -13,6 +13,7 @@ export const alias = [
   { find: /^@nn\/gpu$/, replacement: src('./packages/gpu/src/index.ts') },
   { find: /^@nn\/explain$/, replacement: src('./packages/explain/src/index.ts') },
   { find: /^@nn\/data$/, replacement: src('./packages/data/src/index.ts') },
+  { find: /^@nn\/onnx$/, replacement: src('./packages/onnx/src/index.ts') },
 ];
 
 export default defineConfig({

@@ -1,0 +1,2 @@
+// @nn/onnx: models in and out of nn in the ONNX format.
+export { onnx, encodeModel, decodeModel } from './proto.js';

@@ -1,0 +1,33 @@
+import protobuf from 'protobufjs';
+import { ONNX_PROTO } from './onnx-schema.js';
+
+// The ONNX schema parsed once by protobufjs (a well-kept protobuf library) from the official
+// onnx.proto: every model nn writes or reads goes through these generated message types.
+const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
+
+/** The ONNX message types (`onnx.ModelProto`, `onnx.TensorProto`…), parsed from the official schema. */
+export const onnx = {
+  ModelProto: root.lookupType('onnx.ModelProto'),
+  GraphProto: root.lookupType('onnx.GraphProto'),
+  NodeProto: root.lookupType('onnx.NodeProto'),
+  TensorProto: root.lookupType('onnx.TensorProto'),
+  ValueInfoProto: root.lookupType('onnx.ValueInfoProto'),
+  AttributeProto: root.lookupType('onnx.AttributeProto'),
+  /** TensorProto.DataType numbers (FLOAT = 1, INT64 = 7…). */
+  DataType: root.lookupEnum('onnx.TensorProto.DataType').values,
+  /** AttributeProto.AttributeType numbers (FLOAT = 1, INT = 2, INTS = 7…). */
+  AttributeType: root.lookupEnum('onnx.AttributeProto.AttributeType').values,
+};
+
+/** Encode a plain ModelProto object (field names as in onnx.proto) to the bytes of an .onnx file. */
+export function encodeModel(model: Record<string, unknown>): Uint8Array {
+  const err = onnx.ModelProto.verify(model);
+  if (err) throw new Error(`ONNX ModelProto: ${err}`);
+  return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+}
+
+/** Decode the bytes of an .onnx file to a plain ModelProto object (int64 fields as numbers, bytes as Uint8Array). */
+export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
+  const message = onnx.ModelProto.decode(bytes);
+  return onnx.ModelProto.toObject(message, { longs: Number, bytes: Uint8Array as unknown as typeof String, defaults: false, arrays: true }) as Record<string, unknown>;
+}
