@@ -1,6 +1,7 @@
 export { Module } from './module.js';
 export { type StateDictInput, type LoadStateDictOptions, type LoadStateDictResult } from './statedict.js';
 export { saveNpz, loadNpz } from './npz.js';
+export { saveSafetensors, loadSafetensors, safetensorsMetadata, type SaveSafetensorsOptions } from './safetensors.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { ReLU } from './relu.js';
 export { Tanh, Sigmoid, GELU, LeakyReLU, Softmax, LogSoftmax, type GELUOptions } from './activation.js';
