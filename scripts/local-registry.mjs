@@ -1,4 +1,4 @@
-// A local npm registry (Verdaccio) holding this checkout's six libraries, published by the release
+// A local npm registry (Verdaccio) holding this checkout's seven libraries, published by the release
 // flow: `changeset version` then `changeset publish`, in a staging copy so that the checkout is untouched.
 // Used by tests/packaging/registry.test.ts, and by hand to install nn before it is on the public registry:
 //
@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const LIBRARIES = ['core', 'cpu', 'gpu', 'layers', 'explain', 'data'];
+export const LIBRARIES = ['core', 'cpu', 'gpu', 'layers', 'explain', 'data', 'onnx'];
 const VERDACCIO = join(ROOT, 'node_modules/verdaccio/bin/verdaccio');
 const CHANGESET = join(ROOT, 'node_modules/@changesets/cli/bin.js');
 
@@ -107,7 +107,7 @@ export async function startRegistry(dir) {
 }
 
 /**
- * Copy the six built libraries (package.json, README, LICENSE, dist) and the changesets into `dir`, a small
+ * Copy the seven built libraries (package.json, README, LICENSE, dist) and the changesets into `dir`, a small
  * workspace of its own, and run `changeset version` there. Returns { name: version } of what it will publish.
  */
 export function stageRelease(dir) {

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, publishStaged, ROOT, stageRelease, startRegistry } from '../../scripts/local-registry.mjs';
 
 // Users install nn from a registry, so this test does too. It starts Verdaccio on 127.0.0.1 with a throw-away
-// storage, publishes the six libraries with the release flow (`changeset version`, then `changeset publish`,
+// storage, publishes the seven libraries with the release flow (`changeset version`, then `changeset publish`,
 // from a staging copy), and installs them in fresh folders outside the repository exactly as the READMEs say,
 // then runs the READMEs' programs there: ESM, CommonJS, strict TypeScript (nodenext, node20, bundler),
-// layers, explain, data, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
+// layers, explain, data, onnx, the gpu on headless-gl, and two versions of @nn/core meeting in one program.
 // Packages from outside the @nn scope come from the public registry through Verdaccio.
 
 type Registry = { url: string; pid: number; npmrc(withToken?: boolean): string; stop(): void; log(): string };
@@ -84,8 +84,8 @@ afterAll(() => {
 }, 120_000);
 
 describe('installed from a registry, as the READMEs say', () => {
-  it('the release flow published the six libraries at one version, with LICENSE, engines and no relative links', () => {
-    expect(Object.keys(versions).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/data', '@nn/explain', '@nn/gpu', '@nn/layers']);
+  it('the release flow published the seven libraries at one version, with LICENSE, engines and no relative links', () => {
+    expect(Object.keys(versions).sort()).toEqual(['@nn/core', '@nn/cpu', '@nn/data', '@nn/explain', '@nn/gpu', '@nn/layers', '@nn/onnx']);
     expect(new Set(Object.values(versions)).size).toBe(1);
     const dir = project('metadata');
     for (const name of Object.keys(versions)) {
@@ -94,7 +94,9 @@ describe('installed from a registry, as the READMEs say', () => {
       expect(meta.license, name).toBe('MIT');
       expect(meta.engines, name).toEqual({ node: '>=20.19' });
       if (name !== '@nn/core') expect(meta.peerDependencies['@nn/core'], name).toBe(`^${versions['@nn/core']}`);
-      expect(meta.dependencies ?? {}, name).toEqual({});
+      if (name === '@nn/onnx') expect(meta.peerDependencies['@nn/layers'], name).toBe(`^${versions['@nn/layers']}`);
+      // protobufjs (onnx.proto's reader and writer) is the one dependency outside the @nn scope.
+      expect(Object.keys(meta.dependencies ?? {}), name).toEqual(name === '@nn/onnx' ? ['protobufjs'] : []);
     }
   });
 
@@ -167,6 +169,37 @@ describe('installed from a registry, as the READMEs say', () => {
       expect(losses[4]).toBeLessThan(losses[0]! / 100);
       writeFileSync(join(dir, 'layers-readme.mjs'), tsBlock('packages/layers/README.md', '<!-- package-readme:example -->'));
       expect(node(dir, 'layers-readme.mjs')).toMatch(/^49 \d+(\.\d+)?(e[-+]?\d+)?\n99 \d+(\.\d+)?(e[-+]?\d+)?$/);
+    });
+  });
+
+  describe('npm install @nn/core @nn/cpu @nn/layers @nn/onnx', () => {
+    let dir = '';
+    beforeAll(() => {
+      dir = project('onnx');
+      // protobufjs comes from the public registry through Verdaccio's uplink.
+      npmInstall(dir, ['@nn/core', '@nn/cpu', '@nn/layers', '@nn/onnx']);
+    }, 300_000);
+
+    it('exports a tiny model to ONNX bytes that decode back, with one copy of @nn/core', () => {
+      expect(coreCopies(dir)).toHaveLength(1);
+      expect(existsSync(join(dir, 'node_modules/protobufjs/package.json'))).toBe(true);
+      writeFileSync(
+        join(dir, 'export.mjs'),
+        [
+          "import { manualSeed, randn, registerBackend } from '@nn/core';",
+          "import { createCpuBackend } from '@nn/cpu';",
+          "import { Linear, ReLU, Sequential } from '@nn/layers';",
+          "import { decodeModel, exportOnnx } from '@nn/onnx';",
+          'registerBackend(createCpuBackend());',
+          'manualSeed(0);',
+          'const model = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 3));',
+          'const bytes = await exportOnnx(model, randn([1, 4]));',
+          'const m = decodeModel(bytes);',
+          "console.log(bytes.length > 100, m.graph.node.map((n) => n.op_type ?? n.opType).join(','), m.graph.initializer.length);",
+        ].join('\n'),
+      );
+      // Two Linears and a ReLU: the four parameters become initializers; the op names are the exporter's to choose.
+      expect(node(dir, 'export.mjs')).toMatch(/^true \S*Relu\S* 4$/);
     });
   });
 
