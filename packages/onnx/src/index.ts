@@ -1,2 +1,4 @@
 // @nn/onnx: models in and out of nn in the ONNX format.
 export { onnx, encodeModel, decodeModel } from './proto.js';
+export { importOnnx, type ImportOnnxOptions } from './import.js';
+export { OnnxModule, type OnnxInputInfo, type OnnxGraphPlan } from './graph-module.js';
