@@ -2,6 +2,7 @@ import { dispose, keep, noGrad, scope, type Device, type Tensor } from '@nn/core
 import type { NetKind } from '../config.js';
 import { seededStart } from './data.js';
 import { functionalExplain } from './explain-forward.js';
+import { reluOutputs } from './health.js';
 import type { Trainer, WeightView } from './trainer.js';
 
 /**
@@ -42,6 +43,7 @@ export function autogradTrainer(net: NetKind, seed: number, device: Device, lr: 
       return keep(loss);
     },
     explain: () => functionalExplain(x, y, weights),
+    relus: () => reluOutputs(x, weights),
     dispose() {
       for (const w of weights) w.zeroGrad();
       dispose([x, y, ...weights]);

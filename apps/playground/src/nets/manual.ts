@@ -2,6 +2,7 @@ import { dispose, keep, noGrad, scope, type Device, type Tensor } from '@nn/core
 import type { NetKind } from '../config.js';
 import { seededStart } from './data.js';
 import { functionalExplain } from './explain-forward.js';
+import { reluOutputs } from './health.js';
 import type { Trainer, WeightView } from './trainer.js';
 
 /**
@@ -72,6 +73,7 @@ export function manualTrainer(net: NetKind, seed: number, device: Device, lr: nu
       return keep(out.loss);
     },
     explain: () => functionalExplain(x, y, weights),
+    relus: () => reluOutputs(x, weights),
     dispose() {
       dispose([x, y, ...weights, ...grads]);
       grads = [];

@@ -34,6 +34,10 @@ export interface Trainer {
    * says what was rewritten.
    */
   explainEquivalent?(): ExplainTarget & { note: string };
+  /** What the explain panel should say about how the graph names this style's code, if anything. */
+  readonly explainNote?: string;
+  /** The ReLU layers' outputs at the current weights, input side first, recorded by no autograd; the caller disposes them. */
+  relus(): Tensor[];
   /** Free every tensor the trainer holds. */
   dispose(): void;
 }
