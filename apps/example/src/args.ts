@@ -48,6 +48,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'explain', kind: 'boolean', help: 'before training, print each chain-rule path from the loss to every weight, the manual formula and its difference from autograd' },
   { name: 'graph', kind: 'string', metavar: 'FILE', help: 'write the forward and backward graphs: FILE.svg|.dot|.mmd gives FILE-forward.EXT and FILE-backward.EXT (FILE-two-layer-forward.EXT... when both nets run)' },
   { name: 'plot', kind: 'string', metavar: 'FILE', help: 'write the loss at every step as an SVG chart (FILE.svg), one line per net' },
+  { name: 'export', kind: 'string', metavar: 'FILE', help: 'with --task: after training, write the MLP as ONNX to FILE (e.g. model.onnx) for ONNX Runtime or PyTorch (docs/models.md)' },
   { name: 'json', kind: 'boolean', help: 'print one JSON object on stdout instead of text' },
   { name: 'help', kind: 'boolean', help: 'show this help' },
 ];
@@ -184,7 +185,7 @@ export function toOptions(raw: RawArgs, dataNet?: 2 | 3): Options {
   }
   if (raw['gpu-mode'] !== undefined && raw.device !== 'gpu') throw new UsageError('--gpu-mode only makes sense with --device gpu');
   if (raw['allow-fallback'] !== undefined && raw.device !== 'gpu') throw new UsageError('--allow-fallback only makes sense with --device gpu');
-  for (const flag of ['epochs', 'batch-size'] as const) {
+  for (const flag of ['epochs', 'batch-size', 'export'] as const) {
     if (raw[flag] !== undefined) throw new UsageError(`--${flag} only makes sense with --task digits or --task moons`);
   }
   for (const flag of ['graph', 'plot'] as const) {

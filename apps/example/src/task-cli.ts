@@ -1,11 +1,12 @@
 /** The command line of `--task digits|moons`: which flags apply, their defaults, and the run. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseNpy } from '@nn/core';
+import { exportOnnx } from '@nn/onnx';
 import { UsageError, type RawArgs } from './args.js';
 import { setupDevice } from './device.js';
 import { Progress } from './progress.js';
-import { TASKS, runTask, type TaskData, type TaskName, type TaskOptions } from './task.js';
+import { TASKS, runTask, type TaskData, type TaskName, type TaskOptions, type TrainedHook } from './task.js';
 
 // The seed program's flags that mean nothing for a task.
 const SEED_ONLY = ['net', 'style', 'steps', 'log-every', 'explain', 'graph', 'plot'];
@@ -61,8 +62,20 @@ export async function mainTask(raw: RawArgs): Promise<number> {
   const printer = opts.json
     ? null
     : { line: (text: string) => process.stdout.write(text + '\n'), progress: (total: number) => new Progress(total, Boolean(process.stderr.isTTY), 0) };
-  const result = await runTask(opts, info, printer);
-  if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+  const file = raw.export as string | undefined;
+  if (file !== undefined && (!existsSync(dirname(resolve(file))) || (existsSync(file) && statSync(file).isDirectory()))) {
+    // Checked before training, so a typo does not cost the run.
+    throw new UsageError(`--export ${file}: ${existsSync(file) ? 'is a directory' : `no directory ${dirname(resolve(file))}`}; give a file path such as model.onnx`);
+  }
+  let exported: { path: string; bytes: number } | undefined;
+  const onTrained: TrainedHook | undefined = file === undefined ? undefined : async (model, example) => {
+    const bytes = await exportOnnx(model, example);
+    writeFileSync(file, bytes);
+    exported = { path: resolve(file), bytes: bytes.length };
+    if (!opts.json) process.stdout.write(`exported the MLP as ONNX to ${exported.path} (${bytes.length} bytes); run it in ONNX Runtime: docs/models.md\n`);
+  };
+  const result = await runTask(opts, info, printer, onTrained);
+  if (opts.json) process.stdout.write(JSON.stringify(exported ? { ...result, export: exported } : result) + '\n');
   const final = result.accuracies.at(-1) ?? 0;
   const goal = TASKS[opts.task].goal;
   // The goal holds for the default run (seed 0, default epochs and lr); a shorter or other run only reports.

@@ -4,7 +4,7 @@
  * Adam), printing the loss and accuracies per epoch.
  */
 // No node: imports on this path: the browser parity tests (apps/example/test/*.browser.test.ts) run this same loop.
-import { ArgumentError, Generator, dispose, indexSelect, keep, manualSeed, noGrad, parseNpy, scope, type BackendInfo, type Tensor } from '@nn/core';
+import { ArgumentError, Generator, dispose, indexSelect, keep, manualSeed, noGrad, parseNpy, scope, zeros, type BackendInfo, type Tensor } from '@nn/core';
 import { DataLoader, Subset, TensorDataset, digits, moons, randomSplit } from '@nn/data';
 import { Adam, CrossEntropyLoss, Linear, ReLU, Sequential, loadNpz } from '@nn/layers';
 
@@ -118,8 +118,11 @@ async function read(t: Tensor): Promise<number> {
   return (await t.data())[0]!;
 }
 
+/** Called with the trained MLP (eval mode) and an example input of one sample, before runTask frees its data: --export writes it. */
+export type TrainedHook = (model: Sequential, exampleInput: Tensor) => Promise<void>;
+
 /** Train the task's MLP; prints a line per epoch through `printer` (none with --json). Reads asynchronously, so it runs on every device. */
-export async function runTask(opts: TaskOptions, info: BackendInfo, printer: TaskPrinter | null): Promise<TaskResult> {
+export async function runTask(opts: TaskOptions, info: BackendInfo, printer: TaskPrinter | null, onTrained?: TrainedHook): Promise<TaskResult> {
   const spec = TASKS[opts.task];
   const start = Date.now();
   const ds = loadTask(opts.task, opts.seed);
@@ -176,6 +179,15 @@ export async function runTask(opts: TaskOptions, info: BackendInfo, printer: Tas
   xTest.dispose();
   yTest.dispose();
   ds.tensors.forEach((t) => t.dispose());
+  if (onTrained) {
+    // One sample of the input's shape: the exported graph's batch dim stays dynamic.
+    const example = zeros([1, spec.sizes[0]!]);
+    try {
+      await onTrained(model, example);
+    } finally {
+      example.dispose();
+    }
+  }
   return {
     task: opts.task,
     device: opts.device,
