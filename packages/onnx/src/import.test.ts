@@ -1,0 +1,288 @@
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { ArgumentError, FormatError, Generator, ShapeError, StateError, manualSeed, noGrad, registerBackend, scope, tensor, type Tensor } from '@nn/core';
+import { createCpuBackend } from '@nn/cpu';
+import { DataLoader, TensorDataset, digits } from '@nn/data';
+import { Adam, CrossEntropyLoss } from '@nn/layers';
+import { decodeModel, encodeModel, importOnnx, onnx, OnnxModule } from './index.js';
+
+registerBackend(createCpuBackend());
+registerBackend(createCpuBackend({ device: 'cpu2' }));
+
+const fixture = (name: string): Uint8Array => readFileSync(new URL(`../fixtures/torch/${name}`, import.meta.url));
+
+interface Arr { name: string; shape: number[]; data: number[] }
+interface Case { ops: string[]; inputs: Arr[]; outputs: Arr[] }
+const caseOf = (name: string): Case => JSON.parse(new TextDecoder().decode(fixture(`${name}.json`))) as Case;
+const toTensor = (a: Arr): Tensor => tensor(Float32Array.from(a.data), { shape: a.shape });
+
+// Largest |got − want| / (1 + |want|).
+function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  expect(got.length).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
+  return worst;
+}
+
+// nn and torch both compute in float32 but sum in different orders (matmul, LayerNorm's mean): each op
+// rounds by ≤ 6e-8 relative and the deepest graph (zoo) chains about 25 ops, so a few ulps (1e-7 measured,
+// 7.7e-8 at worst) is expected; 2e-6 leaves room while a wrong op (a lost epsilon, running variance or
+// transposition, a softmax over the wrong axis) is off by 1e-3 or more.
+const TOL = 2e-6;
+
+// Run a model in ONNX Runtime (the reference implementation of the format) on float32 inputs.
+async function runOrt(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Float32Array[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', Float32Array.from(t.dataSync()), [...t.shape])]));
+  const out = await session.run(ortFeeds);
+  return session.outputNames.map((n) => out[n]!.data as Float32Array);
+}
+
+describe('importOnnx: models torch.onnx.export wrote (torch 1.13, opset 17)', () => {
+  const expectedOps: Record<string, string[]> = {
+    mlp: ['Gemm', 'Relu'],
+    zoo: ['BatchNormalization', 'Div', 'Erf', 'Flatten', 'Gemm', 'LayerNormalization', 'LeakyRelu', 'LogSoftmax', 'Sigmoid', 'Softmax', 'Tanh'],
+    matmul: ['Concat', 'Gather', 'MatMul', 'Reshape', 'Shape', 'Sqrt', 'Unsqueeze'],
+    digits_mlp: ['Gemm', 'Relu'],
+  };
+  for (const [name, ops] of Object.entries(expectedOps)) {
+    it(`${name} gives torch's outputs`, () => {
+      const c = caseOf(name);
+      // The fixture exercises the ops it is meant to (a re-export that folded them away would show here).
+      expect(c.ops).toEqual(expect.arrayContaining(ops));
+      const m = importOnnx(fixture(`${name}.onnx`));
+      const outs = m.forwardAll(...c.inputs.map(toTensor));
+      expect(outs).toHaveLength(c.outputs.length);
+      outs.forEach((o, k) => {
+        expect(o.shape).toEqual(c.outputs[k]!.shape);
+        expect(worstError(o.dataSync(), c.outputs[k]!.data)).toBeLessThan(TOL);
+      });
+      m.dispose();
+    });
+  }
+
+  it('takes any batch size where the file has a dim_param, and checks the fixed dims', () => {
+    const c = caseOf('mlp');
+    const m = importOnnx(fixture('mlp.onnx'));
+    expect(m.inputs).toEqual([{ name: 'x', dims: [null, 5] }]);
+    const x = toTensor(c.inputs[0]!);
+    const want = c.outputs[0]!.data;
+    // Rows 2..4 alone, and row 6 alone: the same rows of torch's batch-of-7 output.
+    expect(worstError(m.forward(x.narrow(0, 2, 3)).dataSync(), want.slice(2 * 3, 5 * 3))).toBeLessThan(TOL);
+    expect(worstError(m.forward(x.narrow(0, 6, 1)).dataSync(), want.slice(6 * 3, 7 * 3))).toBeLessThan(TOL);
+    expect(() => m.forward(tensor(new Float32Array(12), { shape: [3, 4] }))).toThrow(ShapeError);
+    expect(() => m.forward(tensor(new Float32Array(12), { shape: [3, 4] }))).toThrow(/input 'x' must be \[\?, 5\].*got \[3, 4\]/);
+    expect(() => m.forward(x, x)).toThrow(StateError);
+  });
+
+  it("registers the initializers as parameters under PyTorch's state-dict keys, BatchNorm statistics as buffers", () => {
+    const mlp = importOnnx(fixture('mlp.onnx'));
+    expect(mlp.namedParameters().map(([k, p]) => [k, p.shape, p.requiresGrad])).toEqual([
+      ['0.weight', [8, 5], true],
+      ['0.bias', [8], true],
+      ['2.weight', [3, 8], true],
+      ['2.bias', [3], true],
+    ]);
+    const zoo = importOnnx(fixture('zoo.onnx'));
+    expect(zoo.namedBuffers().map(([k]) => k)).toEqual(['bn.running_mean', 'bn.running_var']);
+    expect(zoo.namedParameters().map(([k]) => k)).toContain('ln.weight');
+    expect(zoo.namedParameters().map(([k]) => k)).not.toContain('bn.running_mean');
+    // Gradients reach every parameter through every op, and never the buffers.
+    const c = caseOf('zoo');
+    scope(() => {
+      const [probs, logprobs] = zoo.forwardAll(toTensor(c.inputs[0]!));
+      probs!.mul(tensor([[1, -2, 3, 0.5, -1, 2]])).sum().add(logprobs!.sum()).backward();
+    });
+    for (const [k, p] of zoo.namedParameters()) {
+      const g = p.grad!.dataSync();
+      expect(g.some((v) => v !== 0), `${k} has a non-zero gradient`).toBe(true);
+    }
+    for (const b of zoo.buffers()) expect(b.grad).toBeNull();
+    // A top-level initializer name (no dots) is a parameter of the module itself.
+    expect(importOnnx(fixture('matmul.onnx')).initializerKeys()).toEqual(new Map([['w', 'w'], ['b', 'b']]));
+  });
+
+  it('matches ONNX Runtime on the same file (zoo: two outputs)', async () => {
+    const c = caseOf('zoo');
+    const x = toTensor(c.inputs[0]!);
+    const ortOut = await runOrt(fixture('zoo.onnx'), { x });
+    const m = importOnnx(fixture('zoo.onnx'));
+    m.forwardAll(x).forEach((o, k) => expect(worstError(o.dataSync(), ortOut[k]!)).toBeLessThan(TOL));
+    expect(() => m.forward(x)).toThrow(/2 outputs \(probs, logprobs\); call forwardAll/);
+  });
+});
+
+describe('importOnnx: fine-tune a torch-exported digits MLP and export it again', () => {
+  it('trains on digits() (loss down, accuracy up) and re-exports with the trained weights', async () => {
+    manualSeed(0);
+    const m = importOnnx(fixture('digits_mlp.onnx'));
+    const [pixels, labels] = digits().tensors as [Tensor, Tensor];
+    // Pixels are 0..16; scaled to 0..1 as the bench and example train them.
+    const x = pixels.div(16);
+    const ds = new TensorDataset(x, labels);
+    const lossFn = new CrossEntropyLoss();
+    const evaluate = (): { loss: number; accuracy: number } =>
+      noGrad(() =>
+        scope(() => {
+          const logits = m.forward(x);
+          const right = logits.argmax(1).sub(labels).abs().clamp({ max: 1 }).sum().item();
+          return { loss: lossFn.forward(logits, labels).item(), accuracy: 1 - right / labels.size };
+        }),
+      );
+    const before = evaluate();
+    const opt = new Adam(m.parameters(), { lr: 0.01 });
+    for (let epoch = 0; epoch < 3; epoch++) {
+      for (const [xb, yb] of new DataLoader(ds, { batchSize: 64, shuffle: true, generator: new Generator(epoch) })) {
+        scope(() => {
+          opt.zeroGrad();
+          lossFn.forward(m.forward(xb!), yb!).backward();
+          opt.step();
+        });
+      }
+    }
+    const after = evaluate();
+    // torch's default init gives chance (~10%) and a loss near ln 10; three epochs of Adam reach > 90%.
+    expect(before.accuracy).toBeLessThan(0.3);
+    expect(after.loss).toBeLessThan(before.loss / 4);
+    expect(after.accuracy).toBeGreaterThan(0.9);
+
+    // Out again: the graph as it came, with the new weights (exportOnnx calls this same toOnnxModel).
+    const bytes = encodeModel(await m.toOnnxModel());
+    const sample = x.narrow(0, 0, 50);
+    const nnOut = noGrad(() => m.forward(sample)).dataSync();
+    const [ortOut] = await runOrt(bytes, { x: sample });
+    expect(worstError(ortOut!, nnOut)).toBeLessThan(TOL);
+    // The written weights are the trained ones (not the file's), and the model comes back in again.
+    const reread = decodeModel(bytes);
+    const initNames = ((reread.graph as { initializer: { name: string }[] }).initializer).map((t) => t.name);
+    expect(initNames).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    const again = importOnnx(bytes);
+    expect(worstError(again.forward(sample).dataSync(), nnOut)).toBe(0);
+    const original = importOnnx(fixture('digits_mlp.onnx'));
+    expect(worstError(original.forward(sample).dataSync(), nnOut)).toBeGreaterThan(0.1);
+  });
+});
+
+// A one-node-at-a-time model built by hand (encodeModel), for ops and attributes torch's exporter leaves out.
+function handModel(opts: {
+  nodes: Record<string, unknown>[];
+  inputs: [string, number[]][];
+  outputs: string[];
+  initializers?: { name: string; dims: number[]; data: number[] }[];
+  opset?: number;
+}): Uint8Array {
+  const valueInfo = (name: string, dims?: number[]): Record<string, unknown> => ({
+    name,
+    type: { tensor_type: { elem_type: onnx.DataType.FLOAT, ...(dims ? { shape: { dim: dims.map((d) => (d < 0 ? { dim_param: 'batch' } : { dim_value: d })) } } : {}) } },
+  });
+  return encodeModel({
+    ir_version: 8,
+    opset_import: [{ domain: '', version: opts.opset ?? 13 }],
+    graph: {
+      name: 'hand',
+      node: opts.nodes,
+      input: opts.inputs.map(([n, d]) => valueInfo(n, d)),
+      output: opts.outputs.map((n) => valueInfo(n)),
+      initializer: (opts.initializers ?? []).map((t) => ({ name: t.name, dims: t.dims, data_type: onnx.DataType.FLOAT, float_data: t.data })),
+    },
+  });
+}
+const floatAttr = (name: string, f: number) => ({ name, type: onnx.AttributeType.FLOAT, f });
+const intAttr = (name: string, i: number) => ({ name, type: onnx.AttributeType.INT, i });
+const intsAttr = (name: string, ints: number[]) => ({ name, type: onnx.AttributeType.INTS, ints });
+
+describe('importOnnx: attributes and ops beyond what torch emits, checked against ONNX Runtime', () => {
+  const seq = (n: number, scale: number): number[] => Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + scale) * scale);
+
+  it('Gemm honours alpha, beta, transA and transB; Transpose, Identity, Dropout, Pow, Constant value_floats', async () => {
+    const bytes = handModel({
+      inputs: [['x', [-1, 3]]],
+      outputs: ['y'],
+      initializers: [
+        { name: 'W', dims: [4, 3], data: seq(12, 0.7) },
+        { name: 'C', dims: [4], data: seq(4, 0.3) },
+      ],
+      nodes: [
+        { op_type: 'Transpose', input: ['x'], output: ['xt'], attribute: [intsAttr('perm', [1, 0])] },
+        { op_type: 'Gemm', input: ['xt', 'W', 'C'], output: ['g'], attribute: [intAttr('transA', 1), intAttr('transB', 1), floatAttr('alpha', 0.5), floatAttr('beta', -2)] },
+        { op_type: 'Identity', input: ['g'], output: ['i'] },
+        { op_type: 'Dropout', input: ['i'], output: ['d'] },
+        { op_type: 'Constant', input: [], output: ['k'], attribute: [{ name: 'value_floats', type: onnx.AttributeType.FLOATS, floats: [1, 2, 3, 4] }] },
+        { op_type: 'Sub', input: ['d', 'k'], output: ['s'] },
+        { op_type: 'Constant', input: [], output: ['two'], attribute: [{ name: 'value_float', type: onnx.AttributeType.FLOAT, f: 2 }] },
+        { op_type: 'Pow', input: ['s', 'two'], output: ['y'] },
+      ],
+    });
+    const x = tensor(Float32Array.from(seq(15, 1.1)), { shape: [5, 3] });
+    const [want] = await runOrt(bytes, { x });
+    const got = importOnnx(bytes).forward(x).dataSync();
+    expect(worstError(got, want!)).toBeLessThan(TOL);
+    // alpha and beta matter: the same graph with their defaults is far off.
+    const plain = decodeModel(bytes) as { graph: { node: { attribute?: { name: string }[] }[] } };
+    plain.graph.node[1]!.attribute = plain.graph.node[1]!.attribute!.filter((a) => a.name.startsWith('trans'));
+    expect(worstError(importOnnx(encodeModel(plain)).forward(x).dataSync(), want!)).toBeGreaterThan(0.1);
+  });
+
+  it('Softmax before opset 13 flattens to 2-D at axis, as ONNX Runtime does', async () => {
+    for (const opset of [11, 13]) {
+      const bytes = handModel({ opset, inputs: [['x', [2, 3, 4]]], outputs: ['y'], nodes: [{ op_type: 'Softmax', input: ['x'], output: ['y'], attribute: [intAttr('axis', 1)] }] });
+      const x = tensor(Float32Array.from(seq(24, 2)), { shape: [2, 3, 4] });
+      const [want] = await runOrt(bytes, { x });
+      expect(worstError(importOnnx(bytes).forward(x).dataSync(), want!), `opset ${opset}`).toBeLessThan(TOL);
+    }
+  });
+
+  it('an op outside the set is a FormatError listing the ops found and the ops supported', () => {
+    const bytes = handModel({
+      inputs: [['x', [1, 1, 4, 4]]],
+      outputs: ['y'],
+      nodes: [
+        { name: 'conv0', op_type: 'Conv', input: ['x', 'x'], output: ['c'] },
+        { op_type: 'Relu', input: ['c'], output: ['r'] },
+        { name: 'pool', op_type: 'MaxPool', input: ['r'], output: ['y'] },
+      ],
+    });
+    let err: unknown;
+    try {
+      importOnnx(bytes);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FormatError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/cannot import: Conv \(first at node 'conv0' \(Conv\)\), MaxPool \(first at node 'pool' \(MaxPool\)\)/);
+    expect(msg).toContain('Ops in the model: Conv, MaxPool, Relu.');
+    expect(msg).toMatch(/Ops nn imports: .*BatchNormalization.*Gemm.*LayerNormalization.*Softmax/);
+  });
+
+  it('corrupt or non-ONNX bytes are a FormatError; a node reading a missing value names the node', () => {
+    const good = fixture('mlp.onnx');
+    expect(() => importOnnx(good.subarray(0, 200))).toThrow(FormatError);
+    expect(() => importOnnx(new Uint8Array(0))).toThrow(FormatError);
+    expect(() => importOnnx(new TextEncoder().encode('{"not": "an onnx file"}'))).toThrow(FormatError);
+    const garbage = Uint8Array.from({ length: 256 }, (_, i) => (i * 97 + 13) & 255);
+    expect(() => importOnnx(garbage)).toThrow(FormatError);
+    expect(() => importOnnx('mlp.onnx' as unknown as Uint8Array)).toThrow(ArgumentError);
+    const dangling = handModel({ inputs: [['x', [2]]], outputs: ['y'], nodes: [{ name: 'r', op_type: 'Relu', input: ['nowhere'], output: ['y'] }] });
+    expect(() => importOnnx(dangling)).toThrow(/node 'r' \(Relu\) reads 'nowhere', which no node, graph input or initializer makes/);
+    // A weight whose raw bytes do not fill its dims.
+    const m = decodeModel(good) as { graph: { initializer: { raw_data: Uint8Array }[] } };
+    m.graph.initializer[0]!.raw_data = m.graph.initializer[0]!.raw_data.subarray(4);
+    expect(() => importOnnx(encodeModel(m))).toThrow(/initializer '0.weight'.*holds 39 values, expected 40/);
+  });
+
+  it('is an OnnxModule: to() moves the constants with the weights, dispose frees them', () => {
+    const m = importOnnx(fixture('zoo.onnx'));
+    expect(m).toBeInstanceOf(OnnxModule);
+    const c = caseOf('zoo');
+    // GELU's Constant nodes (√2, 1, 0.5) are tensors too: a forward on cpu2 would fail on a cpu constant.
+    m.to('cpu2');
+    const [probs] = m.forwardAll(toTensor(c.inputs[0]!).to('cpu2'));
+    expect(probs!.device).toBe('cpu2');
+    expect(worstError(probs!.dataSync(), c.outputs[0]!.data)).toBeLessThan(TOL);
+    expect(String(m)).toMatch(/^OnnxModule\(opset=17, inputs=\[x\], outputs=\[probs, logprobs\], ops=\{.*Gemm: 5/);
+    m.dispose();
+    expect(() => m.parameters()[0]!.dataSync()).toThrow(StateError);
+  });
+});
