@@ -43,13 +43,13 @@ class WeightGroup extends Module {
   }
 
   /** @internal Own `t` as a parameter or buffer named `key`. */
-  own(key: string, t: Tensor, asBuffer: boolean): void {
+  ownInitializer(key: string, t: Tensor, asBuffer: boolean): void {
     if (asBuffer) this.registerBuffer(key, t);
     else this.registerParameter(key, t);
   }
 
   /** @internal The current tensor under `key` (after `to()` it is a new one). */
-  get(key: string, asBuffer: boolean): Tensor {
+  initializerTensor(key: string, asBuffer: boolean): Tensor {
     return asBuffer ? this.buffer(key) : this.param(key);
   }
 }
@@ -109,7 +109,7 @@ export class OnnxModule extends Module {
       }
       const key = parts[parts.length - 1]!;
       const buffer = plan.bufferNames.has(v.name);
-      group.own(key, tensor(v.data, { shape: v.dims, ...device }), buffer);
+      group.ownInitializer(key, tensor(v.data, { shape: v.dims, ...device }), buffer);
       this.slots.set(v.name, { group, key, buffer, path });
     }
     for (const v of plan.initializers.values()) if (v.kind === 'int') this.constants.set(v.name, { ints: v.data, dims: v.dims });
@@ -133,13 +133,13 @@ export class OnnxModule extends Module {
   }
 
   /** @internal Own an undotted initializer on the module itself. */
-  own(key: string, t: Tensor, asBuffer: boolean): void {
+  ownInitializer(key: string, t: Tensor, asBuffer: boolean): void {
     if (asBuffer) this.registerBuffer(key, t);
     else this.registerParameter(key, t);
   }
 
   /** @internal The current tensor of an undotted initializer. */
-  get(key: string, asBuffer: boolean): Tensor {
+  initializerTensor(key: string, asBuffer: boolean): Tensor {
     return asBuffer ? this.buffer(key) : this.param(key);
   }
 
@@ -164,7 +164,7 @@ export class OnnxModule extends Module {
       const v = env.get(name) ?? this.constants.get(name);
       if (v !== undefined) return v;
       const s = this.slots.get(name);
-      return s ? s.group.get(s.key, s.buffer) : undefined;
+      return s ? s.group.initializerTensor(s.key, s.buffer) : undefined;
     };
     for (const node of this.nodes) {
       const outs = OPS[node.opType]!({ where: node.where, inputs: node.inputs.map(read), attrs: node.attrs, opset: this.opset, outputs: node.outputs.filter((o) => o !== '').length });
@@ -213,7 +213,7 @@ export class OnnxModule extends Module {
       ((graph.initializer as Record<string, unknown>[] | undefined) ?? []).map(async (t) => {
         const s = this.slots.get(String(t.name));
         if (!s) return t;
-        const w = s.group.get(s.key, s.buffer);
+        const w = s.group.initializerTensor(s.key, s.buffer);
         return floatTensorProto(String(t.name), w.shape, await w.data());
       }),
     );

@@ -233,6 +233,37 @@ describe('importOnnx: attributes and ops beyond what torch emits, checked agains
     }
   });
 
+  it('LayerNormalization over the last two dims stays exact where the mean is 100 and the spread 1', () => {
+    const [n, h, w] = [3, 4, 5];
+    const xs = Array.from({ length: n * h * w }, (_, i) => 100 + Math.sin(i * 0.77));
+    const scale = seq(h * w, 1.5);
+    const bias = seq(h * w, 0.2);
+    const bytes = handModel({
+      opset: 17,
+      inputs: [['x', [-1, h, w]]],
+      outputs: ['y'],
+      initializers: [
+        { name: 'ln.weight', dims: [h, w], data: scale },
+        { name: 'ln.bias', dims: [h, w], data: bias },
+      ],
+      nodes: [{ op_type: 'LayerNormalization', input: ['x', 'ln.weight', 'ln.bias'], output: ['y'], attribute: [intAttr('axis', -2), floatAttr('epsilon', 1e-5)] }],
+    });
+    // float64 reference from the float32 inputs the model sees.
+    const x32 = Float32Array.from(xs);
+    const s32 = Float32Array.from(scale);
+    const b32 = Float32Array.from(bias);
+    const want: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const row = Array.from(x32.subarray(r * h * w, (r + 1) * h * w));
+      const mean = row.reduce((a, b) => a + b, 0) / row.length;
+      const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / row.length;
+      row.forEach((v, i) => want.push(((v - mean) / Math.sqrt(variance + Math.fround(1e-5))) * s32[i]! + b32[i]!));
+    }
+    const got = importOnnx(bytes).forward(tensor(x32, { shape: [n, h, w] })).dataSync();
+    // A one-pass float32 mean is off by ~1e-5 of the spread here; the second pass brings it to float32 rounding.
+    expect(worstError(got, want)).toBeLessThan(2e-6);
+  });
+
   it('an op outside the set is a FormatError listing the ops found and the ops supported', () => {
     const bytes = handModel({
       inputs: [['x', [1, 1, 4, 4]]],

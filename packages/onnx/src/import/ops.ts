@@ -84,8 +84,13 @@ const layerNormalization: OpKernel = (c) => {
   const axis = axisOf(c.attrs.int('axis', -1), x.ndim, c.where);
   const dims = x.shape.slice(axis).map((_, i) => axis + i);
   const eps = c.attrs.float('epsilon', 1e-5);
-  const mean = x.mean(dims, true);
-  const centered = x.sub(mean);
+  // Two passes, as @nn/layers' LayerNorm: the float32 mean is off at the scale of the values (mean 100,
+  // spread 1), and the mean of x − mean, taken at the spread's scale, removes that error.
+  const rough = x.mean(dims, true);
+  const d = x.sub(rough);
+  const error = d.mean(dims, true);
+  const centered = d.sub(error);
+  const mean = rough.add(error);
   const invStd = centered.mul(centered).mean(dims, true).add(eps).rsqrt();
   let y = centered.mul(invStd).mul(tensorArg(c.inputs[1], c.where, '1 (Scale)'));
   if (c.inputs[2] !== undefined) y = y.add(tensorArg(c.inputs[2], c.where, '2 (B)'));
