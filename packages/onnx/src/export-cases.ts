@@ -50,9 +50,10 @@ export const EXPORT_CASES: readonly ExportCase[] = [
   { name: 'linear-no-bias', build: seeded(3, () => new Sequential(new Linear(4, 6, { bias: false }), new Linear(6, 2, { bias: false }))), inputShape: [2, 3, 4], ops: ['Transpose', 'MatMul', 'Transpose', 'MatMul'] },
   {
     name: 'activations',
-    build: seeded(4, () => new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 8), new Tanh(), new Linear(8, 8), new Sigmoid(), new LeakyReLU(0.2))),
+    // Each activation right after a Linear, so it sees both signs (LeakyReLU after Sigmoid would see only x > 0).
+    build: seeded(4, () => new Sequential(new Linear(6, 8), new ReLU(), new Linear(8, 8), new Tanh(), new Linear(8, 8), new Sigmoid(), new Linear(8, 8), new LeakyReLU(0.2))),
     inputShape: [3, 6],
-    ops: ['Gemm', 'Relu', 'Gemm', 'Tanh', 'Gemm', 'Sigmoid', 'LeakyRelu'],
+    ops: ['Gemm', 'Relu', 'Gemm', 'Tanh', 'Gemm', 'Sigmoid', 'Gemm', 'LeakyRelu'],
   },
   // The inputs are N(0, 1)·3 (exportCaseInput), so GELU sees both tails, where erf and tanh saturate.
   { name: 'gelu', build: seeded(5, () => new Sequential(new Linear(6, 8), new GELU())), inputShape: [3, 6], ops: ['Gemm', 'Div', 'Erf', 'Add', 'Mul', 'Mul'] },

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { ArgumentError, FormatError, ShapeError, StateError, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
+import { ArgumentError, FormatError, ShapeError, StateError, manualSeed, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
-import { BatchNorm1d, Embedding, GELU, Linear, Module, ReLU, Sequential } from '@nn/layers';
+import { BatchNorm1d, Embedding, GELU, LayerNorm, Linear, Module, ReLU, Sequential, Softmax } from '@nn/layers';
 import { decodeModel, encodeModel, exportOnnx } from './index.js';
 import { EXPORT_CASES, exportCaseInput, type ExportCase } from './export-cases.js';
 
@@ -71,6 +71,17 @@ describe('exportOnnx: every case runs in ONNX Runtime as in nn', () => {
   }
 });
 
+describe('the comparison can fail', () => {
+  it('a LeakyRelu alpha off by 1e-3 (0.2 → 0.2002) exceeds the tolerance', async () => {
+    const c = EXPORT_CASES.find((k) => k.name === 'activations')!;
+    const { model, bytes } = await exportCase(c);
+    const m = decodeModel(bytes) as unknown as { graph: { node: { op_type: string; attribute: { f: number }[] }[] } };
+    m.graph.node.find((n) => n.op_type === 'LeakyRelu')!.attribute[0]!.f = 0.2002;
+    const r = await both(model, encodeModel(m as unknown as Record<string, unknown>), exportCaseInput(c, 5));
+    expect(worstExcess(r.nn, r.ort).excess).toBeGreaterThan(0);
+  });
+});
+
 describe('exportOnnx: the decoded model', () => {
   for (const c of EXPORT_CASES) {
     it(`${c.name}: op types, initializers named by the state-dict keys, dim_param 'batch', opset 17 / IR 8`, async () => {
@@ -114,6 +125,20 @@ describe('exportOnnx: the decoded model', () => {
     expect([m.opset_import[0]!.version, m.ir_version]).toEqual([20, 9]);
     const r = await both(model, bytes, exportCaseInput(c, 3));
     expect(worstExcess(r.nn, r.ort).excess).toBeLessThanOrEqual(0);
+  });
+
+  it('every opset from 17 to 21 runs in ONNX Runtime as in nn (IR 8, 8, 9, 9, 10)', async () => {
+    manualSeed(21);
+    const model = new Sequential(new Linear(6, 8), new LayerNorm(8), new GELU(), new Linear(8, 8), new BatchNorm1d(8), new GELU({ approximate: 'tanh' }), new Softmax(-1)).eval();
+    const c: ExportCase = { name: 'opsets', build: () => model, inputShape: [2, 6], ops: [] };
+    for (const [opset, ir] of [[17, 8], [18, 8], [19, 9], [20, 9], [21, 10]] as const) {
+      const bytes = await exportOnnx(model, exportCaseInput(c, 2), { opset });
+      const m = decodeModel(bytes) as unknown as Model;
+      expect([m.opset_import[0]!.version, m.ir_version]).toEqual([opset, ir]);
+      expect(m.graph.node.some((n) => n.op_type === 'Gelu')).toBe(opset >= 20);
+      const r = await both(model, bytes, exportCaseInput(c, 4));
+      expect(worstExcess(r.nn, r.ort).excess, `opset ${opset}`).toBeLessThanOrEqual(0);
+    }
   });
 
   it('a batch merged into dim 0 by Flatten(0, -1) is an unnamed dim; a 1-D float input has no batch dim', async () => {
