@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assemble .devcheck/ at the repo root: everything packages/gpu/scripts/device-check.sh
-# needs on a bare GPU machine with no network (Node, the built @nn/core and @nn/gpu,
+# needs on a bare GPU machine with no network (Node, the built @nn/core, @nn/gpu and @nn/cpu,
 # gpu.js, Dawn for linux-x64, headless-gl, the Vulkan loader .deb). Run it here after
 # `npm run build`; then carry `.devcheck` (kept out of git by .git/info/exclude).
 set -euo pipefail
@@ -10,7 +10,7 @@ grep -qx '/.devcheck/' .git/info/exclude 2>/dev/null || echo '/.devcheck/' >> .g
 rm -rf "$B" && mkdir -p "$B/node_modules/@nn" "$B/debs"
 say() { echo "[device-check-prepare] $*"; }
 
-for p in core gpu; do
+for p in core gpu cpu; do
   [ -f "packages/$p/dist/index.js" ] || { say "packages/$p/dist is missing: run npm run build first"; exit 1; }
   mkdir -p "$B/node_modules/@nn/$p" && cp -r "packages/$p/package.json" "packages/$p/dist" "$B/node_modules/@nn/$p/"
   find "$B/node_modules/@nn/$p/dist" -name '*.map' -delete
@@ -37,8 +37,8 @@ cp node_modules/gl/build/Release/webgl.node "$B/node_modules/gl/build/Release/"
 mkdir -p "$B/node_modules/webgpu/dist/linux-x64"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$B/node_modules/webgpu/"
 xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$B/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
-# the measurement programs
-cp packages/gpu/scripts/device-check.mjs "$B/"
+# the measurement programs (device-check.mjs, its workloads and the summary)
+cp packages/gpu/scripts/device-check*.mjs "$B/"
 # Node itself, compressed (the GPU machine may have none)
 say "compressing $(command -v node) ($(node --version))"
 xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$B/node.xz"
@@ -47,4 +47,5 @@ xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$B/node.xz"
 # without them vkCreateInstance finds no driver).
 ( cd "$B/debs" && apt-get download libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2 >/dev/null 2>&1 && say "fetched $(ls)" ) || say "could not apt-get download the Vulkan/GL loaders: the machine must have its own"
 du -sh "$B"
+say "bundle: $(du -sb "$B" | cut -f1) bytes (the device run carries at most 64 MiB with the repository)"
 say "ready: carry .devcheck and run: bash packages/gpu/scripts/device-check.sh"

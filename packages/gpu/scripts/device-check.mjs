@@ -1,35 +1,56 @@
-// Measure @nn/gpu on whatever real GPU path this machine has: matmul GFLOP/s
-// and the seed program's loop time, with the gpu.js kernel class that ran.
-//   node device-check.mjs --mode webgpu|headlessgl [--out DIR] [--sizes 512,1024,2048] [--steps 500]
-// webgpu runs on Dawn (npm `webgpu`) over the machine's Vulkan driver.
+// Measure nn on whatever path this machine has, one mode per process:
+//   webgpu      @nn/gpu on Dawn (npm `webgpu`) over the machine's Vulkan driver
+//   headlessgl  @nn/gpu on headless-gl (needs a display or Xvfb)
+//   cpu         @nn/cpu (WebAssembly SIMD gemm) on every core, for scale on the same machine
+// Each mode: matmul GFLOP/s, the bench's loops W1/W2/W3 (apps/bench) with launches and compiles per
+// step, µs per launch and peak device bytes; gpu modes also the NaN checks, the kernel class that ran
+// (asserted) and W1 with the gpu's fusion off where createGpuBackend has that option.
+//   node device-check.mjs --mode webgpu|headlessgl|cpu [--out DIR] [--sizes 1024,2048,4096]
+//     [--steps 500] [--w3steps 50] [--loops W1,W2,W3] [--budget 1000] [--dump DIR]
+//     [--nofusion '{"fusion":false}']
+// Writes DIR/device-check-MODE.json after every measurement, so a timeout keeps what was done.
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { loopRun, matmulRate, reader } from './device-check-workloads.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
 const mode = args.mode ?? 'webgpu';
 const out = args.out ?? process.env.OUT ?? '.';
-const sizes = (args.sizes ?? '256,512,1024,2048').split(',').map(Number);
+const sizes = (args.sizes ?? '1024,2048,4096').split(',').filter(Boolean).map(Number);
 const steps = Number(args.steps ?? 500);
-const budgetMs = Number(args.budget ?? 1500);
+const w3steps = Number(args.w3steps ?? 50);
+const loops = (args.loops ?? 'W1,W2,W3').split(',').filter(Boolean);
+const budgetMs = Number(args.budget ?? 1000);
+// The option that turns the gpu's elementwise fusion off, if createGpuBackend has one (an unknown option is refused).
+const nofusion = JSON.parse(args.nofusion ?? '{"fusion":false}');
+const expectedClass = { webgpu: 'WebGPUKernel', headlessgl: 'HeadlessGLKernel' }[mode];
 const say = (...m) => console.log(`[device-check ${mode}]`, ...m);
-const result = { mode, node: process.version, started: new Date().toISOString(), steps: [] };
+const result = { mode, node: process.version, started: new Date().toISOString(), args: { sizes, steps, w3steps, loops, budgetMs }, steps: [], asserts: [] };
 const save = () => {
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}/device-check-${mode}.json`, JSON.stringify(result, null, 2));
 };
-const step = async (name, fn) => {
+// A set-up step throws on failure (nothing after it can run); a measurement (`must: false`) records it and goes on.
+const step = async (name, fn, must = true) => {
   const t0 = performance.now();
   try {
     const r = await fn();
     result.steps.push({ name, ok: true, ms: Math.round(performance.now() - t0) });
+    save();
     return r;
   } catch (e) {
     say(`${name} FAILED: ${e?.stack ?? e}`);
     result.steps.push({ name, ok: false, error: String(e?.message ?? e) });
     save();
-    throw e;
+    if (must) throw e;
+    return undefined;
   }
+};
+const check = (what, ok, detail) => {
+  result.asserts.push({ what, ok, detail });
+  say(`assert ${what}: ${ok ? 'ok' : 'FAILED'} (${detail})`);
 };
 
 try {
@@ -66,138 +87,122 @@ try {
   }
 
   const core = await import('@nn/core');
-  const { createGpuBackend } = await import('@nn/gpu');
-  const gpu = await step('createGpuBackend', () => createGpuBackend({ mode }));
-  core.registerBackend(gpu);
-  result.info = gpu.info;
-  result.kernelClass = gpu.kernelClass();
-  say('runtime', gpu.info.runtime, '| kernel class', result.kernelClass, '| fallback', gpu.info.fallback, '|', gpu.info.note);
+  const testing = await import('@nn/core/testing');
+  let backend;
+  let device;
+  if (mode === 'cpu') {
+    const { createCpuBackend } = await import('@nn/cpu');
+    const threads = Math.min(64, availableParallelism());
+    // fma 'on' sets Node 20's relaxed-SIMD flag (as the bench does); where that fails, the default build.
+    backend = await step('createCpuBackend', async () => {
+      try {
+        return createCpuBackend({ threads, fma: 'on' });
+      } catch (e) {
+        say(`fma 'on' refused (${e?.message ?? e}); using fma 'auto'`);
+        return createCpuBackend({ threads });
+      }
+    });
+    device = 'cpu';
+    result.threads = threads;
+  } else {
+    const { createGpuBackend } = await import('@nn/gpu');
+    backend = await step('createGpuBackend', () => createGpuBackend({ mode }));
+    device = 'gpu';
+  }
+  core.registerBackend(backend);
+  result.info = backend.info;
+  say('runtime', backend.info.runtime, '| fallback', backend.info.fallback, '|', backend.info.note);
+  const read = reader(backend);
+  const sync = backend.readSync !== undefined;
 
-  const sync = gpu.readSync !== undefined;
-  const read = async (t) => (sync ? t.dataSync() : await t.data());
+  if (mode !== 'cpu') {
+    // ---- NaN and ±Inf through relu, clamp, maximum, minimum, as PyTorch gives them
+    // (shader compilers may drop NaN in max/min, or fold a NaN test away).
+    await step('nan', async () => {
+      const a = core.tensor([NaN, -1, 2, -Infinity, Infinity], { device: 'gpu' });
+      const ones = core.tensor([1, 1, 1, 1, 1], { device: 'gpu' });
+      const want = {
+        relu: [NaN, 0, 2, 0, Infinity],
+        clampMin: [NaN, 0, 2, 0, Infinity],
+        clampMax: [NaN, -1, 0, -Infinity, 0],
+        maximumRight: [NaN, 1, 2, 1, Infinity],
+        minimumLeft: [NaN, -1, 1, -Infinity, 1],
+      };
+      const got = {
+        relu: a.relu(),
+        clampMin: a.clamp({ min: 0 }),
+        clampMax: a.clamp({ max: 0 }),
+        maximumRight: ones.maximum(a),
+        minimumLeft: a.minimum(1),
+      };
+      result.nan = {};
+      for (const [k, t] of Object.entries(got)) {
+        const v = Array.from(await read(t));
+        const ok = v.every((x, i) => Object.is(x, want[k][i]) || (Number.isNaN(x) && Number.isNaN(want[k][i])) || x === want[k][i]);
+        result.nan[k] = { got: v.map(String), ok };
+        t.dispose();
+      }
+      say('nan', JSON.stringify(result.nan));
+      for (const t of [a, ones]) t.dispose();
+    }, false);
+    result.kernelClass = backend.kernelClass();
+    check('kernel class', result.kernelClass === expectedClass, `${result.kernelClass}, expected ${expectedClass}`);
+    check('no fallback', backend.info.fallback === false, `info.fallback ${backend.info.fallback}`);
+    check('NaN/±Inf as PyTorch', !!result.nan && Object.values(result.nan).every((v) => v.ok), JSON.stringify(result.nan ?? 'not run'));
+  }
 
-  // ---- NaN and ±Inf through relu, clamp, maximum, minimum, as PyTorch gives them
-  // (shader compilers may drop NaN in max/min, or fold a NaN test away).
-  await step('nan', async () => {
-    const a = core.tensor([NaN, -1, 2, -Infinity, Infinity], { device: 'gpu' });
-    const ones = core.tensor([1, 1, 1, 1, 1], { device: 'gpu' });
-    const want = {
-      relu: [NaN, 0, 2, 0, Infinity],
-      clampMin: [NaN, 0, 2, 0, Infinity],
-      clampMax: [NaN, -1, 0, -Infinity, 0],
-      maximumRight: [NaN, 1, 2, 1, Infinity],
-      minimumLeft: [NaN, -1, 1, -Infinity, 1],
-    };
-    const got = {
-      relu: a.relu(),
-      clampMin: a.clamp({ min: 0 }),
-      clampMax: a.clamp({ max: 0 }),
-      maximumRight: ones.maximum(a),
-      minimumLeft: a.minimum(1),
-    };
-    result.nan = {};
-    for (const [k, t] of Object.entries(got)) {
-      const v = Array.from(await read(t));
-      const ok = v.every((x, i) => Object.is(x, want[k][i]) || (Number.isNaN(x) && Number.isNaN(want[k][i])) || x === want[k][i]);
-      result.nan[k] = { got: v.map(String), ok };
-      t.dispose();
-    }
-    say('nan', JSON.stringify(result.nan));
-    for (const t of [a, ones]) t.dispose();
-  });
-
-  // ---- matmul GFLOP/s: n×n·n×n, launches back to back, one readback at the end.
+  // ---- matmul GFLOP/s (a size past the device's limit is a refused row, not a failure)
   result.matmul = [];
   for (const n of sizes) {
     await step(`matmul ${n}`, async () => {
-      core.manualSeed(n);
-      const a = core.randn([n, n], { device: 'gpu' });
-      const b = core.randn([n, n], { device: 'gpu' });
-      let c = a.mm(b);
-      const t0 = performance.now();
-      const first = await read(c);
-      const firstMs = performance.now() - t0; // compile + one run + readback
-      // correctness on a few entries against float64 on the host
-      const ha = await read(a);
-      const hb = await read(b);
-      let maxErr = 0;
-      for (let s = 0; s < 8; s++) {
-        const i = (s * 7919) % n;
-        const j = (s * 104729) % n;
-        let want = 0;
-        for (let p = 0; p < n; p++) want += ha[i * n + p] * hb[p * n + j];
-        maxErr = Math.max(maxErr, Math.abs(first[i * n + j] - want) / Math.sqrt(n));
-      }
-      c.dispose();
-      // time: double the repetitions until the run takes budgetMs
-      let reps = 1;
-      let ms = 0;
-      for (;;) {
-        const t1 = performance.now();
-        for (let r = 0; r < reps; r++) {
-          c?.dispose();
-          c = a.mm(b);
-        }
-        await read(c);
-        ms = performance.now() - t1;
-        if (ms >= budgetMs || reps >= 4096) break;
-        reps *= 2;
-      }
-      const t2 = performance.now();
-      await read(c);
-      const readMs = performance.now() - t2;
-      const gflops = (2 * n ** 3 * reps) / ((ms - readMs) / 1000) / 1e9;
-      const row = { n, reps, ms: +ms.toFixed(1), readbackMs: +readMs.toFixed(2), gflops: Number(gflops.toPrecision(4)), firstCallMs: +firstMs.toFixed(1), maxErrOverSqrtK: maxErr };
+      const row = await matmulRate(core, device, n, budgetMs, read);
       result.matmul.push(row);
-      say(`matmul ${n}×${n}·${n}×${n}: ${row.gflops} GFLOP/s (${reps} reps in ${row.ms} ms, readback ${row.readbackMs} ms, first call ${row.firstCallMs} ms, max err/sqrt(k) ${maxErr.toExponential(2)})`);
-      for (const t of [a, b, c]) t.dispose();
-      save();
-    });
+      if (row.refused) say(`matmul ${n}: refused (${row.errorName}): ${row.error}`);
+      else say(`matmul ${n}×${n}·${n}×${n}: ${row.gflops} GFLOP/s (${row.reps} reps in ${row.ms} ms, readback ${row.readbackMs} ms, first call ${row.firstCallMs} ms, max err/sqrt(k) ${row.maxErrOverSqrtK.toExponential(2)})`);
+    }, false);
   }
 
-  // ---- the seed program: two-layer net, manual backprop, loss read when t % 100 == 99
-  // (core/testing's one copy of it, as the test suites and the bench use).
-  await step('seed loop', async () => {
-    const { seedNet, seedStep } = await import('@nn/core/testing');
-    const net = seedNet('gpu');
-    const lr = 1e-6;
-    const m0 = core.memory().gpu;
-    const losses = [];
-    let firstStepMs = 0;
-    const t0 = performance.now();
-    for (let t = 0; t < steps; t++) {
-      const ts = performance.now();
-      const loss = core.scope(() => {
-        const l = seedStep(net, lr);
-        return t % 100 === 99 ? l : null;
-      });
-      if (loss) {
-        const v = (await read(loss))[0];
-        losses.push([t, v]);
-        say(`${t} ${v}`);
-        loss.dispose();
+  // ---- the bench's loops: W1 (the seed program), W2 (three layers), W3 (the seed program at scale)
+  result.loops = {};
+  const runLoop = async (key, name, dev, be) => {
+    const n = name === 'W3' ? w3steps : steps;
+    if (n <= 0) return;
+    await step(`${key} (${n} steps)`, async () => {
+      const r = await loopRun(core, testing, be, dev, name, n, read, { say, dump: mode === 'cpu' ? args.dump : undefined });
+      result.loops[key] = r;
+      say(`${key}: ${n} steps in ${r.ms} ms (first ${r.firstStepMs} ms, then ${r.msPerStepAfterFirst} ms/step); ${r.launchesPerStep} launches/step (${r.launchesFirstStep} in the first), ${r.compilesFirstStep} compiles in the first step and ${r.compilesAfterFirst} after, ${r.usPerLaunch} µs/launch, peak ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB, live buffers ${r.liveBuffersBefore} → ${r.liveBuffersAfter}`);
+    }, false);
+  };
+  for (const name of loops) {
+    await runLoop(name, name, device, backend);
+    if (name === 'W1' && mode !== 'cpu') {
+      // W1 again with the fusion off, on a backend of its own, where createGpuBackend has the option.
+      const { createGpuBackend } = await import('@nn/gpu');
+      let off = null;
+      try {
+        off = await createGpuBackend({ mode, device: 'gpunofusion', ...nofusion });
+      } catch (e) {
+        result.noFusion = { available: false, options: nofusion, why: `${e?.name}: ${String(e?.message ?? e).slice(0, 300)}` };
+        say(`W1 with the fusion off: not measured (createGpuBackend(${JSON.stringify(nofusion)}) refused: ${result.noFusion.why})`);
       }
-      if (t === 0) {
-        await read(net.w[1]);
-        firstStepMs = performance.now() - ts;
+      if (off) {
+        result.noFusion = { available: true, options: nofusion };
+        core.registerBackend(off);
+        await runLoop('W1 fusion off', 'W1', 'gpunofusion', off);
+        core.unregisterBackend('gpunofusion');
+        off.dispose();
       }
     }
-    await read(net.w[1]); // wait for the device to finish
-    const ms = performance.now() - t0;
-    const m1 = core.memory().gpu;
-    result.seedLoop = {
-      steps,
-      ms: +ms.toFixed(1),
-      msPerStepAfterFirst: +((ms - firstStepMs) / (steps - 1)).toFixed(3),
-      firstStepMs: +firstStepMs.toFixed(1),
-      losses,
-      counters: Object.fromEntries(Object.keys(m1).map((k) => [k, m1[k] - m0[k]])),
-    };
-    say(`seed loop: ${steps} steps in ${ms.toFixed(0)} ms (${result.seedLoop.msPerStepAfterFirst} ms/step after the first, first ${firstStepMs.toFixed(0)} ms); counters ${JSON.stringify(result.seedLoop.counters)}`);
-  });
-  result.kernelClassAtEnd = gpu.kernelClass();
-  say('kernel class at the end:', result.kernelClassAtEnd);
-  result.ok = true;
+  }
+  for (const r of Object.values(result.loops)) check(`${r.name} losses finite`, r.lossesFinite, JSON.stringify(r.losses.slice(-2)));
+  if (mode !== 'cpu') {
+    result.kernelClassAtEnd = backend.kernelClass();
+    check('kernel class at the end', result.kernelClassAtEnd === expectedClass, result.kernelClassAtEnd);
+  }
+  result.readSync = sync;
+  result.ok = result.steps.every((s) => s.ok) && result.asserts.every((a) => a.ok);
+  if (!result.ok) result.error = [...result.steps.filter((s) => !s.ok).map((s) => `${s.name}: ${s.error}`), ...result.asserts.filter((a) => !a.ok).map((a) => `assert ${a.what}: ${a.detail}`)].join('; ');
+  backend.dispose?.();
 } catch (e) {
   result.ok = false;
   result.error = String(e?.message ?? e);

@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
-# One short run (under 5 minutes) on a borrowed GPU machine: what is there, then
-# @nn/gpu's matmul GFLOP/s and the seed loop's time on every real-GPU path found
-# (Dawn/WebGPU on the machine's Vulkan driver; headless-gl where a display or
-# Xvfb exists), with the gpu.js kernel class that ran, and a PyTorch float32
-# baseline beside it. Results go to $OUT (device-check-*.json, device-check.log).
+# One short run (under 6 minutes) on a borrowed GPU machine: what is there, then
+# nn's matmul GFLOP/s (1024³, 2048³, 4096³) and the bench's loops W1/W2/W3 (launches
+# and compiles per step, µs per launch, peak bytes) on every real-GPU path found
+# (Dawn/WebGPU on the machine's Vulkan driver; headless-gl where a display or Xvfb
+# exists), with the gpu.js kernel class that ran (asserted) and the NaN checks; the
+# same on nn's cpu device (every core) and PyTorch (CUDA, then CPU) beside them.
+# Results go to $OUT: device-check-{webgpu,headlessgl,cpu,torch}.json, device-check.log
+# and device-check-summary.md (Markdown tables, also printed at the end).
 #
 # Prepare here first: npm run build && bash packages/gpu/scripts/device-check-prepare.sh
 # then run from the repo root there, carrying .devcheck:
 #   bash packages/gpu/scripts/device-check.sh
+# Knobs (env): SIZES (matmul n, default 1024,2048,4096), STEPS (W1/W2, 500), W3STEPS (50),
+# CPU_STEPS / CPU_W3STEPS (nn cpu: 500 / 20), TORCH_CPU_STEPS / TORCH_CPU_W3STEPS (100 / 5),
+# LOOPS (W1,W2,W3), BUDGET_MS (per matmul size, 1000), DEADLINE (seconds for the whole run, 330),
+# NOFUSION (createGpuBackend's options for the W1 row with the fusion off, '{"fusion":false}').
+# A quick local run: SIZES=256 STEPS=20 W3STEPS=2 CPU_W3STEPS=2 bash packages/gpu/scripts/device-check.sh
 # Every step prints what it found; a missing piece is reported and the next step runs.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
@@ -15,17 +23,31 @@ OUT="${OUT:-/tmp/device-check-out}"
 mkdir -p "$OUT"
 B="$PWD/.devcheck"
 LOG="$OUT/device-check.log"
-SIZES="${SIZES:-256,512,1024,2048}"
+SIZES="${SIZES:-1024,2048,4096}"
 STEPS="${STEPS:-500}"
+W3STEPS="${W3STEPS:-50}"
+CPU_STEPS="${CPU_STEPS:-$STEPS}"
+CPU_W3STEPS="${CPU_W3STEPS:-20}"
+LOOPS="${LOOPS:-W1,W2,W3}"
+BUDGET_MS="${BUDGET_MS:-1000}"
+DEADLINE="${DEADLINE:-330}"
+NOFUSION_DEFAULT='{"fusion":false}'
+NOFUSION="${NOFUSION:-$NOFUSION_DEFAULT}"
+DATA="${DEVCHECK_DATA:-/tmp/device-check-data}"
+export OUT SIZES STEPS W3STEPS LOOPS
+export TORCH_CPU_STEPS="${TORCH_CPU_STEPS:-100}" TORCH_CPU_W3STEPS="${TORCH_CPU_W3STEPS:-5}" DEVCHECK_DATA="$DATA"
 say() { echo "[device-check] $*" | tee -a "$LOG"; }
 unxz() { # unxz FILE.xz OUT: xz, or Python's lzma where xz is missing
   if command -v xz >/dev/null; then xz -dc "$1" > "$2"; else python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
 }
-run() { # run NAME TIMEOUT CMD...: time-boxed, output into the log, never aborts the script
+run() { # run NAME TIMEOUT CMD...: time-boxed (and within DEADLINE), output into the log, never aborts the script
   local name=$1 limit=$2; shift 2
+  local left=$((DEADLINE - SECONDS - 15))
+  [ "$left" -lt "$limit" ] && limit=$left
+  if [ "$limit" -lt 5 ]; then say "--- $name: skipped, the run's ${DEADLINE}s are spent"; return 0; fi
   say "--- $name (limit ${limit}s): $*"
   local t0=$SECONDS
-  timeout "$limit" "$@" 2>&1 | tee -a "$LOG"
+  timeout -k 5 "$limit" "$@" 2>&1 | tee -a "$LOG"
   local rc=${PIPESTATUS[0]}
   say "--- $name: exit $rc after $((SECONDS - t0))s"
   return 0
@@ -84,29 +106,39 @@ say "chromium: $(command -v chromium chromium-browser google-chrome 2>/dev/null 
 say "display: DISPLAY=${DISPLAY:-unset}; xvfb-run: $(command -v xvfb-run || echo none)"
 if command -v glxinfo >/dev/null && [ -n "${DISPLAY:-}" ]; then say "glx: $(glxinfo -B 2>&1 | grep -i 'renderer string' | head -1)"; fi
 
-# ---- @nn/gpu on WebGPU (Dawn over Vulkan)
+# ---- nn: @nn/gpu on WebGPU (Dawn over Vulkan), on headless-gl where there is a display, then @nn/cpu
+MJS=(device-check.mjs --out "$OUT" --sizes "$SIZES" --steps "$STEPS" --w3steps "$W3STEPS" --loops "$LOOPS" --budget "$BUDGET_MS" --nofusion "$NOFUSION")
 if [ -n "$NODE" ] && [ -d "$B/node_modules" ]; then
-  ( cd "$B" && run "webgpu (Dawn)" 150 "$NODE" device-check.mjs --mode webgpu --out "$OUT" --sizes "$SIZES" --steps "$STEPS" )
-  # ---- @nn/gpu on headless-gl, where there is a display
+  ( cd "$B" && run "webgpu (Dawn)" 120 "$NODE" "${MJS[@]}" --mode webgpu )
   if [ -n "${DISPLAY:-}" ]; then
-    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" device-check.mjs --mode headlessgl --out "$OUT" --sizes "$SIZES" --steps "$STEPS" )
+    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" "${MJS[@]}" --mode headlessgl )
   elif command -v xvfb-run >/dev/null; then
-    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" device-check.mjs --mode headlessgl --out "$OUT" --sizes "$SIZES" --steps "$STEPS" )
+    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" "${MJS[@]}" --mode headlessgl )
   else
     say "headlessgl: not measured (no DISPLAY and no xvfb-run on this machine)"
   fi
+  # nn cpu on every core, for scale; it also writes the loops' seeded inputs for PyTorch.
+  ( cd "$B" && run "nn cpu ($(nproc) cores)" 90 "$NODE" device-check.mjs --out "$OUT" --sizes "$SIZES" --steps "$CPU_STEPS" --w3steps "$CPU_W3STEPS" --loops "$LOOPS" --budget "$BUDGET_MS" --mode cpu --dump "$DATA" )
 else
-  say "@nn/gpu: not measured (no Node or no .devcheck bundle)"
+  say "nn: not measured (no Node or no .devcheck bundle)"
 fi
 
-# ---- PyTorch float32 on the same GPU, for scale
-if command -v python3 >/dev/null; then
-  run "torch float32 baseline" 60 python3 packages/gpu/scripts/device-check-torch.py "$SIZES"
-else
-  say "torch: no python3"
-fi
-say "summary:"
-for f in "$OUT"/device-check-*.json; do
-  [ -f "$f" ] && say "$(basename "$f"): $(tr -d '\n ' < "$f" | grep -o '"kernelClass":"[^"]*"\|"gflops":[0-9.]*\|"msPerStep[A-Za-z]*":[0-9.]*\|"ok":[a-z]*' | tr '\n' ' ')"
+# ---- PyTorch float32 on the same GPU (and its CPU), for scale; the python3 that has torch
+PY=""
+for p in python3 /usr/bin/python3 /usr/local/bin/python3 python; do
+  command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null && { PY=$(command -v "$p"); break; }
 done
-say "end $(date -u +%FT%TZ)"
+if [ -n "$PY" ]; then
+  run "torch float32 ($PY)" 100 "$PY" packages/gpu/scripts/device-check-torch.py "$SIZES"
+else
+  say "torch: no python3 with torch here"
+fi
+say "summary ($OUT/device-check-summary.md):"
+if [ -n "$NODE" ] && [ -f "$B/device-check-summary.mjs" ]; then
+  "$NODE" "$B/device-check-summary.mjs" "$OUT" 2>&1 | tee -a "$LOG"
+else
+  for f in "$OUT"/device-check-*.json; do
+    [ -f "$f" ] && say "$(basename "$f"): $(tr -d '\n ' < "$f" | grep -o '"kernelClass":"[^"]*"\|"gflops":[0-9.]*\|"msPerStep[A-Za-z]*":[0-9.]*\|"ok":[a-z]*' | tr '\n' ' ')"
+  done
+fi
+say "end $(date -u +%FT%TZ) after ${SECONDS}s"
