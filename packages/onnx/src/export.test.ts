@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { ArgumentError, FormatError, ShapeError, StateError, manualSeed, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
+import { ArgumentError, DTypeError, FormatError, ShapeError, StateError, manualSeed, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
 import { BatchNorm1d, Embedding, GELU, LayerNorm, Linear, Module, ReLU, Sequential, Softmax } from '@nn/layers';
 import { decodeModel, encodeModel, exportOnnx } from './index.js';
@@ -218,11 +218,12 @@ describe('exportOnnx: errors name the module, its path and the fix', () => {
     await expect(exportOnnx(null as unknown as Module, x)).rejects.toThrow(/expected a Module/);
   });
 
-  it('shapes and dtypes that do not fit: ShapeError / FormatError naming the module', async () => {
+  it('shapes and dtypes that do not fit: ShapeError / DTypeError naming the module', async () => {
     const err = await exportOnnx(new Sequential(new Linear(2, 3), new Linear(4, 1)), randn([1, 2])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShapeError);
     expect(String(err)).toMatch(/module 1 \(Linear\) maps \[\.\.\., 4\] to \[\.\.\., 1\], but its input is \[1, 3\]/);
     await expect(exportOnnx(new Embedding(5, 2).eval(), randn([2, 3]))).rejects.toThrow(/the top module \(Embedding\) looks up rows by int32 indices/);
+    await expect(exportOnnx(new Embedding(5, 2).eval(), randn([2, 3]))).rejects.toBeInstanceOf(DTypeError);
     await expect(exportOnnx(new Sequential(new GELU()), tensor([[1, 2]], { dtype: 'int32' }))).rejects.toThrow(/module 0 \(GELU\) gets an int32 input/);
   });
 });

@@ -1,4 +1,4 @@
-import { FormatError, ShapeError, StateError, fmtShape } from '@nn/core';
+import { DTypeError, FormatError, ShapeError, StateError, fmtShape } from '@nn/core';
 import {
   BatchNorm1d, Dropout, Embedding, Flatten, GELU, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh,
   type Module,
@@ -30,7 +30,7 @@ function unary(op: string, x: Value, site: Site, attrs = [] as ReturnType<typeof
 
 function checkFloat(what: string, x: Value, site: Site): void {
   if (x.elemType !== FLOAT()) {
-    throw new FormatError('exportOnnx', `${describeSite(site, what)} gets an int32 input ${fmtShape(x.shape)}; it works on float32 values — feed it floats (an Embedding gives them)`);
+    throw new DTypeError('exportOnnx', `${describeSite(site, what)} gets an int32 input ${fmtShape(x.shape)}; it works on float32 values — feed it floats (an Embedding gives them)`);
   }
 }
 
@@ -152,7 +152,7 @@ const batchNorm: Converter<BatchNorm1d> = (m, x, site) => {
 // A row lookup: Gather(weight, indices) along axis 0; int32 indices are valid Gather indices.
 const embedding: Converter<Embedding> = (m, x, site) => {
   if (x.elemType !== onnx.DataType.INT32) {
-    throw new FormatError('exportOnnx', `${describeSite(site, 'Embedding')} looks up rows by int32 indices, but its input is float32 ${fmtShape(x.shape)}; give exportOnnx an int32 example input (tensor(..., { dtype: 'int32' }))`);
+    throw new DTypeError('exportOnnx', `${describeSite(site, 'Embedding')} looks up rows by int32 indices, but its input is float32 ${fmtShape(x.shape)}; give exportOnnx an int32 example input (tensor(..., { dtype: 'int32' }))`);
   }
   const w = site.g.initializer(key(site, 'weight'), m.weight);
   const name = site.g.node(nodePath(site), 'Gather', [w, x.name], [intAttr('axis', 0)])[0]!;

@@ -69,17 +69,19 @@ export class GraphBuilder {
     return this.node(path, 'Constant', [], [{ name: 'value', type: onnx.AttributeType.TENSOR, t }])[0]!;
   }
 
-  /** Rename the output of the node that produced `from` to `to` (the graph's output name); false when no node did. */
+  /** Rename value `from` to `to` (the graph's output name) wherever a node writes or reads it; false when no node writes it. */
   renameOutput(from: string, to: string): boolean {
+    let written = false;
     for (const n of this.nodes) {
-      const out = n.output as string[];
-      const i = out.indexOf(from);
-      if (i >= 0) {
-        out[i] = to;
-        return true;
+      for (const list of [n.output, n.input] as string[][]) {
+        list.forEach((v, i) => {
+          if (v !== from) return;
+          list[i] = to;
+          if (list === n.output) written = true;
+        });
       }
     }
-    return false;
+    return written;
   }
 
   /** The initializers as TensorProto objects; parameters are read with `await t.data()`, so any device works. */
