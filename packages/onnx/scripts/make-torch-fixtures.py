@@ -9,6 +9,7 @@ packages/onnx/src/import.test.ts never needs Python:
               Sigmoid, Linear, GELU (erf), Linear, LeakyReLU(0.2), Dropout (eval), Linear, Softmax; and
               a second output LogSoftmax: every op of the supported set as torch 1.13 emits it.
 - matmul:     x @ W + b with a 3-D input (MatMul, Add), Reshape to 2-D, Identity-free Sub/Mul/Div/Pow/Sqrt.
+- embed:      Embedding(10, 4) - Flatten - Linear(12, 3) on int64 indices (Gather on a weight).
 - digits_mlp: Linear(64, 32) - ReLU - Linear(32, 10), torch's default init under manual_seed(0),
               for the fine-tune test (its initial weights; nn trains it on @nn/data's digits()).
 
@@ -83,7 +84,8 @@ def export(name, model, inputs, input_names, output_names):
         f.write(data)
     record = {
         'ops': sorted({n.op_type for n in m.graph.node}),
-        'inputs': [{'name': n, 'shape': list(t.shape), 'data': t.flatten().tolist()} for n, t in zip(input_names, inputs)],
+        'inputs': [{'name': n, 'shape': list(t.shape), 'dtype': 'int32' if t.dtype == torch.int64 else 'float32',
+                    'data': t.flatten().tolist()} for n, t in zip(input_names, inputs)],
         'outputs': [{'name': n, 'shape': list(t.shape), 'data': t.flatten().tolist()} for n, t in zip(output_names, outs)],
     }
     with open(os.path.join(ROOT, name + '.json'), 'w') as f:
@@ -113,6 +115,10 @@ def main():
 
     torch.manual_seed(2)
     export('matmul', MatMulNet(), [torch.randn(5, 3, 4)], ['x'], ['y'])
+
+    torch.manual_seed(3)
+    embed = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 3))
+    export('embed', embed, [torch.randint(0, 10, (5, 3))], ['ids'], ['y'])
 
     torch.manual_seed(0)
     digits = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))

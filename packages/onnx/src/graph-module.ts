@@ -11,6 +11,8 @@ import type { PlanNode } from './import/plan.js';
 /** A graph input as the file declares it: a size per dim, null where the dim is symbolic (a dim_param such as 'batch'); dims null when the file gives no shape. */
 export interface OnnxInputInfo {
   readonly name: string;
+  /** float32 values, or int32 indices (an INT32 or INT64 input). */
+  readonly dtype: 'float32' | 'int32';
   readonly dims: readonly (number | null)[] | null;
 }
 
@@ -191,7 +193,9 @@ export class OnnxModule extends Module {
     this.inputs.forEach((info, k) => {
       const x = inputs[k]!;
       checkTensor('OnnxModule', x, `input '${info.name}'`);
-      if (x.dtype !== 'float32') throw new DTypeError('OnnxModule', `input '${info.name}' is ${x.describe()}; the graph takes float32 — convert with x.float()`);
+      if (x.dtype !== info.dtype) {
+        throw new DTypeError('OnnxModule', `input '${info.name}' is ${x.describe()}; the graph takes ${info.dtype}${info.dtype === 'float32' ? ' values — convert with x.float()' : ' indices — convert with x.int()'}`);
+      }
       const dims = info.dims;
       if (dims && (x.ndim !== dims.length || dims.some((d, i) => d !== null && d !== x.shape[i]))) {
         const want = dims.map((d) => (d === null ? '?' : String(d)));

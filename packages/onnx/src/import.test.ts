@@ -1,21 +1,23 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, FormatError, Generator, ShapeError, StateError, manualSeed, noGrad, registerBackend, scope, tensor, type Tensor } from '@nn/core';
+import { ArgumentError, DTypeError, FormatError, Generator, ShapeError, StateError, manualSeed, noGrad, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
 import { DataLoader, TensorDataset, digits } from '@nn/data';
 import { Adam, CrossEntropyLoss } from '@nn/layers';
-import { decodeModel, encodeModel, importOnnx, onnx, OnnxModule } from './index.js';
+import { EXPORT_CASES, exportCaseInput } from './export-cases.js';
+import { decodeModel, encodeModel, exportOnnx, importOnnx, onnx, OnnxModule } from './index.js';
 
 registerBackend(createCpuBackend());
 registerBackend(createCpuBackend({ device: 'cpu2' }));
 
 const fixture = (name: string): Uint8Array => readFileSync(new URL(`../fixtures/torch/${name}`, import.meta.url));
 
-interface Arr { name: string; shape: number[]; data: number[] }
+interface Arr { name: string; shape: number[]; data: number[]; dtype?: 'float32' | 'int32' }
 interface Case { ops: string[]; inputs: Arr[]; outputs: Arr[] }
 const caseOf = (name: string): Case => JSON.parse(new TextDecoder().decode(fixture(`${name}.json`))) as Case;
-const toTensor = (a: Arr): Tensor => tensor(Float32Array.from(a.data), { shape: a.shape });
+const toTensor = (a: Arr): Tensor =>
+  a.dtype === 'int32' ? tensor(Int32Array.from(a.data), { shape: a.shape, dtype: 'int32' }) : tensor(Float32Array.from(a.data), { shape: a.shape });
 
 // Largest |got − want| / (1 + |want|).
 function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -31,10 +33,12 @@ function worstError(got: ArrayLike<number>, want: ArrayLike<number>): number {
 // transposition, a softmax over the wrong axis) is off by 1e-3 or more.
 const TOL = 2e-6;
 
-// Run a model in ONNX Runtime (the reference implementation of the format) on float32 inputs.
+// Run a model in ONNX Runtime (the reference implementation of the format) on float32 values or int32 indices.
 async function runOrt(bytes: Uint8Array, feeds: Record<string, Tensor>): Promise<Float32Array[]> {
   const session = await ort.InferenceSession.create(bytes);
-  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor('float32', Float32Array.from(t.dataSync()), [...t.shape])]));
+  const feed = (t: Tensor): ort.Tensor =>
+    t.dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(t.dataSync()), [...t.shape]) : new ort.Tensor('float32', Float32Array.from(t.dataSync()), [...t.shape]);
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, feed(t)]));
   const out = await session.run(ortFeeds);
   return session.outputNames.map((n) => out[n]!.data as Float32Array);
 }
@@ -44,6 +48,8 @@ describe('importOnnx: models torch.onnx.export wrote (torch 1.13, opset 17)', ()
     mlp: ['Gemm', 'Relu'],
     zoo: ['BatchNormalization', 'Div', 'Erf', 'Flatten', 'Gemm', 'LayerNormalization', 'LeakyRelu', 'LogSoftmax', 'Sigmoid', 'Softmax', 'Tanh'],
     matmul: ['Concat', 'Gather', 'MatMul', 'Reshape', 'Shape', 'Sqrt', 'Unsqueeze'],
+    // torch's int64 indices come in as int32 tensors.
+    embed: ['Gather', 'Flatten', 'Gemm'],
     digits_mlp: ['Gemm', 'Relu'],
   };
   for (const [name, ops] of Object.entries(expectedOps)) {
@@ -65,7 +71,7 @@ describe('importOnnx: models torch.onnx.export wrote (torch 1.13, opset 17)', ()
   it('takes any batch size where the file has a dim_param, and checks the fixed dims', () => {
     const c = caseOf('mlp');
     const m = importOnnx(fixture('mlp.onnx'));
-    expect(m.inputs).toEqual([{ name: 'x', dims: [null, 5] }]);
+    expect(m.inputs).toEqual([{ name: 'x', dtype: 'float32', dims: [null, 5] }]);
     const x = toTensor(c.inputs[0]!);
     const want = c.outputs[0]!.data;
     // Rows 2..4 alone, and row 6 alone: the same rows of torch's batch-of-7 output.
@@ -74,6 +80,9 @@ describe('importOnnx: models torch.onnx.export wrote (torch 1.13, opset 17)', ()
     expect(() => m.forward(tensor(new Float32Array(12), { shape: [3, 4] }))).toThrow(ShapeError);
     expect(() => m.forward(tensor(new Float32Array(12), { shape: [3, 4] }))).toThrow(/input 'x' must be \[\?, 5\].*got \[3, 4\]/);
     expect(() => m.forward(x, x)).toThrow(StateError);
+    expect(() => m.forward(x.int())).toThrow(DTypeError);
+    // An int64 input (torch's indices) takes int32 tensors.
+    expect(importOnnx(fixture('embed.onnx')).inputs).toEqual([{ name: 'ids', dtype: 'int32', dims: [null, 3] }]);
   });
 
   it("registers the initializers as parameters under PyTorch's state-dict keys, BatchNorm statistics as buffers", () => {
@@ -113,6 +122,23 @@ describe('importOnnx: models torch.onnx.export wrote (torch 1.13, opset 17)', ()
   });
 });
 
+describe("importOnnx reads what nn's exportOnnx writes", () => {
+  for (const c of EXPORT_CASES) {
+    it(`${c.name} (${[...new Set(c.ops)].join(', ')}) comes back computing what the nn module did`, async () => {
+      const model = c.build();
+      const bytes = await exportOnnx(model, exportCaseInput(c, 1));
+      const back = importOnnx(bytes);
+      // The exported batch dim is dynamic: a batch of 5 through a model exported at batch 1.
+      const x = exportCaseInput(c, 5);
+      const want = noGrad(() => model.forward(x)).dataSync();
+      expect(worstError(back.forward(x).dataSync(), want)).toBeLessThan(TOL);
+      // Every initializer the exporter wrote is a parameter or buffer again.
+      const inits = (decodeModel(bytes).graph as { initializer?: unknown[] }).initializer ?? [];
+      expect(back.parameters().length + back.buffers().length).toBe(inits.length);
+    });
+  }
+});
+
 describe('importOnnx: fine-tune a torch-exported digits MLP and export it again', () => {
   it('trains on digits() (loss down, accuracy up) and re-exports with the trained weights', async () => {
     manualSeed(0);
@@ -147,8 +173,9 @@ describe('importOnnx: fine-tune a torch-exported digits MLP and export it again'
     expect(after.loss).toBeLessThan(before.loss / 4);
     expect(after.accuracy).toBeGreaterThan(0.9);
 
-    // Out again: the graph as it came, with the new weights (exportOnnx calls this same toOnnxModel).
-    const bytes = encodeModel(await m.toOnnxModel());
+    // Out again through exportOnnx, which hands the module's own toOnnxModel the options: the graph as it came, with the new weights.
+    const bytes = await exportOnnx(m, x.narrow(0, 0, 1));
+    expect(Buffer.from(bytes).equals(Buffer.from(encodeModel(await m.toOnnxModel())))).toBe(true);
     const sample = x.narrow(0, 0, 50);
     const nnOut = noGrad(() => m.forward(sample)).dataSync();
     const [ortOut] = await runOrt(bytes, { x: sample });

@@ -95,11 +95,15 @@ function inputInfo(i: Record<string, unknown>): OnnxInputInfo {
   const name = String(i.name);
   const tt = (i.type as { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: number; dim_param?: string }[] } } } | undefined)?.tensor_type;
   if (!tt) throw new FormatError('importOnnx', `graph input '${name}' is not a tensor (a sequence or map); nn imports graphs whose inputs are float tensors`);
-  if (tt.elem_type !== undefined && tt.elem_type !== onnx.DataType.FLOAT) {
-    const typeName = Object.keys(onnx.DataType).find((k) => onnx.DataType[k] === tt.elem_type) ?? String(tt.elem_type);
-    throw new FormatError('importOnnx', `graph input '${name}' is ${typeName}; nn imports graphs whose inputs are FLOAT (float32) — export with float inputs`);
+  const DT = onnx.DataType;
+  const isInt = tt.elem_type === DT.INT32 || tt.elem_type === DT.INT64;
+  if (tt.elem_type !== undefined && tt.elem_type !== DT.FLOAT && !isInt) {
+    const typeName = Object.keys(DT).find((k) => DT[k] === tt.elem_type) ?? String(tt.elem_type);
+    throw new FormatError('importOnnx', `graph input '${name}' is ${typeName}; nn imports graphs whose inputs are FLOAT (float32) values or INT32/INT64 indices — export with those`);
   }
-  if (!tt.shape) return { name, dims: null };
+  // int64 indices (torch's) are fed as int32 tensors, nn's integer type.
+  const dtype = isInt ? 'int32' : 'float32';
+  if (!tt.shape) return { name, dtype, dims: null };
   const dims = (tt.shape.dim ?? []).map((d) => (d.dim_value !== undefined && d.dim_param === undefined ? Number(d.dim_value) : null));
-  return { name, dims };
+  return { name, dtype, dims };
 }

@@ -1,5 +1,5 @@
 import {
-  FormatError, ShapeError, abs, cat, erf, exp, fmtShape, leakyRelu, log, logSoftmax, matmul, neg, permute, reciprocal, relu, sigmoid, softmax, sqrt, tanh,
+  FormatError, ShapeError, abs, cat, erf, exp, fmtShape, indexSelect, leakyRelu, log, logSoftmax, matmul, neg, permute, reciprocal, relu, sigmoid, softmax, sqrt, tanh,
   type Tensor,
 } from '@nn/core';
 import type { Attributes } from './attributes.js';
@@ -151,17 +151,32 @@ const shapeOp: OpKernel = (c) => {
   return [{ ints: dims, dims: [dims.length] }];
 };
 
-// Gather on host integers only (picking a size out of a Shape).
+// Gather along axis: on host integers (a size picked out of a Shape), or rows of a float tensor by
+// indices (an Embedding's lookup: indexSelect, so the weight's gradient is a scatter-add).
 const gatherOp: OpKernel = (c) => {
   const data = c.inputs[0];
-  if (data !== undefined && !isInts(data)) {
-    throw new FormatError('importOnnx', `${c.where}: Gather on a float tensor (an embedding lookup) is not supported; nn imports Gather only in shape computations`);
+  const index = c.inputs[1];
+  if (data !== undefined && isInts(data)) {
+    const idx = intsArg(index, c.where, '1 (indices)');
+    if (data.dims.length !== 1 || c.attrs.int('axis', 0) !== 0) throw new FormatError('importOnnx', `${c.where}: Gather on integers is supported along axis 0 of a 1-D list, got dims [${data.dims.join(', ')}]`);
+    const n = data.ints.length;
+    return [{ ints: idx.ints.map((i) => data.ints[i < 0 ? i + n : i]!), dims: idx.dims }];
   }
-  const d = intsArg(data, c.where, '0 (data)');
-  const idx = intsArg(c.inputs[1], c.where, '1 (indices)');
-  if (d.dims.length !== 1 || c.attrs.int('axis', 0) !== 0) throw new FormatError('importOnnx', `${c.where}: Gather on integers is supported along axis 0 of a 1-D list, got dims [${d.dims.join(', ')}]`);
-  const n = d.ints.length;
-  return [{ ints: idx.ints.map((i) => d.ints[i < 0 ? i + n : i]!), dims: idx.dims }];
+  const x = x0(c);
+  const axis = axisOf(c.attrs.int('axis', 0), x.ndim, c.where);
+  const n = x.shape[axis]!;
+  let picked: Tensor;
+  let indexDims: readonly number[];
+  if (index !== undefined && isInts(index)) {
+    picked = indexSelect(x, axis, index.ints.map((i) => (i < 0 ? i + n : i)));
+    indexDims = index.dims;
+  } else {
+    const idx = tensorArg(index, c.where, '1 (indices)');
+    if (idx.dtype !== 'int32') throw new FormatError('importOnnx', `${c.where}: indices ${idx.describe()} must be int32; pass integer indices as an int32 tensor`);
+    picked = indexSelect(x, axis, idx.reshape([idx.size]));
+    indexDims = idx.shape;
+  }
+  return [picked.reshape([...x.shape.slice(0, axis), ...indexDims, ...x.shape.slice(axis + 1)])];
 };
 
 // Axes from the second input (opset 13) or the attribute (before).
