@@ -29,6 +29,7 @@ export const intsAttr = (name: string, ints: readonly number[]): Attribute => ({
  * become initializers named by their state-dict keys, each tensor once (tied weights stay tied).
  */
 export class GraphBuilder {
+  /** The NodeProto objects, in execution order. */
   readonly nodes: Record<string, unknown>[] = [];
   private readonly initializers: { name: string; tensor: Tensor }[] = [];
   private readonly initializerOf = new Map<Tensor, string>();
