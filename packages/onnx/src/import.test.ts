@@ -112,6 +112,27 @@ describe('importOnnx: models torch.onnx.export wrote (torch 1.13, opset 17)', ()
     expect(importOnnx(fixture('matmul.onnx')).initializerKeys()).toEqual(new Map([['w', 'w'], ['b', 'b']]));
   });
 
+  it('initializer names that cannot nest as modules get flat keys, mapped back by initializerKeys()', () => {
+    // 'a' is both a weight and the prefix of 'a.b'; 'x..y' has an empty part; 'p.q' nests.
+    const names = ['a', 'a.b', 'x..y', 'p.q'];
+    const bytes = handModel({
+      inputs: [['x', [2]]],
+      outputs: ['y'],
+      initializers: names.map((name, i) => ({ name, dims: [2], data: [i + 1, -(i + 1)] })),
+      nodes: [
+        { op_type: 'Mul', input: ['x', 'a'], output: ['t0'] },
+        { op_type: 'Add', input: ['t0', 'a.b'], output: ['t1'] },
+        { op_type: 'Mul', input: ['t1', 'x..y'], output: ['t2'] },
+        { op_type: 'Sub', input: ['t2', 'p.q'], output: ['y'] },
+      ],
+    });
+    const m = importOnnx(bytes);
+    expect(m.initializerKeys()).toEqual(new Map([['a', 'a_2'], ['a.b', 'a_b'], ['x..y', 'x__y'], ['p.q', 'p.q']]));
+    expect(m.namedParameters().map(([k]) => k).sort()).toEqual(['a_2', 'a_b', 'p.q', 'x__y']);
+    // ((x·a + a.b)·x..y) − p.q at x = [1, 2]: [((1·1 + 2)·3) − 4, ((2·−1 − 2)·−3) + 4].
+    expect(Array.from(m.forward(tensor([1, 2])).dataSync())).toEqual([5, 16]);
+  });
+
   it('matches ONNX Runtime on the same file (zoo: two outputs)', async () => {
     const c = caseOf('zoo');
     const x = toTensor(c.inputs[0]!);
