@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 import { gpuProjects } from './packages/gpu/vitest.projects.ts';
+import { onnxProjects } from './packages/onnx/vitest.projects.ts';
 
 const src = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -32,6 +33,7 @@ export default defineConfig({
         },
       },
       ...gpuProjects(alias),
+      ...onnxProjects(alias),
     ],
   },
 });
