@@ -13,7 +13,8 @@ import { machine } from './machine.js';
 import { measureNn, measureOverhead, startNn } from './measure-nn.js';
 import { measurePython, measureTfjs } from './measure-peers.js';
 import { Measurements } from './measurements.js';
-import { makePlan } from './plan.js';
+import { makePlan, SEED } from './plan.js';
+import { closeGpuPaths, gpuMarkdown, makeGpuPlan, measureGpuRows, openGpuPaths, type GpuRow } from './gpu-rows.js';
 import { markdown, textTable, type Results } from './report.js';
 import { LOSS_TOL, notesFor, RESIDUAL_TOL, toRows } from './rows.js';
 
@@ -34,6 +35,14 @@ async function main(): Promise<void> {
   measureNn(plan, nn.peers, m);
   if (nn.gpuSkip) m.skip('nn gpu', nn.gpuSkip);
   const overhead = measureOverhead(plan, nn.peers);
+  // The nn gpu rows: W1 and small products on headless-gl and Dawn, against nn cpu in the same run.
+  const gp = makeGpuPlan(plan, args.gpuRows, SEED + 1);
+  let gpu: GpuRow[] | undefined;
+  if (gp) {
+    const { paths, skipped } = await openGpuPaths();
+    gpu = await measureGpuRows(gp, paths, skipped);
+    closeGpuPaths(paths);
+  }
   await measureTfjs(plan, m);
   measurePython(plan, m);
 
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     rows,
     notes: notesFor(rows, plan),
     overhead,
+    ...(gpu ? { gpu } : {}),
   };
   report(results, args);
   for (const p of nn.peers) getBackend(p.device).dispose?.();
@@ -62,6 +72,7 @@ async function main(): Promise<void> {
 function report(results: Results, args: Args): void {
   console.log(textTable(results));
   for (const o of results.overhead ?? []) console.log(`per-op overhead, ${o.peer}: ${o.opMicros.toFixed(2)} µs/op (${o.opsPerStep} ops, ${o.stepMicros.toFixed(1)} µs per tiny step)`);
+  if (results.gpu?.length) console.log(gpuMarkdown(results.gpu));
   for (const n of results.notes) console.log(`- ${n}`);
   mkdirSync(args.out, { recursive: true });
   const base = args.quick || args.only.size < ALL.length ? 'partial' : 'latest';

@@ -1,4 +1,5 @@
 // Formatting of the results: the terminal table, Markdown and JSON.
+import { gpuMarkdown, type GpuRow } from './gpu-rows.js';
 
 /** One measured (or skipped) peer on one workload. */
 export interface Row {
@@ -42,6 +43,8 @@ export interface Results {
   notes: string[];
   /** Per-op overhead: W1 at tiny sizes. */
   overhead?: { peer: string; stepMicros: number; opsPerStep: number; opMicros: number }[];
+  /** The nn gpu rows: W1 and small products on each gpu path, as ratios to nn cpu and launches per step. */
+  gpu?: GpuRow[];
 }
 
 function fmtS(s: number | null): string {
@@ -114,6 +117,7 @@ export function markdown(results: Results): string {
     for (const o of results.overhead) out.push(`| ${o.peer} | ${o.stepMicros.toFixed(1)} | ${o.opsPerStep} | ${o.opMicros.toFixed(2)} |`);
     out.push('');
   }
+  if (results.gpu?.length) out.push(gpuMarkdown(results.gpu));
   for (const n of results.notes) out.push(`- ${n}`);
   return out.join('\n') + '\n';
 }

@@ -13,8 +13,8 @@ env = lambda k, d: os.environ.get(k) or d
 sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else env("SIZES", "1024,2048,4096")).split(",") if s]
 steps = int(env("STEPS", "500"))
 w3steps = int(env("W3STEPS", "50"))
-cpu_steps = int(env("TORCH_CPU_STEPS", "100"))
-cpu_w3steps = int(env("TORCH_CPU_W3STEPS", "5"))
+cpu_steps = int(env("TORCH_CPU_STEPS", str(steps)))
+cpu_w3steps = int(env("TORCH_CPU_W3STEPS", "10"))
 loop_names = [s for s in env("LOOPS", "W1,W2,W3").split(",") if s]
 data_dir = env("DEVCHECK_DATA", "/tmp/device-check-data")
 # The bench's loops (apps/bench/src/workloads.ts): N, layer widths; lr.
@@ -124,6 +124,7 @@ try:
                 except Exception as e:
                     part["loops"][name] = {"name": name, "error": repr(e)[:400]}
                     say(f"{dev} {name} FAILED: {e!r}")
+                json.dump(res, open(os.path.join(out, "device-check-torch.json"), "w"), indent=2)
         json.dump(res, open(os.path.join(out, "device-check-torch.json"), "w"), indent=2)
     res["ok"] = True
 except Exception as e:  # the check reports, it never hides a failure

@@ -79,9 +79,10 @@ export async function matmulRate(core, device, n, budgetMs, read) {
 }
 
 /** Write the seeded inputs of a loop (x, y, w1, …: float32, row-major, in order) for device-check-torch.py. */
-export function dumpLoop(dir, name, net, sizes) {
+export async function dumpLoop(dir, name, net, sizes, read) {
   mkdirSync(dir, { recursive: true });
-  const parts = [net.x, net.y, ...net.w].map((t) => t.dataSync());
+  const parts = [];
+  for (const t of [net.x, net.y, ...net.w]) parts.push(await read(t));
   const bytes = Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
   writeFileSync(`${dir}/${name}.f32`, bytes);
   writeFileSync(`${dir}/${name}.json`, JSON.stringify({ sizes, shapes: [net.x.shape, net.y.shape, ...net.w.map((w) => w.shape)] }));
@@ -98,7 +99,7 @@ export async function loopRun(core, testing, backend, device, name, steps, read,
   const { sizes, lr } = LOOPS[name];
   const before = backend.stats().buffers;
   const net = testing.seedNet(device, { sizes });
-  if (opts.dump) dumpLoop(opts.dump, name, net, sizes);
+  if (opts.dump) await dumpLoop(opts.dump, name, net, sizes, read);
   const every = logEvery(steps);
   const s0 = backend.stats();
   let s1 = s0;

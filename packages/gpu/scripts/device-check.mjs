@@ -7,7 +7,7 @@
 // (asserted) and W1 with the gpu's fusion off where createGpuBackend has that option.
 //   node device-check.mjs --mode webgpu|headlessgl|cpu [--out DIR] [--sizes 1024,2048,4096]
 //     [--steps 500] [--w3steps 50] [--loops W1,W2,W3] [--budget 1000] [--dump DIR]
-//     [--nofusion '{"fusion":false}']
+//     [--threads N (cpu)] [--nofusion '{"fusion":false}']
 // Writes DIR/device-check-MODE.json after every measurement, so a timeout keeps what was done.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -92,7 +92,7 @@ try {
   let device;
   if (mode === 'cpu') {
     const { createCpuBackend } = await import('@nn/cpu');
-    const threads = Math.min(64, availableParallelism());
+    const threads = Math.min(64, Number(args.threads ?? availableParallelism()));
     // fma 'on' sets Node 20's relaxed-SIMD flag (as the bench does); where that fails, the default build.
     backend = await step('createCpuBackend', async () => {
       try {
@@ -168,7 +168,7 @@ try {
     const n = name === 'W3' ? w3steps : steps;
     if (n <= 0) return;
     await step(`${key} (${n} steps)`, async () => {
-      const r = await loopRun(core, testing, be, dev, name, n, read, { say, dump: mode === 'cpu' ? args.dump : undefined });
+      const r = await loopRun(core, testing, be, dev, name, n, read, { say, dump: key === name ? args.dump : undefined });
       result.loops[key] = r;
       say(`${key}: ${n} steps in ${r.ms} ms (first ${r.firstStepMs} ms, then ${r.msPerStepAfterFirst} ms/step); ${r.launchesPerStep} launches/step (${r.launchesFirstStep} in the first), ${r.compilesFirstStep} compiles in the first step and ${r.compilesAfterFirst} after, ${r.usPerLaunch} µs/launch, peak ${(r.peakBytes / 2 ** 20).toFixed(1)} MiB, live buffers ${r.liveBuffersBefore} → ${r.liveBuffersAfter}`);
     }, false);

@@ -12,10 +12,11 @@
 # then run from the repo root there, carrying .devcheck:
 #   bash packages/gpu/scripts/device-check.sh
 # Knobs (env): SIZES (matmul n, default 1024,2048,4096), STEPS (W1/W2, 500), W3STEPS (50),
-# CPU_STEPS / CPU_W3STEPS (nn cpu: 500 / 20), TORCH_CPU_STEPS / TORCH_CPU_W3STEPS (100 / 5),
-# LOOPS (W1,W2,W3), BUDGET_MS (per matmul size, 1000), DEADLINE (seconds for the whole run, 330),
+# CPU_STEPS / CPU_W3STEPS / CPU_THREADS (nn cpu: as STEPS / W3STEPS, nproc),
+# TORCH_CPU_STEPS / TORCH_CPU_W3STEPS (PyTorch on the CPU: as STEPS / 10),
+# MODES (what runs: webgpu,headlessgl,torch,cpu), LOOPS (W1,W2,W3), BUDGET_MS (per matmul size, 1000), DEADLINE (seconds for the whole run, 330),
 # NOFUSION (createGpuBackend's options for the W1 row with the fusion off, '{"fusion":false}').
-# A quick local run: SIZES=256 STEPS=20 W3STEPS=2 CPU_W3STEPS=2 bash packages/gpu/scripts/device-check.sh
+# A quick local run: SIZES=256 STEPS=20 W3STEPS=2 TORCH_CPU_W3STEPS=2 bash packages/gpu/scripts/device-check.sh
 # Every step prints what it found; a missing piece is reported and the next step runs.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
@@ -27,15 +28,18 @@ SIZES="${SIZES:-1024,2048,4096}"
 STEPS="${STEPS:-500}"
 W3STEPS="${W3STEPS:-50}"
 CPU_STEPS="${CPU_STEPS:-$STEPS}"
-CPU_W3STEPS="${CPU_W3STEPS:-20}"
+CPU_W3STEPS="${CPU_W3STEPS:-$W3STEPS}"
+CPU_THREADS="${CPU_THREADS:-$(nproc)}"
 LOOPS="${LOOPS:-W1,W2,W3}"
 BUDGET_MS="${BUDGET_MS:-1000}"
 DEADLINE="${DEADLINE:-330}"
 NOFUSION_DEFAULT='{"fusion":false}'
 NOFUSION="${NOFUSION:-$NOFUSION_DEFAULT}"
 DATA="${DEVCHECK_DATA:-/tmp/device-check-data}"
+MODES="${MODES:-webgpu,headlessgl,torch,cpu}"
+want() { [[ ",$MODES," == *",$1,"* ]]; }
 export OUT SIZES STEPS W3STEPS LOOPS
-export TORCH_CPU_STEPS="${TORCH_CPU_STEPS:-100}" TORCH_CPU_W3STEPS="${TORCH_CPU_W3STEPS:-5}" DEVCHECK_DATA="$DATA"
+export TORCH_CPU_STEPS="${TORCH_CPU_STEPS:-$STEPS}" TORCH_CPU_W3STEPS="${TORCH_CPU_W3STEPS:-10}" DEVCHECK_DATA="$DATA"
 say() { echo "[device-check] $*" | tee -a "$LOG"; }
 unxz() { # unxz FILE.xz OUT: xz, or Python's lzma where xz is missing
   if command -v xz >/dev/null; then xz -dc "$1" > "$2"; else python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$1" "$2"; fi
@@ -53,6 +57,8 @@ run() { # run NAME TIMEOUT CMD...: time-boxed (and within DEADLINE), output into
   return 0
 }
 
+: > "$LOG"
+rm -rf "$DATA" # the seeded inputs are written afresh by this run's first nn run
 say "start $(date -u +%FT%TZ) in $PWD, OUT=$OUT"
 say "machine: $(uname -srm); $(. /etc/os-release 2>/dev/null && echo "$PRETTY_NAME"); $(nproc) cores"
 if command -v nvidia-smi >/dev/null; then
@@ -106,32 +112,42 @@ say "chromium: $(command -v chromium chromium-browser google-chrome 2>/dev/null 
 say "display: DISPLAY=${DISPLAY:-unset}; xvfb-run: $(command -v xvfb-run || echo none)"
 if command -v glxinfo >/dev/null && [ -n "${DISPLAY:-}" ]; then say "glx: $(glxinfo -B 2>&1 | grep -i 'renderer string' | head -1)"; fi
 
-# ---- nn: @nn/gpu on WebGPU (Dawn over Vulkan), on headless-gl where there is a display, then @nn/cpu
-MJS=(device-check.mjs --out "$OUT" --sizes "$SIZES" --steps "$STEPS" --w3steps "$W3STEPS" --loops "$LOOPS" --budget "$BUDGET_MS" --nofusion "$NOFUSION")
-if [ -n "$NODE" ] && [ -d "$B/node_modules" ]; then
-  ( cd "$B" && run "webgpu (Dawn)" 120 "$NODE" "${MJS[@]}" --mode webgpu )
-  if [ -n "${DISPLAY:-}" ]; then
-    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" "${MJS[@]}" --mode headlessgl )
+# ---- nn: @nn/gpu on WebGPU (Dawn over Vulkan), then on headless-gl where there is a display.
+# Every nn run writes the loops' seeded inputs to $DATA, for PyTorch to start from the same numbers.
+HAVE_NN=""
+[ -n "$NODE" ] && [ -d "$B/node_modules" ] && HAVE_NN=1
+MJS=(device-check.mjs --out "$OUT" --sizes "$SIZES" --loops "$LOOPS" --budget "$BUDGET_MS" --dump "$DATA")
+if [ -n "$HAVE_NN" ]; then
+  want webgpu && ( cd "$B" && run "webgpu (Dawn)" 120 "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --nofusion "$NOFUSION" --mode webgpu )
+  if ! want headlessgl; then
+    say "headlessgl: not asked for (MODES=$MODES)"
+  elif [ -n "${DISPLAY:-}" ]; then
+    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --nofusion "$NOFUSION" --mode headlessgl )
   elif command -v xvfb-run >/dev/null; then
-    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" "${MJS[@]}" --mode headlessgl )
+    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --nofusion "$NOFUSION" --mode headlessgl )
   else
     say "headlessgl: not measured (no DISPLAY and no xvfb-run on this machine)"
   fi
-  # nn cpu on every core, for scale; it also writes the loops' seeded inputs for PyTorch.
-  ( cd "$B" && run "nn cpu ($(nproc) cores)" 90 "$NODE" device-check.mjs --out "$OUT" --sizes "$SIZES" --steps "$CPU_STEPS" --w3steps "$CPU_W3STEPS" --loops "$LOOPS" --budget "$BUDGET_MS" --mode cpu --dump "$DATA" )
 else
   say "nn: not measured (no Node or no .devcheck bundle)"
 fi
 
-# ---- PyTorch float32 on the same GPU (and its CPU), for scale; the python3 that has torch
+# ---- PyTorch float32 on the same GPU (then its CPU), for scale: the python3 that has torch
 PY=""
 for p in python3 /usr/bin/python3 /usr/local/bin/python3 python; do
   command -v "$p" >/dev/null && "$p" -c 'import torch' 2>/dev/null && { PY=$(command -v "$p"); break; }
 done
-if [ -n "$PY" ]; then
+if ! want torch; then
+  say "torch: not asked for (MODES=$MODES)"
+elif [ -n "$PY" ]; then
   run "torch float32 ($PY)" 100 "$PY" packages/gpu/scripts/device-check-torch.py "$SIZES"
 else
   say "torch: no python3 with torch here"
+fi
+
+# ---- nn cpu on every core, for scale on the same machine (last: the GPU rows matter most)
+if [ -n "$HAVE_NN" ] && want cpu; then
+  ( cd "$B" && run "nn cpu ($CPU_THREADS threads)" 90 "$NODE" "${MJS[@]}" --steps "$CPU_STEPS" --w3steps "$CPU_W3STEPS" --threads "$CPU_THREADS" --mode cpu )
 fi
 say "summary ($OUT/device-check-summary.md):"
 if [ -n "$NODE" ] && [ -f "$B/device-check-summary.mjs" ]; then
