@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { transformSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { noGrad, registerBackend, tensor } from '@nn/core';
@@ -9,7 +11,7 @@ import { digits } from '@nn/data';
 import { exportOnnx } from '@nn/onnx';
 import { assertClose } from '@nn/core/testing';
 import { runTask } from '../src/task.js';
-import { buildExample, cli } from './cli.js';
+import { ROOT, buildExample, cli } from './cli.js';
 
 // `--task digits --export FILE`: the trained MLP leaves as ONNX, and ONNX Runtime (Node, CPU provider) runs it
 // with nn's numbers. The in-process run checks the logits exactly; the CLI run checks the flag, the file and
@@ -96,4 +98,39 @@ describe('--task digits --export FILE', () => {
     expect(missing.stderr).toMatch(/--export .*no directory .*no\/such\/dir; give a file path such as model\.onnx/);
     expect(missing.stdout).not.toMatch(/epoch/);
   }, 60_000);
+});
+
+describe("docs/models.md's PyTorch → nn → ONNX block, on PyTorch 1.13's file", () => {
+  // doc-blocks.test.ts runs every block in an empty folder; this one needs the model.onnx that the page's Python
+  // block writes, so it carries a not-run marker naming this test, which runs it with the committed torch export.
+  const doc = readFileSync(join(ROOT, 'docs/models.md'), 'utf8');
+  const block = /<!-- not-run: [^\n]*export\.test\.ts[^\n]*-->\n```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+
+  it('fine-tunes the imported model, prints PyTorch\'s keys and writes finetuned.onnx, which ONNX Runtime runs', async () => {
+    expect(block, 'the block with the not-run marker naming export.test.ts').toBeDefined();
+    const cwd = mkdtempSync(join(work, 'doc-'));
+    copyFileSync(join(ROOT, 'packages/onnx/fixtures/torch/digits_mlp.onnx'), join(cwd, 'model.onnx'));
+    // Placed in the repository so that '@nn/*' resolve to the workspace builds, as doc-blocks.test.ts does.
+    const file = join(ROOT, 'apps/example/test', '.doc-block-models-finetune.tmp.mjs');
+    writeFileSync(file, transformSync(block!, { loader: 'ts', format: 'esm', target: 'node20' }).code);
+    let out = '';
+    try {
+      out = execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe("[ '0.weight', '0.bias', '2.weight', '2.bias' ]");
+    const [, before, after] = /^accuracy (\d\.\d\d) → (\d\.\d\d)$/.exec(lines[1]!) ?? [];
+    expect(Number(before)).toBeLessThan(0.3);
+    expect(Number(after)).toBeGreaterThan(0.9);
+    expect(existsSync(join(cwd, 'finetuned.onnx'))).toBe(true);
+    const { x, y } = allDigits();
+    const session = await ort.InferenceSession.create(readFileSync(join(cwd, 'finetuned.onnx')));
+    // PyTorch's graph names are kept.
+    expect([session.inputNames, session.outputNames]).toEqual([['x'], ['logits']]);
+    const logits = (await session.run({ x: new ort.Tensor('float32', x, [y.length, 64]) })).logits!.data as Float32Array;
+    expect(Math.abs(accuracy(logits, y) - Number(after))).toBeLessThanOrEqual(0.006);
+    await session.release();
+  }, 180_000);
 });
