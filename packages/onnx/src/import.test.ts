@@ -158,6 +158,20 @@ describe("importOnnx reads what nn's exportOnnx writes", () => {
       expect(back.parameters().length + back.buffers().length).toBe(inits.length);
     });
   }
+
+  it('GELU exported at opsets 20 and 21 (one Gelu node, approximate none or tanh) comes back', async () => {
+    for (const name of ['gelu', 'gelu-tanh']) {
+      const c = EXPORT_CASES.find((k) => k.name === name)!;
+      const model = c.build();
+      const x = exportCaseInput(c, 5);
+      const want = noGrad(() => model.forward(x)).dataSync();
+      for (const opset of [20, 21]) {
+        const bytes = await exportOnnx(model, exportCaseInput(c, 1), { opset });
+        expect((decodeModel(bytes).graph as { node: { op_type: string }[] }).node.map((n) => n.op_type)).toEqual(['Gemm', 'Gelu']);
+        expect(worstError(importOnnx(bytes).forward(x).dataSync(), want), `${name}, opset ${opset}`).toBeLessThan(TOL);
+      }
+    }
+  });
 });
 
 describe('importOnnx: fine-tune a torch-exported digits MLP and export it again', () => {

@@ -32,6 +32,12 @@ export class Attributes {
     return a ? Number(a.f ?? 0) : fallback;
   }
 
+  /** A STRING attribute decoded as UTF-8, or `fallback` when absent. */
+  string(name: string, fallback: string): string {
+    const a = this.get(name, AT.STRING!, 'STRING');
+    return a ? new TextDecoder().decode((a.s as Uint8Array | undefined) ?? new Uint8Array(0)) : fallback;
+  }
+
   /** An INTS attribute, or `fallback` when absent. */
   ints(name: string, fallback: number[] | undefined): number[] | undefined {
     const a = this.get(name, AT.INTS!, 'INTS');

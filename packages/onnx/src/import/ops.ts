@@ -1,5 +1,5 @@
 import {
-  FormatError, ShapeError, abs, cat, erf, exp, fmtShape, indexSelect, leakyRelu, log, logSoftmax, matmul, neg, permute, reciprocal, relu, sigmoid, softmax, sqrt, tanh,
+  FormatError, ShapeError, abs, cat, erf, exp, fmtShape, gelu, indexSelect, leakyRelu, log, logSoftmax, matmul, neg, permute, reciprocal, relu, sigmoid, softmax, sqrt, tanh,
   type Tensor,
 } from '@nn/core';
 import type { Attributes } from './attributes.js';
@@ -109,6 +109,15 @@ const batchNormalization: OpKernel = (c) => {
   const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => tensorArg(c.inputs[i], c.where, String(i)).reshape(shape));
   const eps = c.attrs.float('epsilon', 1e-5);
   return [x.sub(mean!).mul(variance!.add(eps).rsqrt()).mul(scale!).add(bias!)];
+};
+
+// Gelu (opset 20, what exportOnnx writes from opset 20): exact with erf, or the tanh form, as core's gelu.
+const geluOp: OpKernel = (c) => {
+  const approximate = c.attrs.string('approximate', 'none');
+  if (approximate !== 'none' && approximate !== 'tanh') {
+    throw new FormatError('importOnnx', `${c.where}: Gelu's approximate is '${approximate}'; ONNX defines 'none' and 'tanh' — the file is malformed`);
+  }
+  return [gelu(x0(c), { approximate })];
 };
 
 // Inference Dropout is the identity (torch drops the node when exporting in eval mode; other exporters keep it).
@@ -228,6 +237,7 @@ export const OPS: Readonly<Record<string, OpKernel>> = {
   Tanh: unary(tanh),
   Sigmoid: unary(sigmoid),
   Erf: unary(erf),
+  Gelu: geluOp,
   Exp: unary(exp),
   Log: unary(log),
   Sqrt: unary(sqrt),
