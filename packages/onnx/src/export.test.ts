@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { ArgumentError, DTypeError, FormatError, ShapeError, StateError, manualSeed, noGrad, randn, registerBackend, scope, tensor, type Tensor } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
-import { BatchNorm1d, Embedding, GELU, LayerNorm, Linear, Module, ReLU, Sequential, Softmax } from '@nn/layers';
+import { BatchNorm1d, Dropout, Embedding, GELU, LayerNorm, Linear, Module, ReLU, Sequential, Softmax } from '@nn/layers';
 import { decodeModel, encodeModel, exportOnnx } from './index.js';
 import { EXPORT_CASES, exportCaseInput, type ExportCase } from './export-cases.js';
 
@@ -216,6 +216,28 @@ describe('exportOnnx: errors name the module, its path and the fix', () => {
     }
     await expect(exportOnnx(lin, [1, 2] as unknown as Tensor)).rejects.toThrow(/exampleInput must be a Tensor/);
     await expect(exportOnnx(null as unknown as Module, x)).rejects.toThrow(/expected a Module/);
+  });
+
+  it('input and output names that clash with each other or with a graph value: ArgumentError (ONNX Runtime refuses such a file, or lets the input replace a weight)', async () => {
+    const net = new Sequential(new Linear(2, 3), new ReLU(), new Linear(3, 2)).eval();
+    const x = randn([1, 2]);
+    const cases: [object, RegExp][] = [
+      [{ inputNames: ['x'], outputNames: ['x'] }, /inputNames and outputNames are both \['x'\]/],
+      [{ inputNames: ['0.weight'] }, /inputNames \['0\.weight'\] is already the name of the parameter 0\.weight/],
+      [{ outputNames: ['2.bias'] }, /outputNames \['2\.bias'\] is already the name of the parameter 2\.bias/],
+      [{ outputNames: ['/0/Gemm_output_0'] }, /outputNames \['\/0\/Gemm_output_0'\] is already the name of a node's output/],
+    ];
+    for (const [opts, msg] of cases) {
+      const err = await exportOnnx(net, x, opts).catch((e: unknown) => e);
+      expect(err, JSON.stringify(opts)).toBeInstanceOf(ArgumentError);
+      expect(String(err)).toMatch(msg);
+    }
+    // The last node's own output name is no clash: it is the value being named.
+    const bytes = await exportOnnx(net, x, { outputNames: ['/2/Gemm_output_0'] });
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.outputNames).toEqual(['/2/Gemm_output_0']);
+    await session.release();
+    await expect(exportOnnx(new Dropout(0.1), x, { inputNames: ['a'], outputNames: ['a'] })).rejects.toThrow(ArgumentError);
   });
 
   it('shapes and dtypes that do not fit: ShapeError / DTypeError naming the module', async () => {

@@ -68,7 +68,12 @@ export async function exportOnnx(module: Module, exampleInput: Tensor, options: 
     batch: exampleInput.shape.length >= 2 || (exampleInput.shape.length === 1 && exampleInput.dtype === 'int32') ? 'dim0' : 'none',
     elemType: exampleInput.dtype === 'int32' ? onnx.DataType.INT32 : onnx.DataType.FLOAT,
   };
+  if (opts.inputNames[0] === opts.outputNames[0]) {
+    throw new ArgumentError('exportOnnx', `inputNames and outputNames are both ['${opts.inputNames[0]!}']; an ONNX graph's values need distinct names — e.g. { inputNames: ['input'], outputNames: ['output'] }`);
+  }
   const out = convertModule(module, input, { path: '', g, opset: opts.opset });
+  checkNameFree(g, 'inputNames', input.name, null);
+  checkNameFree(g, 'outputNames', opts.outputNames[0]!, out.name);
   const output = { ...out, name: opts.outputNames[0]! };
   // The last node writes the output name; a graph that computes nothing (Dropout alone) gets an Identity.
   if (out.name === input.name || !g.renameOutput(out.name, output.name)) g.nodes.push({ input: [out.name], output: [output.name], name: '/Identity', op_type: 'Identity' });
@@ -84,6 +89,17 @@ export async function exportOnnx(module: Module, exampleInput: Tensor, options: 
       output: [valueInfo(output, opts.dynamicBatch)],
     },
   }));
+}
+
+// Inputs, outputs, initializers and node outputs share one namespace: a clash is a file ONNX Runtime refuses
+// ("Duplicate definition"), or, for an input named as an initializer, one where the input replaces the weight.
+// `own` is the value the name goes to (the last node's output), which is no clash.
+function checkNameFree(g: GraphBuilder, option: string, name: string, own: string | null): void {
+  if (name === own) return;
+  const kind = g.valueKind(name);
+  if (kind === null) return;
+  const what = kind === 'parameter' ? `the parameter ${name}` : "a node's output";
+  throw new ArgumentError('exportOnnx', `${option} ['${name}'] is already the name of ${what} in the graph; pick a name that is not a state-dict key or a '/path/Op_output_0' value, e.g. ['${option === 'inputNames' ? 'input' : 'output'}']`);
 }
 
 // protobufjs hands back a Node Buffer cut from a shared 8 KiB pool: a caller writing `bytes.buffer` (a Blob,

@@ -45,6 +45,12 @@ export class GraphBuilder {
     return key;
   }
 
+  /** What `name` already is in the graph: 'parameter' (an initializer), 'output' (a node's output) or null. */
+  valueKind(name: string): 'parameter' | 'output' | null {
+    if (this.initializers.some((i) => i.name === name)) return 'parameter';
+    return this.nodes.some((n) => (n.output as string[]).includes(name)) ? 'output' : null;
+  }
+
   /** Add a node `opType` at module path `path` (segments joined by '/'); returns its output names. */
   node(path: string, opType: string, inputs: readonly string[], attrs: Attribute[] = [], outputs = 1): string[] {
     const name = this.unique(`${path}/${opType}`);
