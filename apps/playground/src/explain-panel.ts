@@ -1,20 +1,52 @@
 import { scope } from '@nn/core';
-import { explainGradientAsync, graph, toSvg, type GradientExplanation as Explanation } from '@nn/explain';
+import { explainGradientAsync, graph, toSvg, type Graph, type GradientExplanation as Explanation } from '@nn/explain';
+import { GraphView } from './graph-view.js';
 import type { ExplainTarget, Trainer } from './nets/index.js';
 
-/** Put an SVG string into `host` as real SVG (parsed, never run as HTML). */
-function showSvg(host: HTMLElement, svg: string, label: string): void {
+/** Put an SVG string into `view` as real SVG (parsed, never run as HTML); returns it, or null when it did not parse. */
+function showSvg(view: GraphView, host: HTMLElement, svg: string, label: string): SVGSVGElement | null {
   const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
   const root = doc.documentElement;
   if (root.nodeName !== 'svg' || doc.getElementsByTagName('parsererror').length) {
-    host.replaceChildren(para(`The ${label} could not be drawn: the SVG did not parse.`, 'error'));
-    return;
+    host.querySelector('.graph-viewport')?.replaceChildren(para(`The ${label} could not be drawn: the SVG did not parse.`, 'error'));
+    return null;
   }
   const el = document.importNode(root, true) as unknown as SVGSVGElement;
   el.setAttribute('role', 'img');
   el.setAttribute('aria-label', label);
   el.classList.add('graph-svg');
-  host.replaceChildren(el);
+  view.show(el);
+  return el;
+}
+
+/**
+ * Mark the chain-rule paths from the loss to the weight named `leaf` in a
+ * drawn graph: every node that lies on a path between them (data flows from
+ * the weight to the loss forward, the gradient from the loss to the weight
+ * backward) gets the class on-path, as does every edge between two such nodes.
+ * toSvg draws node g's with the graph's ids and one path[marker-end] per edge, in order.
+ */
+function highlightPath(svg: SVGSVGElement, g: Graph, leaf: string): string[] {
+  const [src, dst] = g.view === 'forward' ? ['from', 'to'] as const : ['to', 'from'] as const;
+  const start = g.nodes.find((n) => n.name === leaf && n.isLeaf)?.id;
+  const end = g.nodes.find((n) => n.isOutput)?.id;
+  const reach = (from: string | undefined, a: 'from' | 'to', b: 'from' | 'to'): Set<string> => {
+    const seen = new Set<string>(from ? [from] : []);
+    const todo = [...seen];
+    while (todo.length) {
+      const id = todo.pop()!;
+      for (const e of g.edges) if (e[a] === id && !seen.has(e[b])) (seen.add(e[b]), todo.push(e[b]));
+    }
+    return seen;
+  };
+  // Downstream of the weight and upstream of the loss, in data-flow terms.
+  const down = reach(start, src, dst);
+  const up = reach(end, dst, src);
+  const on = new Set([...down].filter((id) => up.has(id)));
+  for (const node of svg.querySelectorAll('g.node')) node.classList.toggle('on-path', on.has(node.id));
+  const paths = svg.querySelectorAll('path[marker-end]');
+  g.edges.forEach((e, k) => paths[k]?.classList.toggle('on-path', on.has(e.from) && on.has(e.to)));
+  return g.nodes.filter((n) => on.has(n.id)).map((n) => n.name);
 }
 
 function para(text: string, cls?: string): HTMLParagraphElement {
@@ -42,6 +74,8 @@ const fmtShape = (s: readonly number[]): string => `[${s.join('×')}]`;
 export class ExplainPanel {
   private readonly forward: HTMLElement;
   private readonly backward: HTMLElement;
+  private readonly forwardView: GraphView;
+  private readonly backwardView: GraphView;
   private readonly chain: HTMLElement;
   readonly select: HTMLSelectElement;
   private readonly availability: HTMLElement;
@@ -49,6 +83,8 @@ export class ExplainPanel {
   constructor(root: HTMLElement) {
     this.forward = root.querySelector('#graph-forward')!;
     this.backward = root.querySelector('#graph-backward')!;
+    this.forwardView = new GraphView(this.forward, 'forward graph');
+    this.backwardView = new GraphView(this.backward, 'backward graph');
     this.chain = root.querySelector('#chain')!;
     this.select = root.querySelector('#explain-weight')!;
     this.availability = root.querySelector('#explain-status')!;
@@ -69,16 +105,17 @@ export class ExplainPanel {
     delete this.availability.dataset.ok;
     const i = Math.max(0, trainer.weights.findIndex((w) => w.name === this.select.value));
     // Everything the panel shows, computed before anything is drawn.
-    const compute = async (target: ExplainTarget): Promise<{ fwd: string; bwd: string; ex: Explanation }> => {
-      const fwd = toSvg(graph(target.loss, { view: 'forward' }));
-      const bwd = toSvg(graph(target.loss, { view: 'backward' }));
+    type Shown = { fwd: Graph; bwd: Graph; ex: Explanation };
+    const compute = async (target: ExplainTarget): Promise<Shown> => {
+      const fwd = graph(target.loss, { view: 'forward' });
+      const bwd = graph(target.loss, { view: 'backward' });
       scope(() => target.loss.backward());
       return { fwd, bwd, ex: await explainGradientAsync(target.loss, target.weights[i]!) };
     };
     let target: ExplainTarget | null = null;
     let note = '';
     try {
-      let shown: { fwd: string; bwd: string; ex: Explanation };
+      let shown: Shown;
       try {
         target = trainer.explain();
         shown = await compute(target);
@@ -90,11 +127,15 @@ export class ExplainPanel {
         note = eq.note;
         shown = await compute(eq);
       }
-      showSvg(this.forward, shown.fwd, 'Forward graph: how the data flows from x and the weights to the loss');
-      showSvg(this.backward, shown.bwd, 'Backward graph: how the gradient flows from the loss to each weight, each edge labelled with its local derivative');
+      const leaf = shown.ex.leaf;
+      const fwdSvg = showSvg(this.forwardView, this.forward, toSvg(shown.fwd), 'Forward graph: how the data flows from x and the weights to the loss');
+      const bwdSvg = showSvg(this.backwardView, this.backward, toSvg(shown.bwd), 'Backward graph: how the gradient flows from the loss to each weight, each edge labelled with its local derivative');
+      if (fwdSvg) highlightPath(fwdSvg, shown.fwd, leaf);
+      if (bwdSvg) this.backward.dataset.path = highlightPath(bwdSvg, shown.bwd, leaf).join(' ');
       this.showExplanation(shown.ex);
+      note = [trainer.explainNote ?? '', note].filter(Boolean).join(' ');
       this.availability.textContent = note;
-      this.availability.className = note ? 'notice' : 'muted';
+      this.availability.className = note && note !== trainer.explainNote ? 'notice' : 'muted';
       this.availability.dataset.ok = '1';
     } catch (e) {
       this.availability.textContent = `The explanation failed: ${(e as Error).message}`;

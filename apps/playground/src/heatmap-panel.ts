@@ -53,9 +53,9 @@ export class HeatmapPanel {
     this.host.replaceChildren(...figs);
   }
 
-  /** Read the weights and gradients back and redraw them. */
-  async refresh(trainer: Trainer): Promise<void> {
-    for (let i = 0; i < trainer.weights.length; i++) {
+  /** Read the weights and gradients back and redraw them (only weight `only`, when given). */
+  async refresh(trainer: Trainer, only?: number): Promise<void> {
+    for (let i = only ?? 0; i < (only === undefined ? trainer.weights.length : only + 1); i++) {
       const w = trainer.weights[i]!;
       const slot = this.slots[i];
       if (!slot) continue;

@@ -1,10 +1,13 @@
 import { memory, type Tensor } from '@nn/core';
-import { lossPlotSvg } from '@nn/explain';
+import { lossPlotSvg, type HealthFinding } from '@nn/explain';
 import { fillLossTable, fmtLoss, LossChart, type Run } from './chart.js';
 import { defaultLr, fmtLr, NET_LABEL, type DeviceChoice, type NetKind, type Style } from './config.js';
 import { browserOffers, useDevice, type DeviceReport } from './devices.js';
 import { ExplainPanel } from './explain-panel.js';
+import { FrameMeter } from './frame-meter.js';
+import { HealthPanel } from './health-panel.js';
 import { HeatmapPanel } from './heatmap-panel.js';
+import { startLab } from './lab/index.js';
 import { makeTrainer, type Trainer } from './nets/index.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -40,6 +43,25 @@ const lossValues = $<HTMLDetailsElement>('loss-values');
 const chart = new LossChart($<HTMLCanvasElement>('chart'), $('legend'));
 const heatmaps = new HeatmapPanel($('heatmaps'));
 const explain = new ExplainPanel($('explain'));
+const health = new HealthPanel($('heatmaps-panel'));
+const frames = new FrameMeter(statRow('Longest frame gap', 'frame-gap', 'The longest the page stood still between two frames while this run trained'));
+
+/** Add a row to the Run panel's figures (made here, so index.html stays as it is). */
+function statRow(label: string, id: string, title: string): HTMLElement {
+  const dt = document.createElement('dt');
+  dt.textContent = label;
+  dt.title = title;
+  const dd = document.createElement('dd');
+  dd.id = id;
+  dd.textContent = '—';
+  document.querySelector('#status .stats')!.append(dt, dd);
+  return dd;
+}
+
+/** Steps measured one by one at the start of a run, where an overshooting rate kills ReLUs (the CLI measures these too). */
+const EARLY_STEPS = 10;
+/** A cpu slice runs steps for at most this long (at least one step), so a frame is painted between slices. */
+const SLICE_MS = 12;
 
 let trainer: Trainer | null = null;
 let report: DeviceReport | null = null;
@@ -132,6 +154,9 @@ async function rebuild(s: Settings): Promise<void> {
   $('first-loss').textContent = '—';
   $('sps').textContent = '—';
   heatmaps.layout(trainer);
+  const defLr = defaultLr(s.net, s.style);
+  health.reset(trainer, s.lr, s.lr > defLr ? defLr : s.lr / 100);
+  $('frame-gap').textContent = '—';
   explain.setWeights(trainer.weights.map((w) => w.name));
   await heatmaps.refresh(trainer);
   setState('ready');
@@ -185,13 +210,49 @@ function record(loss: number, s: Settings): boolean {
   return false;
 }
 
-const nextTask = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+/** Say what the health checks found, in the alert area (a diverged run's own message wins). */
+function showHealth(found: readonly HealthFinding[]): void {
+  const el = $('message');
+  if (el.dataset.kind === 'diverged') return;
+  const f = found[0];
+  if (!f) {
+    if (el.dataset.kind === 'health') message('');
+    return;
+  }
+  el.textContent = `Training has stopped learning — ${f.message}.` + (found.length > 1 ? ' The health panel lists the rest.' : '');
+  el.dataset.kind = 'health';
+}
+
+/** Measure the run's health at the current step and say what is wrong, if anything. */
+async function checkHealth(tr: Trainer): Promise<void> {
+  showHealth(await health.sample(tr, t));
+}
 
 /**
- * Train until step `target` in slices, yielding to the page between slices.
- * On the cpu every loss is read (it costs nothing); on the gpu k steps run
+ * Give the page a frame: resolve after the next animation frame (and a task
+ * after it), or after FRAME_WAIT_MS when frames come slower than that (a
+ * loaded machine, a hidden page), so that training does not crawl at the
+ * frame rate. The main thread is free meanwhile, so a frame is never kept
+ * waiting by more than one slice.
+ */
+const FRAME_WAIT_MS = 40;
+const nextFrame = (): Promise<void> =>
+  new Promise((r) => {
+    let done = false;
+    const go = (): void => {
+      if (!done) (done = true), r();
+    };
+    const timer = setTimeout(go, FRAME_WAIT_MS);
+    if (!document.hidden) requestAnimationFrame(() => setTimeout(() => (clearTimeout(timer), go()), 0));
+  });
+
+/**
+ * Train until step `target` in slices, one slice per frame, so that the page
+ * paints between any two slices. On the cpu a slice runs steps for up to
+ * SLICE_MS and reads every loss (it costs nothing); on the gpu k steps run
  * back to back and only the last loss comes back, with k sized so that a
- * slice takes about a tenth of a second.
+ * slice takes about 60 ms. A frame that redraws the heatmaps and the health
+ * panel runs no step. The first EARLY_STEPS steps are measured one by one.
  */
 async function trainLoop(s: Settings, target: number): Promise<void> {
   const tr = trainer!;
@@ -202,8 +263,24 @@ async function trainLoop(s: Settings, target: number): Promise<void> {
   let lastHeat = performance.now();
   const samples: { time: number; t: number }[] = [{ time: performance.now(), t }];
   let ok = true;
+  let drew = false;
+  let part = 0;
+  frames.start();
   while (ok && !stopRequested && t < target) {
-    await nextTask();
+    await nextFrame();
+    // Drawing takes turns with training, one picture per turn (a weight and its gradient, then the
+    // health panel), so that no turn keeps a frame waiting long, and slow frames still train.
+    if (!drew && (part > 0 || performance.now() - lastHeat > (gpu ? 1000 : 500))) {
+      drew = true;
+      if (part < tr.weights.length) await heatmaps.refresh(tr, part++);
+      else {
+        await checkHealth(tr);
+        part = 0;
+        lastHeat = performance.now();
+      }
+      continue;
+    }
+    drew = false;
     const start = performance.now();
     if (!gpu) {
       do {
@@ -212,10 +289,10 @@ async function trainLoop(s: Settings, target: number): Promise<void> {
         const v = loss.dataSync()[0]!;
         loss.dispose();
         ok = record(v, s);
-      } while (ok && performance.now() - start < 30 && t < target && !stopRequested);
+      } while (ok && performance.now() - start < SLICE_MS && t < target && !stopRequested && t >= EARLY_STEPS);
     } else {
       let loss: Tensor | null = null;
-      for (let i = 0; i < k && t < target; i++) {
+      for (let i = 0; i < (t < EARLY_STEPS ? 1 : k) && t < target; i++) {
         loss?.dispose();
         loss = tr.step();
         t++;
@@ -224,24 +301,23 @@ async function trainLoop(s: Settings, target: number): Promise<void> {
       loss!.dispose();
       ok = record(v, s);
       const took = performance.now() - start;
-      if (took < 60) k = Math.min(64, k * 2);
-      else if (took > 200 && k > 1) k = Math.max(1, Math.floor(k / 2));
+      if (took < 30) k = Math.min(64, k * 2);
+      else if (took > 60 && k > 1) k = Math.max(1, Math.floor(k / 2));
     }
+    if (ok && t <= EARLY_STEPS) await checkHealth(tr);
     const now = performance.now();
     samples.push({ time: now, t });
     while (samples.length > 2 && now - samples[1]!.time > 1500) samples.shift();
     const first = samples[0]!;
     if (now > first.time) $('sps').textContent = ((t - first.t) / ((now - first.time) / 1000)).toFixed(1);
-    if (now - lastHeat > (gpu ? 1000 : 500)) {
-      await heatmaps.refresh(tr);
-      lastHeat = performance.now();
-    }
   }
+  frames.stop();
   await heatmaps.refresh(tr);
   if (!ok) {
     setState('diverged');
     return;
   }
+  await checkHealth(tr);
   setState(t >= target ? 'done' : 'paused');
   // A Reset waiting behind this run would throw the explanation away at once.
   if (!resetQueued) await explain.update(tr);
@@ -283,6 +359,7 @@ function step(): void {
       setState('diverged');
       return;
     }
+    await checkHealth(trainer!);
     setState('paused');
     await explain.update(trainer!);
   });
@@ -353,3 +430,5 @@ void browserOffers().then((offers) => {
 });
 form.lr.value = fmtLr(defaultLr(form.net.value as NetKind, form.style.value as Style));
 reset();
+// The classification lab (its own tab; it trains in a Web Worker).
+startLab();

@@ -32,6 +32,16 @@ const GPU_STEPS = Number(process.env.PLAYGROUND_GPU_STEPS ?? 200);
  * kernels (js and wasm) already differ by 5.5e-4 there, and WebGL2 by 1.0e-2.
  */
 const cpuGpuRtol = (steps: number): number => (steps <= 50 ? 2e-3 : 3e-2);
+/**
+ * The longest the page may stand still between two animation frames while the
+ * two-layer net trains on the cpu (main thread, one slice of steps per frame),
+ * or twice the idle page's longest gap measured just before, whichever is more:
+ * on a loaded machine the browser paints late even when the page does nothing.
+ * Figures measured: see docs/playground.md.
+ */
+const MAX_FRAME_GAP_MS = 250;
+/** The longest main-thread task allowed while it trains: one slice of steps (12 ms budget) or one picture, on a loaded machine. */
+const MAX_TASK_MS = 250;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Screenshots go to docs/images only when asked (NN_UPDATE_SCREENSHOTS=1), so a test run never rewrites tracked files.
@@ -92,6 +102,38 @@ async function configure(o: { net: Net; style: Style; device: Device; steps: num
   expect(await page.$$eval('#loss-table tr', (rows) => rows.length)).toBe(0);
 }
 
+/** Over `ms`, the longest gap between animation frames, the longest main-thread task (longtask entries, ≥ 50 ms), frames and steps. */
+async function frameGaps(ms: number): Promise<{ maxGap: number; longestTask: number; frames: number; steps: number }> {
+  return page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        const steps = (): number => Number(document.querySelector('#step-count')!.textContent);
+        let longestTask = 0;
+        const obs = new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration);
+        });
+        obs.observe({ type: 'longtask' });
+        const t0 = performance.now();
+        const s0 = steps();
+        let last = t0;
+        let maxGap = 0;
+        let frames = 0;
+        const tick = (now: number): void => {
+          maxGap = Math.max(maxGap, now - last);
+          last = now;
+          frames++;
+          if (now - t0 < ms) requestAnimationFrame(tick);
+          else {
+            obs.disconnect();
+            resolve({ maxGap, longestTask, frames, steps: steps() - s0 });
+          }
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+}
+
 /** The current run's (step, loss) table. */
 async function lossTable(lastStep: number): Promise<Map<number, number>> {
   const open = await page.$eval('#loss-values', (d) => (d as HTMLDetailsElement).open);
@@ -149,6 +191,13 @@ async function trainAndCheck(o: { net: Net; style: Style; device: Device; steps:
     expect(colours).toHaveLength(nWeights);
     for (const c of colours) expect(c).toBeGreaterThan(8);
   }
+
+  // The health panel: a mask per ReLU layer with active units, gradient norms drawn, nothing wrong found.
+  const masks = await page.$$eval('canvas.heatmap-mask', (cs) => cs.map((c) => Number((c as HTMLElement).dataset.active)));
+  expect(masks).toHaveLength(nWeights - 1);
+  for (const a of masks) expect(a).toBeGreaterThan(0);
+  expect(Number(await data('#grad-norms', 'samples'))).toBeGreaterThan(5);
+  expect(await page.$$eval('#health-findings li', (li) => li.map((e) => e.textContent))).toEqual([]);
 
   // Graphs and the chain rule for the current net.
   await checkExplain(o.net, o.style);
@@ -240,15 +289,23 @@ describe('playground (Chromium, SwiftShader)', () => {
 
   test('training keeps the page responsive, and Pause stops it between steps', async () => {
     await configure({ net: 'two', style: 'autograd', device: 'cpu', steps: 100000 });
+    // Frames of the idle page first: on a loaded machine the browser itself paints late, training or not.
+    const idle = await frameGaps(3000);
     await page.click('#train');
     await page.waitForFunction(() => Number(document.querySelector('#step-count')!.textContent) >= 20, undefined, { timeout: 60_000 });
     expect(await data('#state', 'state')).toBe('training');
-    // A frame gets painted within a second while it trains (a frozen page would take minutes: 100000 steps).
-    const frameMs = await page.evaluate(() => {
-      const t0 = performance.now();
-      return new Promise<number>((r) => requestAnimationFrame(() => r(performance.now() - t0)));
-    });
-    expect(frameMs).toBeLessThan(1000);
+    // The longest gap between two animation frames, and the longest main-thread task, over 4 s of
+    // training with heatmap and health redraws (a frozen page would take minutes: 100000 steps).
+    const busy = await frameGaps(4000);
+    console.log(
+      `cpu training, two-layer autograd: longest frame gap ${busy.maxGap.toFixed(0)} ms (idle page: ${idle.maxGap.toFixed(0)} ms), ` +
+        `longest task ${busy.longestTask.toFixed(0)} ms, ${busy.frames} frames and ${busy.steps} steps in 4 s; the page's meter says ${await text('#frame-gap')}`,
+    );
+    expect(busy.steps).toBeGreaterThan(10);
+    expect(busy.longestTask).toBeLessThan(MAX_TASK_MS);
+    expect(busy.maxGap).toBeLessThan(Math.max(MAX_FRAME_GAP_MS, 2 * idle.maxGap));
+    // The page measures the same thing and shows it in the Run panel.
+    expect(Number(await data('#frame-gap', 'ms'))).toBeGreaterThan(0);
     await page.click('#pause');
     await settled();
     expect(await data('#state', 'state')).toBe('paused');
@@ -258,6 +315,77 @@ describe('playground (Chromium, SwiftShader)', () => {
     await page.waitForTimeout(300);
     expect(Number(await text('#step-count'))).toBe(at);
   });
+
+  test('the graphs fit the panel, zoom and pan, and highlight the chosen weight\'s chain-rule paths', async () => {
+    await configure({ net: 'three', style: 'manual', device: 'cpu', steps: 500 });
+    for (const id of ['#graph-forward', '#graph-backward']) {
+      const vp = `${id} .graph-viewport`;
+      // Fitted: the whole picture as wide as the panel, nothing to scroll.
+      const fit = await page.$eval(vp, (v) => {
+        const svg = v.querySelector('svg')!.getBoundingClientRect();
+        const box = v.getBoundingClientRect();
+        return { svgW: svg.width, boxW: box.width, scroll: v.scrollWidth - v.clientWidth, zoom: (v as HTMLElement).dataset.zoom };
+      });
+      expect(fit.zoom).toBe('1.000');
+      expect(fit.scroll).toBe(0);
+      expect(fit.svgW).toBeLessThanOrEqual(fit.boxW + 1);
+      await page.click(`${id} button.zoom-in`);
+      expect(Number(await data(vp, 'zoom'))).toBeCloseTo(1.25, 3);
+      const viewBox = (): Promise<string> => page.$eval(`${vp} svg`, (s) => s.getAttribute('viewBox')!);
+      const before = await viewBox();
+      const r = (await page.$(vp))!;
+      const b = (await r.boundingBox())!;
+      await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(b.x + b.width / 2 + 60, b.y + b.height / 2 + 30, { steps: 4 });
+      await page.mouse.up();
+      const panned = (await viewBox()).split(' ').map(Number);
+      const start = before.split(' ').map(Number);
+      expect(panned[0]).toBeLessThan(start[0]!);
+      expect(panned[1]).toBeLessThan(start[1]!);
+      await page.mouse.wheel(0, -200);
+      await page.waitForFunction((sel) => Number((document.querySelector(sel) as HTMLElement).dataset.zoom) > 1.3, vp);
+      await page.click(`${id} button.fit`);
+      expect(await data(vp, 'zoom')).toBe('1.000');
+    }
+    // The chain-rule paths from the loss to w1 pass every layer; to w3, only the last.
+    const onPath = async (): Promise<string[]> => ((await data('#graph-backward', 'path')) ?? '').split(' ');
+    expect(await page.inputValue('#explain-weight')).toBe('w1');
+    expect(await onPath()).toEqual(expect.arrayContaining(['loss', 'y_pred', 'h2_relu', 'h2', 'h1_relu', 'h1', 'w1']));
+    await page.selectOption('#explain-weight', 'w3');
+    await settled();
+    const w3 = await onPath();
+    expect(w3).toContain('w3');
+    expect(w3).not.toContain('w1');
+    expect(w3).not.toContain('h1');
+    expect(await page.$$eval('#graph-backward g.node.on-path', (n) => n.length)).toBe(w3.length);
+    expect(await page.$$eval('#graph-backward path.on-path', (n) => n.length)).toBeGreaterThan(0);
+    await page.selectOption('#explain-weight', 'w1');
+    await settled();
+  });
+
+  test('a dead ReLU layer is named, with the step and the fix: the three-layer net at lr 1e-6', async () => {
+    await configure({ net: 'three', style: 'autograd', device: 'cpu', steps: 30, lr: '1e-6' });
+    await page.click('#train');
+    await settled();
+    // Not a divergence: the loss is finite, stuck at sum(y²) with every gradient 0.
+    expect(await data('#state', 'state')).toBe('done');
+    expect(Number(await data('#loss', 'value'))).toBeCloseTo(673.3, 1);
+    expect(await data('#message', 'kind')).toBe('health');
+    expect(await text('#message')).toMatch(/all 100 units of h2_relu are inactive since step \d+: the learning rate is too high for this init; try 1e-8/);
+    const kinds = await page.$$eval('#health-findings li', (li) => li.map((e) => (e as HTMLElement).dataset.kind));
+    expect(kinds[0]).toBe('dead-relu');
+    expect(kinds).toContain('vanishing-gradient');
+    expect(await page.$eval('canvas.heatmap-mask[data-layer=h2_relu]', (c) => (c as HTMLElement).dataset.active)).toBe('0');
+    expect(await page.textContent('#grad-norms + figcaption')).toMatch(/w1 \S+ → 0; w2 \S+ → 0; w3 \S+ → 0/);
+    await page.locator('#health-panel').screenshot({ path: join(shots, 'playground-dead-relu.png') });
+    // A new run at the default rate is healthy again: the message goes.
+    await page.selectOption('#style', 'manual');
+    await settled();
+    await page.click('#step');
+    await settled();
+    expect(await text('#message')).toBe('');
+  }, 120_000);
 
   test('cpu: 200 steps of each net (manual, autograd, layers)', async () => {
     const runs = [
