@@ -286,6 +286,30 @@ describe('importOnnx: attributes and ops beyond what torch emits, checked agains
     expect(worstError(importOnnx(encodeModel(plain)).forward(x).dataSync(), want!)).toBeGreaterThan(0.1);
   });
 
+  it('Gather takes negative indices from the end (ONNX allows [-s, s - 1]), from a graph input as from a constant', async () => {
+    const table = { name: 'emb.weight', dims: [4, 3], data: seq(12, 0.9) };
+    const bytes = encodeModel({
+      ir_version: 8,
+      opset_import: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'gather',
+        node: [
+          { op_type: 'Gather', input: ['emb.weight', 'i'], output: ['a'] },
+          { op_type: 'Constant', input: [], output: ['k'], attribute: [{ name: 'value', type: onnx.AttributeType.TENSOR, t: { dims: [2], data_type: onnx.DataType.INT64, int64_data: [-3, 1] } }] },
+          { op_type: 'Gather', input: ['a', 'k'], output: ['y'], attribute: [intAttr('axis', 2)] },
+        ],
+        input: [{ name: 'i', type: { tensor_type: { elem_type: onnx.DataType.INT32, shape: { dim: [{ dim_value: 2 }, { dim_value: 3 }] } } } }],
+        output: [{ name: 'y', type: { tensor_type: { elem_type: onnx.DataType.FLOAT } } }],
+        initializer: [{ name: table.name, dims: table.dims, data_type: onnx.DataType.FLOAT, float_data: table.data }],
+      },
+    });
+    const i = tensor(Int32Array.from([-1, 0, 3, -4, -2, 1]), { shape: [2, 3], dtype: 'int32' });
+    const [want] = await runOrt(bytes, { i });
+    const got = importOnnx(bytes).forward(i);
+    expect(got.shape).toEqual([2, 3, 2]);
+    expect(Array.from(got.dataSync())).toEqual(Array.from(want!));
+  });
+
   it('Softmax before opset 13 flattens to 2-D at axis, as ONNX Runtime does', async () => {
     for (const opset of [11, 13]) {
       const bytes = handModel({ opset, inputs: [['x', [2, 3, 4]]], outputs: ['y'], nodes: [{ op_type: 'Softmax', input: ['x'], output: ['y'], attribute: [intAttr('axis', 1)] }] });

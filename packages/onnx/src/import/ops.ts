@@ -1,5 +1,5 @@
 import {
-  FormatError, ShapeError, abs, cat, erf, exp, fmtShape, gelu, indexSelect, leakyRelu, log, logSoftmax, matmul, neg, permute, reciprocal, relu, sigmoid, softmax, sqrt, tanh,
+  FormatError, ShapeError, abs, cat, compare, erf, exp, fmtShape, gelu, indexSelect, leakyRelu, log, logSoftmax, matmul, neg, permute, reciprocal, relu, sigmoid, softmax, sqrt, tanh, where,
   type Tensor,
 } from '@nn/core';
 import type { Attributes } from './attributes.js';
@@ -182,7 +182,9 @@ const gatherOp: OpKernel = (c) => {
   } else {
     const idx = tensorArg(index, c.where, '1 (indices)');
     if (idx.dtype !== 'int32') throw new FormatError('importOnnx', `${c.where}: indices ${idx.describe()} must be int32; pass integer indices as an int32 tensor`);
-    picked = indexSelect(x, axis, idx.reshape([idx.size]));
+    // ONNX counts a negative index from the end (indexSelect, as PyTorch, refuses it): i + n where i < 0.
+    const flat = idx.reshape([idx.size]);
+    picked = indexSelect(x, axis, where(compare('lt', flat, 0), flat.add(n), flat));
     indexDims = idx.shape;
   }
   return [picked.reshape([...x.shape.slice(0, axis), ...indexDims, ...x.shape.slice(axis + 1)])];
