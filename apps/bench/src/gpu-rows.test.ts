@@ -28,12 +28,12 @@ describe('bench: the nn gpu rows', () => {
     expect(makeGpuPlan(makePlan(parseArgs(['--only', 'W6'])), true, 1)).toBeNull();
   });
 
-  it('measure launches per step, the ratios to nn cpu and to the fused twin, and check losses against nn cpu', async () => {
+  it('measure launches per step, the ratios to nn cpu and of the twin to its path, and check losses against nn cpu', async () => {
     const gp = makeGpuPlan(plan, true, 1)!;
     gp.sizes = [256];
     const paths: GpuPath[] = [
       { device: 'cpu-path', peer: 'path', runtime: 'js' },
-      { device: 'cpu-path-twin', peer: 'path, fusion off', runtime: 'js', twinOf: 'path' },
+      { device: 'cpu-path-twin', peer: 'path, fuse: chains', runtime: 'js', twinOf: 'path' },
     ];
     const rows = await measureGpuRows(gp, paths, [{ peer: 'nn gpu, Dawn', why: 'no adapter' }]);
     // The launches the bench's own W1 loop makes per step on the cpu backend.
@@ -42,7 +42,7 @@ describe('bench: the nn gpu rows', () => {
     const perStep = (memory().cpu!.kernels - k0) / gp.steps;
 
     const w1 = rows.filter((r) => r.what === 'W1, 5 steps');
-    expect(w1.map((r) => r.peer)).toEqual(['nn cpu', 'path', 'path, fusion off']);
+    expect(w1.map((r) => r.peer)).toEqual(['nn cpu', 'path', 'path, fuse: chains']);
     for (const r of w1) {
       expect(r.launchesPerStep).toBe(perStep);
       // The js kernels sum in another order than wasm's gemm: the same loss to float32 rounding.
@@ -51,11 +51,11 @@ describe('bench: the nn gpu rows', () => {
     }
     expect(w1[0]!.checkOk).toBeNull();
     expect(w1[1]!.checkOk).toBe(true);
-    expect(w1[1]!.vsFused).toBeUndefined();
-    expect(w1[2]!.vsFused).toBeCloseTo(w1[2]!.ms! / w1[1]!.ms!, 9);
+    expect(w1[1]!.vsDefault).toBeUndefined();
+    expect(w1[2]!.vsDefault).toBeCloseTo(w1[2]!.ms! / w1[1]!.ms!, 9);
 
     const mm = rows.filter((r) => r.what === 'matmul 256³');
-    expect(mm).toHaveLength(3);
+    expect(mm.map((r) => r.peer)).toEqual(['nn cpu', 'path']);
     expect(mm.every((r) => r.launchesPerStep === 1 && r.checkOk !== false)).toBe(true);
     expect(rows.at(-1)).toMatchObject({ peer: 'nn gpu, Dawn', skipped: 'no adapter' });
 

@@ -13,17 +13,17 @@ import { loopFlops, loops, type LoopData } from './workloads.js';
 /** SwiftShader's Vulkan driver as Debian's Chromium ships it: Dawn's device where no GPU driver is named. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** createGpuBackend's options that turn the fusion of elementwise ops off (refused as unknown where there is no such option). */
-export const FUSION_OFF = { fusion: false } as const;
+/** createGpuBackend's options of each path's twin: the older fusion (only unary and scalar chains deferred), against the default (trees). */
+export const TWIN_OPTIONS = { fuse: 'chains' } as const;
 
-/** One gpu path of the section: its device name, what runs behind it, and whether it is the fusion-off twin of another. */
+/** One gpu path of the section: its device name, what runs behind it, and whether it is the twin (TWIN_OPTIONS) of another. */
 export interface GpuPath {
   device: Device;
-  /** `nn gpu, headless-gl` / `nn gpu, Dawn`, with `, fusion off` for a twin. */
+  /** `nn gpu, headless-gl` / `nn gpu, Dawn`, with `, fuse: chains` for a twin. */
   peer: string;
   /** Kernel class and what it runs on (renderer or adapter). */
   runtime: string;
-  /** The peer this one is the fusion-off twin of. */
+  /** The peer this one is the twin of. */
   twinOf?: string;
 }
 
@@ -41,8 +41,8 @@ export interface GpuRow {
   compiles: number | null;
   /** This path's time over nn cpu's for the same work in the same run (> 1: slower than nn cpu). */
   vsCpu: number | null;
-  /** A fusion-off twin's time over its fused path's (> 1: the fusion saves time). */
-  vsFused?: number | null;
+  /** A twin's time over its path's: the older fusion over the default (> 1: the default fusion saves time). */
+  vsDefault?: number | null;
   /** Loss after the last step (W1) or ‖C‖² (products), and whether it matches nn cpu's within 1e-3 relative. */
   check: number | null;
   checkOk: boolean | null;
@@ -70,7 +70,7 @@ async function installDawn(): Promise<string> {
 }
 
 /**
- * Open every gpu path this machine has (headless-gl, Dawn), each with its fusion-off twin where
+ * Open every gpu path this machine has (headless-gl, Dawn), each with its twin (TWIN_OPTIONS) where
  * createGpuBackend has the option; the ones that cannot open are returned with why.
  */
 export async function openGpuPaths(): Promise<{ paths: GpuPath[]; skipped: { peer: string; why: string }[] }> {
@@ -91,14 +91,15 @@ export async function openGpuPaths(): Promise<{ paths: GpuPath[]; skipped: { pee
       const where = await k.setup();
       const b = await mod.createGpuBackend({ mode: k.mode, device: k.device });
       registerBackend(b);
-      const runtime = `${b.info.note ?? b.info.runtime}${where ? ` on ${where}` : ''}`;
+      const runtime = `@nn/gpu ${b.info.runtime}${where ? ` on ${where}` : ''}`;
       paths.push({ device: k.device, peer: k.peer, runtime });
       try {
-        const off = await mod.createGpuBackend({ mode: k.mode, device: `${k.device}-nofusion`, ...FUSION_OFF });
-        registerBackend(off);
-        paths.push({ device: off.device, peer: `${k.peer}, fusion off`, runtime, twinOf: k.peer });
+        const twin = await mod.createGpuBackend({ mode: k.mode, device: `${k.device}-twin`, ...TWIN_OPTIONS });
+        registerBackend(twin);
+        const label = Object.entries(TWIN_OPTIONS).map(([o, v]) => `${o}: ${v}`).join(', ');
+        paths.push({ device: twin.device, peer: `${k.peer}, ${label}`, runtime, twinOf: k.peer });
       } catch (e) {
-        progress(`${k.peer}: no fusion-off row (${(e as Error).message.split('\n')[0]!.slice(0, 200)})`);
+        progress(`${k.peer}: no ${JSON.stringify(TWIN_OPTIONS)} row (${(e as Error).message.split('\n')[0]!.slice(0, 200)})`);
       }
     } catch (e) {
       const why = (e as Error).message.split('\n')[0]!.slice(0, 300);
@@ -216,7 +217,7 @@ export async function measureGpuRows(plan: GpuPlan, paths: readonly GpuPath[], s
         launchesPerStep: launches,
         compiles,
         vsCpu: r ? ms / r.ms : isRef ? 1 : null,
-        ...(p.twinOf ? { vsFused: f ? ms / f : null } : {}),
+        ...(p.twinOf ? { vsDefault: f ? ms / f : null } : {}),
         check,
         checkOk: r ? relDiff(check, r.check) <= tol : null,
       });
@@ -228,7 +229,8 @@ export async function measureGpuRows(plan: GpuPlan, paths: readonly GpuPath[], s
         // The loss after steps steps, a difference of nearly equal float32 numbers late in W1: compared within 1e-3.
         add(`W1, ${plan.steps} steps`, w.msPerStep, plan.w1Flops / (w.msPerStep / 1000) / 1e9, w.launchesPerStep, w.compiles, w.losses[w.losses.length - 1]!, 1e-3);
       }
-      for (const n of plan.sizes) {
+      // A lone product has nothing to fuse: the twins run W1 only.
+      for (const n of p.twinOf ? [] : plan.sizes) {
         progress(`gpu rows: matmul ${n}³ ${p.peer}...`);
         const { a, b } = plan.products[n]!;
         const m = await gpuProduct(a, b, n, p.device, plan.reps);
@@ -251,12 +253,12 @@ const f3 = (x: number | null | undefined): string => (x == null ? '—' : x >= 1
 /** The section as Markdown: one table, its columns explained. */
 export function gpuMarkdown(rows: readonly GpuRow[]): string {
   if (!rows.length) return '';
-  const head = ['what', 'peer', 'runtime', 'ms per step or product', 'GFLOP/s', 'launches per step', 'compiles (timed)', 'time vs nn cpu', 'fusion off vs on', 'check vs nn cpu'];
+  const head = ['what', 'peer', 'runtime', 'ms per step or product', 'GFLOP/s', 'launches per step', 'compiles (timed)', 'time vs nn cpu', 'twin vs its path', 'check vs nn cpu'];
   const out = ['nn gpu rows (software rasterisers where the machine has no GPU: read the ratios and the launch counts, not the times):', '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const cells = r.skipped
       ? [r.what, r.peer, `skipped: ${r.skipped}`, '—', '—', '—', '—', '—', '—', '—']
-      : [r.what, r.peer, r.runtime, f3(r.ms), f3(r.gflops), f3(r.launchesPerStep), String(r.compiles ?? '—'), r.vsCpu == null ? '—' : `${r.vsCpu.toFixed(2)}x`, r.vsFused == null ? '—' : `${r.vsFused.toFixed(2)}x`, r.check == null ? '—' : `${r.check.toPrecision(6)}${r.checkOk === null ? ' (reference)' : r.checkOk ? ' ok' : ' MISMATCH'}`];
+      : [r.what, r.peer, r.runtime, f3(r.ms), f3(r.gflops), f3(r.launchesPerStep), String(r.compiles ?? '—'), r.vsCpu == null ? '—' : `${r.vsCpu.toFixed(2)}x`, r.vsDefault == null ? '—' : `${r.vsDefault.toFixed(2)}x`, r.check == null ? '—' : `${r.check.toPrecision(6)}${r.checkOk === null ? ' (reference)' : r.checkOk ? ' ok' : ' MISMATCH'}`];
     out.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return out.join('\n') + '\n';

@@ -82,7 +82,7 @@ for (const [m, r] of Object.entries(nn)) {
   const asserts = (r.asserts ?? []).map((a) => `${a.what} ${a.ok ? 'ok' : 'FAILED'}`).join(', ');
   const where = r.adapter ? `adapter ${JSON.stringify(r.adapter)}` : r.gl ? `GL ${r.gl.unmaskedRenderer ?? r.gl.renderer}` : '';
   lines.push(`- ${m}: ${r.ok ? 'ok' : r.ok === undefined ? `UNFINISHED (stopped by its time limit after ${r.steps?.at(-1)?.name ?? 'set-up'})` : `FAILED (${r.error ?? '?'})`}; ${r.info?.name ?? ''} ${r.info?.runtime ?? ''}, fallback ${r.info?.fallback}, kernel class ${r.kernelClass ?? '—'} → ${r.kernelClassAtEnd ?? '—'}; ${where}${asserts ? `; asserts: ${asserts}` : ''}`);
-  if (r.noFusion) lines.push(`  - W1 with the fusion off (${JSON.stringify(r.noFusion.options)}): ${r.noFusion.available ? 'measured' : `not measured: ${r.noFusion.why}`}`);
+  if (r.twin) lines.push(`  - W1 on a twin backend with ${JSON.stringify(r.twin.options)}: ${r.twin.available ? 'measured' : `not measured: ${r.twin.why}`}`);
   if (r.nan) lines.push(`  - NaN/±Inf: ${Object.entries(r.nan).map(([k, v]) => `${k} [${v.got.join(', ')}] ${v.ok ? 'ok' : 'WRONG'}`).join('; ')}`);
 }
 lines.push(`- torch: ${torch ? (torch.ok ? `ok, ${torch.torch}, ${torch.name ?? 'no CUDA'}` : `FAILED (${torch.error})`) : 'not run'}`);

@@ -4,10 +4,11 @@
 //   cpu         @nn/cpu (WebAssembly SIMD gemm) on every core, for scale on the same machine
 // Each mode: matmul GFLOP/s, the bench's loops W1/W2/W3 (apps/bench) with launches and compiles per
 // step, µs per launch and peak device bytes; gpu modes also the NaN checks, the kernel class that ran
-// (asserted) and W1 with the gpu's fusion off where createGpuBackend has that option.
+// (asserted) and W1 again on a twin backend with other options (--twin: the older fusion,
+// fuse: 'chains', by default; an option createGpuBackend does not have is recorded as refused).
 //   node device-check.mjs --mode webgpu|headlessgl|cpu [--out DIR] [--sizes 1024,2048,4096]
 //     [--steps 500] [--w3steps 50] [--loops W1,W2,W3] [--budget 1000] [--dump DIR]
-//     [--threads N (cpu)] [--nofusion '{"fusion":false}']
+//     [--threads N (cpu)] [--twin '{"fuse":"chains"}']
 // Writes DIR/device-check-MODE.json after every measurement, so a timeout keeps what was done.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -23,8 +24,9 @@ const steps = Number(args.steps ?? 500);
 const w3steps = Number(args.w3steps ?? 50);
 const loops = (args.loops ?? 'W1,W2,W3').split(',').filter(Boolean);
 const budgetMs = Number(args.budget ?? 1000);
-// The option that turns the gpu's elementwise fusion off, if createGpuBackend has one (an unknown option is refused).
-const nofusion = JSON.parse(args.nofusion ?? '{"fusion":false}');
+// The twin backend's options: the older fusion (only unary and scalar chains) against the default (trees).
+const twin = JSON.parse(args.twin ?? '{"fuse":"chains"}');
+const twinLabel = Object.entries(twin).map(([k, v]) => `${k}: ${v}`).join(', ');
 const expectedClass = { webgpu: 'WebGPUKernel', headlessgl: 'HeadlessGLKernel' }[mode];
 const say = (...m) => console.log(`[device-check ${mode}]`, ...m);
 const result = { mode, node: process.version, started: new Date().toISOString(), args: { sizes, steps, w3steps, loops, budgetMs }, steps: [], asserts: [] };
@@ -175,22 +177,22 @@ try {
   };
   for (const name of loops) {
     await runLoop(name, name, device, backend);
-    if (name === 'W1' && mode !== 'cpu') {
-      // W1 again with the fusion off, on a backend of its own, where createGpuBackend has the option.
+    if (name === 'W1' && mode !== 'cpu' && twinLabel) {
+      // W1 again on a backend of its own with the twin's options, where createGpuBackend has them.
       const { createGpuBackend } = await import('@nn/gpu');
-      let off = null;
+      let other = null;
       try {
-        off = await createGpuBackend({ mode, device: 'gpunofusion', ...nofusion });
+        other = await createGpuBackend({ mode, device: 'gputwin', ...twin });
       } catch (e) {
-        result.noFusion = { available: false, options: nofusion, why: `${e?.name}: ${String(e?.message ?? e).slice(0, 300)}` };
-        say(`W1 with the fusion off: not measured (createGpuBackend(${JSON.stringify(nofusion)}) refused: ${result.noFusion.why})`);
+        result.twin = { available: false, options: twin, why: `${e?.name}: ${String(e?.message ?? e).slice(0, 300)}` };
+        say(`W1 with ${twinLabel}: not measured (createGpuBackend(${JSON.stringify(twin)}) refused: ${result.twin.why})`);
       }
-      if (off) {
-        result.noFusion = { available: true, options: nofusion };
-        core.registerBackend(off);
-        await runLoop('W1 fusion off', 'W1', 'gpunofusion', off);
-        core.unregisterBackend('gpunofusion');
-        off.dispose();
+      if (other) {
+        result.twin = { available: true, options: twin };
+        core.registerBackend(other);
+        await runLoop(`W1, ${twinLabel}`, 'W1', 'gputwin', other);
+        core.unregisterBackend('gputwin');
+        other.dispose();
       }
     }
   }

@@ -15,7 +15,7 @@
 # CPU_STEPS / CPU_W3STEPS / CPU_THREADS (nn cpu: as STEPS / W3STEPS, nproc),
 # TORCH_CPU_STEPS / TORCH_CPU_W3STEPS (PyTorch on the CPU: as STEPS / 10),
 # MODES (what runs: webgpu,headlessgl,torch,cpu), LOOPS (W1,W2,W3), BUDGET_MS (per matmul size, 1000), DEADLINE (seconds for the whole run, 330),
-# NOFUSION (createGpuBackend's options for the W1 row with the fusion off, '{"fusion":false}').
+# TWIN (createGpuBackend's options for a second W1 row: '{"fuse":"chains"}', the older fusion; '{}' for none).
 # A quick local run: SIZES=256 STEPS=20 W3STEPS=2 TORCH_CPU_W3STEPS=2 bash packages/gpu/scripts/device-check.sh
 # Every step prints what it found; a missing piece is reported and the next step runs.
 set -uo pipefail
@@ -33,8 +33,8 @@ CPU_THREADS="${CPU_THREADS:-$(nproc)}"
 LOOPS="${LOOPS:-W1,W2,W3}"
 BUDGET_MS="${BUDGET_MS:-1000}"
 DEADLINE="${DEADLINE:-330}"
-NOFUSION_DEFAULT='{"fusion":false}'
-NOFUSION="${NOFUSION:-$NOFUSION_DEFAULT}"
+TWIN_DEFAULT='{"fuse":"chains"}'
+TWIN="${TWIN:-$TWIN_DEFAULT}"
 DATA="${DEVCHECK_DATA:-/tmp/device-check-data}"
 MODES="${MODES:-webgpu,headlessgl,torch,cpu}"
 want() { [[ ",$MODES," == *",$1,"* ]]; }
@@ -118,13 +118,13 @@ HAVE_NN=""
 [ -n "$NODE" ] && [ -d "$B/node_modules" ] && HAVE_NN=1
 MJS=(device-check.mjs --out "$OUT" --sizes "$SIZES" --loops "$LOOPS" --budget "$BUDGET_MS" --dump "$DATA")
 if [ -n "$HAVE_NN" ]; then
-  want webgpu && ( cd "$B" && run "webgpu (Dawn)" 120 "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --nofusion "$NOFUSION" --mode webgpu )
+  want webgpu && ( cd "$B" && run "webgpu (Dawn)" 120 "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --twin "$TWIN" --mode webgpu )
   if ! want headlessgl; then
     say "headlessgl: not asked for (MODES=$MODES)"
   elif [ -n "${DISPLAY:-}" ]; then
-    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --nofusion "$NOFUSION" --mode headlessgl )
+    ( cd "$B" && run "headlessgl (DISPLAY)" 60 "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --twin "$TWIN" --mode headlessgl )
   elif command -v xvfb-run >/dev/null; then
-    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --nofusion "$NOFUSION" --mode headlessgl )
+    ( cd "$B" && run "headlessgl (xvfb-run)" 60 xvfb-run -a "$NODE" "${MJS[@]}" --steps "$STEPS" --w3steps "$W3STEPS" --twin "$TWIN" --mode headlessgl )
   else
     say "headlessgl: not measured (no DISPLAY and no xvfb-run on this machine)"
   fi
