@@ -185,6 +185,30 @@ export function safetensorsMetadata(bytes: Uint8Array | ArrayBuffer): Record<str
   return parse(bytes).metadata;
 }
 
+/** The first top-level key of a valid JSON object text that occurs twice, or null (JSON.parse silently keeps the last). */
+function repeatedKey(text: string): string | null {
+  const seen = new Set<string>();
+  let depth = 0;
+  // The last character outside strings and whitespace: a string at depth 1 right after '{' or ',' is a key.
+  let prev = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && (prev === '{' || prev === ',')) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+      }
+      i = j;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') prev = c;
+  }
+  return null;
+}
+
 /** Read and check the header: the entries in data order, where the data starts, and the metadata. */
 function parse(bytes: Uint8Array | ArrayBuffer): { entries: Entry[]; dataAt: number; view: DataView; metadata: Record<string, string> } {
   if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) fail(`expected the file's bytes (a Uint8Array or ArrayBuffer), got ${typeof bytes}`);
@@ -196,12 +220,16 @@ function parse(bytes: Uint8Array | ArrayBuffer): { entries: Entry[]; dataAt: num
   if (n > BigInt(MAX_HEADER)) fail(`the header length says ${n} bytes, over the format's limit of ${MAX_HEADER}`);
   const dataAt = 8 + Number(n);
   let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(8, dataAt)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(8, dataAt));
+    header = JSON.parse(text);
   } catch (e) {
     fail(`the header is not valid UTF-8 JSON (${(e as Error).message}); the file is corrupt or not safetensors`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`the header must be a JSON object of entries, got ${JSON.stringify(header)?.slice(0, 80)}`);
+  const twice = repeatedKey(text);
+  if (twice !== null) fail(`the header names '${twice}' twice; JSON.parse would keep only the last, so the file is ambiguous — write it again with one entry per key`);
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [key, info] of Object.entries(header)) {

@@ -172,6 +172,9 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
       [build({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, f32(1)), /'a' has data_offsets \[4,0\]; expected \[begin, end\]/],
       [build({ a: { dtype: 'F32', shape: [1] } }, f32(1)), /'a' has data_offsets undefined/],
       [build({ __metadata__: { n: 1 }, a: entry(0, 8) }, f32(1, 2)), /__metadata__ 'n' is 1; the format allows strings only/],
+      // JSON.parse keeps the last of two equal keys; the first entry's bytes would then read as a gap.
+      [build(null, f32(1, 2, 3, 4), '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}}'), /the header names 'a' twice/],
+      [build(null, f32(1, 2), '{"__metadata__": {"k": "1"}, "__metadata__": {"k": "2"}, "w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}'), /the header names '__metadata__' twice/],
       [build({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, new Uint8Array(new BigInt64Array([1n << 40n]).buffer)), /'a' element 0 is 1099511627776, beyond ±16777216/],
     ];
     for (const [bytes, message] of cases) {
@@ -186,6 +189,13 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     expect(() => saveSafetensors({ __metadata__: tensor([1]) })).toThrow(/'__metadata__' is reserved/);
     expect(() => saveSafetensors({ w: tensor([1]) }, { metadata: { n: 1 as never } })).toThrow(/saveSafetensors: metadata 'n' is number/);
     expect(() => saveSafetensors({ w: [1] as never })).toThrow(/saveSafetensors: the value of 'w' must be a tensor/);
+  });
+
+  it('reads a header padded with spaces, keys that repeat only inside entries or strings, escaped keys', () => {
+    const text = '{"__metadata__": {"a": "x\\"y, \\"a\\": {"}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b\\u00e9": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}      ';
+    const back = loadSafetensors(build(null, f32(5, 6), text));
+    expect([...back.keys()]).toEqual(['a', 'bé']);
+    expect(safetensorsMetadata(build(null, f32(5, 6), text))).toEqual({ a: 'x"y, "a": {' });
   });
 
   it('reads a file inside a larger buffer (a subarray at an odd offset)', () => {
