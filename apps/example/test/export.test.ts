@@ -57,8 +57,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('--task digits --export FILE', () => {
   it("exports the trained MLP; ONNX Runtime's logits on all 1,797 digits match nn's", async () => {
     const { x, y } = allDigits();
-    let bytes = new Uint8Array();
-    let ours = new Float32Array();
+    let bytes: Uint8Array = new Uint8Array();
+    let ours: Float32Array = new Float32Array();
     await runTask({ task: 'digits', device: 'cpu', epochs: 1, batchSize: 64, lr: 1e-2, seed: 0, data: undefined, json: true }, backend.info, null, async (model, example) => {
       expect(example.shape).toEqual([1, 64]);
       bytes = await exportOnnx(model, example);
