@@ -196,7 +196,7 @@ try {
       }
     }
   }
-  for (const r of Object.values(result.loops)) check(`${r.name} losses finite`, r.lossesFinite, JSON.stringify(r.losses.slice(-2)));
+  for (const [k, r] of Object.entries(result.loops)) check(`${k} losses finite`, r.lossesFinite, JSON.stringify(r.losses.slice(-2)));
   if (mode !== 'cpu') {
     result.kernelClassAtEnd = backend.kernelClass();
     check('kernel class at the end', result.kernelClassAtEnd === expectedClass, result.kernelClassAtEnd);
