@@ -27,8 +27,11 @@ export default defineConfig({
       { find: /^@nn\/layers$/, replacement: src('../../packages/layers/src/index.ts') },
       { find: /^@nn\/gpu$/, replacement: src('../../packages/gpu/src/index.ts') },
       { find: /^@nn\/explain$/, replacement: src('../../packages/explain/src/index.ts') },
+      { find: /^@nn\/data$/, replacement: src('../../packages/data/src/index.ts') },
     ],
   },
+  // The lab's worker is a module worker: it loads @nn/gpu (and gpu.js) on demand, which needs code splitting.
+  worker: { format: 'es' },
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2000 },
   server: { host: HOST, port: PORT + 1 },
   preview: { host: HOST, port: PORT, strictPort: true },

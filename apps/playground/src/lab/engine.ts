@@ -13,7 +13,7 @@ export interface OpenedDevice {
   fallback: boolean;
 }
 
-/** Registers the backend for a lab device (the worker and the page do it differently). */
+/** Registers the backend for a lab device, and the cpu one (the worker and the page do it differently). */
 export type Opener = (d: LabDevice) => Promise<OpenedDevice>;
 
 /** Thrown by an opener when gpu.js cannot run the asked mode here (the page then trains that mode itself). */
@@ -63,9 +63,9 @@ export class LabEngine {
   private readonly lossFn = new BCEWithLogitsLoss();
   private train: Points = { x: new Float32Array(), y: new Float32Array() };
   private test: Points = { x: new Float32Array(), y: new Float32Array() };
-  private grid = new Float32Array();
+  private grid: Float32Array = new Float32Array();
   private gen = new Generator();
-  private order = new Int32Array();
+  private order: Int32Array = new Int32Array();
   private cursor = 0;
   private t = 0;
   private running = false;
@@ -135,11 +135,12 @@ export class LabEngine {
     this.dispose();
     this.config = config;
     this.live = live;
+    // The opener registers the cpu backend too: the data sets are drawn on it.
+    this.dev = await this.open(config.device);
     this.gen = new Generator(config.seed);
     ({ train: this.train, test: this.test } = makeData(config.data, config.n, config.noise, config.testFraction, this.gen));
     const bounds = boundsOf(this.train, this.test);
     this.grid = gridPoints(bounds, GRID);
-    this.dev = await this.open(config.device);
     // Linear's init draws from the global generator: seed it, so a seed gives the same net everywhere.
     manualSeed(config.seed);
     this.net = buildNet(config.hidden, config.activation, this.dev.device);

@@ -1,4 +1,5 @@
 import { getBackend } from '@nn/core';
+import { useDevice } from '../devices.js';
 import type { FromTrainer, ToTrainer } from './protocol.js';
 
 /** The page's handle on a trainer, in a worker or on the main thread. */
@@ -23,11 +24,12 @@ export function workerHost(onMessage: (m: FromTrainer) => void): TrainerHost {
  * the seed page's gpu backends (devices.ts), so the two tabs share kernels.
  */
 export async function pageHost(onMessage: (m: FromTrainer) => void): Promise<TrainerHost> {
-  const [{ LabEngine }, { useDevice }] = await Promise.all([import('./engine.js'), import('../devices.js')]);
+  const { LabEngine } = await import('./engine.js');
   const engine = new LabEngine(
     // Delivered as a task, as a worker's message would be, never inside the trainer's own call.
     (m) => setTimeout(() => onMessage(m), 0),
     async (d) => {
+      await useDevice('cpu'); // the data sets are drawn on the cpu
       const r = await useDevice(d);
       return { device: r.device, runtime: r.runtime, note: r.note, fallback: getBackend(r.device).info.fallback ?? false };
     },

@@ -1,0 +1,282 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { LabView } from '../src/lab/index.js';
+import { PRESET_TARGETS } from '../src/lab/presets.js';
+import type { DataName, Snapshot } from '../src/lab/protocol.js';
+import { chromiumPath, servePlayground, shotsDir, type Served } from './browser.js';
+import { recomputeNodes } from './lab-reference.js';
+
+// End-to-end: the classification lab in Chromium (SwiftShader WebGL2/WebGPU),
+// driven through its own controls. The trainer runs in a Web Worker; the page
+// exposes what it shows as globalThis.nnLab, which these checks read.
+
+/** The largest gap between two animation frames allowed while the cpu trains in the worker. */
+const CPU_FRAME_GAP_MS = 100;
+
+let served: Served;
+let page: Page;
+const shots = shotsDir();
+
+const lab = (): Promise<LabView> => page.evaluate(() => JSON.parse(JSON.stringify((globalThis as { nnLab?: unknown }).nnLab)) as LabView);
+const snapshot = async (): Promise<Snapshot> => (await lab()).snapshot!;
+const state = (): Promise<string | undefined> => page.$eval('#lab-state', (e) => (e as HTMLElement).dataset.state);
+
+async function waitState(s: string, timeout = 120_000): Promise<void> {
+  await page.waitForFunction((want) => document.querySelector<HTMLElement>('#lab-state')!.dataset.state === want, s, { timeout, polling: 50 });
+}
+
+/** Wait for a fresh build (after a change of the data or net fields). */
+async function rebuilt(timeout = 180_000): Promise<void> {
+  await page.waitForFunction(() => {
+    const l = (globalThis as { nnLab?: LabView }).nnLab;
+    return l?.state === 'ready' && l.snapshot?.step === 0;
+  }, undefined, { timeout, polling: 50 });
+}
+
+async function setField(id: string, value: string): Promise<void> {
+  const tag = await page.$eval(`#${id}`, (e) => e.tagName);
+  if (tag === 'SELECT') await page.selectOption(`#${id}`, value);
+  else {
+    await page.fill(`#${id}`, value);
+    await page.dispatchEvent(`#${id}`, 'change');
+  }
+}
+
+/** The largest gap between animation frames over `ms` milliseconds. */
+function maxFrameGap(ms: number): Promise<number> {
+  return page.evaluate(
+    (ms) =>
+      new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        let last = t0;
+        let max = 0;
+        const frame = (): void => {
+          const now = performance.now();
+          max = Math.max(max, now - last);
+          last = now;
+          if (now - t0 < ms) requestAnimationFrame(frame);
+          else resolve(max);
+        };
+        requestAnimationFrame(frame);
+      }),
+    ms,
+  );
+}
+
+/** Train until step ≥ `steps`, measuring the largest frame gap meanwhile; Pause, then one measured Step. */
+async function trainTo(steps: number, timeout = 240_000): Promise<{ gap: number; seconds: number }> {
+  const t0 = performance.now();
+  await page.click('#lab-train');
+  await waitState('training');
+  const gapPromise = maxFrameGap(1500);
+  await page.waitForFunction((n) => ((globalThis as { nnLab?: LabView }).nnLab?.snapshot?.step ?? 0) >= n, steps, { timeout, polling: 100 });
+  const gap = await gapPromise;
+  const seconds = (performance.now() - t0) / 1000;
+  await page.click('#lab-pause');
+  await waitState('paused');
+  await page.click('#lab-step');
+  await page.waitForFunction(() => {
+    const l = (globalThis as { nnLab?: LabView }).nnLab!;
+    return l.state === 'paused' && (l.snapshot?.nodes.length ?? 0) > 0;
+  });
+  return { gap, seconds };
+}
+
+/**
+ * The boundary canvas against the prediction the trainer posted: the class
+ * its colour shows (blue over orange) at every grid cell the model is sure of
+ * (P below 0.4 or above 0.6), and the share of each class on the canvas.
+ */
+async function boundaryAgreement(): Promise<{ agree: number; blue: number; orange: number }> {
+  return page.evaluate(() => {
+    const l = (globalThis as { nnLab?: LabView }).nnLab!;
+    const { gridSize } = l.built!;
+    const grid = l.snapshot!.grid;
+    const c = document.querySelector<HTMLCanvasElement>('#lab-boundary')!;
+    const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let agree = 0;
+    let sure = 0;
+    let blue = 0;
+    let orange = 0;
+    for (let r = 0; r < gridSize; r++) {
+      for (let k = 0; k < gridSize; k++) {
+        const x = Math.floor(((k + 0.5) / gridSize) * c.width);
+        const y = Math.floor(((r + 0.5) / gridSize) * c.height);
+        const i = 4 * (y * c.width + x);
+        const isBlue = px[i + 2]! > px[i]!;
+        if (isBlue) blue++;
+        else if (px[i]! > px[i + 2]!) orange++;
+        const p = grid[r * gridSize + k]!;
+        if (Math.abs(p - 0.5) < 0.1) continue;
+        sure++;
+        if (isBlue === p > 0.5) agree++;
+      }
+    }
+    const n = gridSize * gridSize;
+    return { agree: agree / sure, blue: blue / n, orange: orange / n };
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`the lab's end-to-end tests need Debian's Chromium at ${chromiumPath} (apt-get install chromium; scripts/setup.sh installs it)`);
+  }
+  served = await servePlayground('lab', '#lab');
+  page = served.page;
+  await rebuilt();
+}, 240_000);
+
+afterAll(async () => {
+  await served?.close();
+});
+
+describe('classification lab (Chromium, SwiftShader)', () => {
+  test('opens on moons, trained by the cpu in a Web Worker, with the seed nets as the other tab', async () => {
+    expect(await page.isVisible('#lab-tab')).toBe(true);
+    expect(await page.isHidden('#seed-tab')).toBe(true);
+    expect(await page.getAttribute('#tab-lab', 'aria-selected')).toBe('true');
+    const backend = await page.$eval('#lab-backend', (e) => ({ ...(e as HTMLElement).dataset }));
+    expect(backend.thread).toBe('worker');
+    expect(backend.runtime).toBe('wasm-relaxed-simd');
+    // 2 inputs, 8 + 8 hidden units, 1 output; 2·8 + 8·8 + 8·1 connections.
+    expect(await page.$$eval('#lab-network .lab-node', (n) => n.length)).toBe(19);
+    expect(await page.$$eval('#lab-network line', (n) => n.length)).toBe(88);
+    // Every lab control has a label.
+    const unlabeled = await page.$$eval('#lab-tab select, #lab-tab input', (els) => els.filter((e) => !(e as HTMLInputElement).labels?.length).map((e) => e.id));
+    expect(unlabeled).toEqual([]);
+    // The seed page is one click away and still there.
+    await page.click('#tab-seed');
+    expect(await page.isVisible('#seed-tab')).toBe(true);
+    expect(await page.isVisible('#train')).toBe(true);
+    await page.click('#tab-lab');
+    expect(await page.isVisible('#lab-boundary')).toBe(true);
+  });
+
+  for (const data of ['moons', 'circles', 'spirals', 'xor'] as DataName[]) {
+    test(`${data} trains on the cpu in the worker; the boundary shows two classes`, async () => {
+      await setField('lab-data', data);
+      await rebuilt();
+      const before = await snapshot();
+      const target = PRESET_TARGETS[data];
+      const { gap, seconds } = await trainTo(target.steps);
+      const s = await snapshot();
+      console.log(`${data}: test accuracy ${before.testAcc} → ${s.testAcc} at step ${s.step} in ${seconds.toFixed(1)} s; largest frame gap ${gap.toFixed(0)} ms`);
+      expect(s.step).toBeGreaterThan(target.steps);
+      expect(s.testAcc).toBeGreaterThanOrEqual(target.testAcc);
+      expect(Number(await page.$eval('#lab-test-acc', (e) => (e as HTMLElement).dataset.value))).toBe(s.testAcc);
+      const b = await boundaryAgreement();
+      expect(b.agree).toBeGreaterThan(0.97);
+      expect(b.blue).toBeGreaterThan(0.1);
+      expect(b.orange).toBeGreaterThan(0.1);
+      if (data === 'moons' || data === 'spirals') await page.screenshot({ path: join(shots, `playground-lab-${data}.png`), fullPage: true });
+    }, 300_000);
+  }
+
+  test(`the page keeps painting while the cpu trains: largest frame gap ≤ ${CPU_FRAME_GAP_MS} ms`, async () => {
+    await setField('lab-data', 'moons');
+    await rebuilt();
+    await page.click('#lab-train');
+    await waitState('training');
+    const idle = await maxFrameGap(300);
+    const gap = await maxFrameGap(3000);
+    const steps = (await snapshot()).step;
+    await page.click('#lab-pause');
+    await waitState('paused');
+    console.log(`cpu in a worker: largest frame gap ${gap.toFixed(0)} ms over 3 s of training (${steps} steps by then; first 0.3 s: ${idle.toFixed(0)} ms)`);
+    expect(steps).toBeGreaterThan(100);
+    expect(gap).toBeLessThanOrEqual(CPU_FRAME_GAP_MS);
+  }, 120_000);
+
+  test('hidden widths, activation, batch size and learning rate take effect', async () => {
+    await setField('lab-hidden', '5, 3');
+    await setField('lab-activation', 'tanh');
+    await rebuilt();
+    const l = await lab();
+    expect(l.config!.hidden).toEqual([5, 3]);
+    expect(l.config!.activation).toBe('tanh');
+    expect(await page.$eval('#lab-network', (e) => (e as HTMLElement).dataset.widths)).toBe('2,5,3,1');
+    expect(await page.$$eval('#lab-network .lab-node', (n) => n.length)).toBe(11);
+    expect(await page.$$eval('#lab-network line', (n) => n.length)).toBe(2 * 5 + 5 * 3 + 3);
+    // Live settings apply to the next step: with SGD the output bias moves by −lr · dL/d(logit) summed over the batch.
+    await setField('lab-optimizer', 'sgd');
+    for (const [lr, batch] of [[0.5, 7], [0.05, 24]] as const) {
+      await setField('lab-lr', String(lr));
+      await setField('lab-batch', String(batch));
+      const at = (await snapshot()).step;
+      await page.click('#lab-step');
+      await page.waitForFunction((n) => (globalThis as { nnLab?: LabView }).nnLab!.snapshot!.step === n + 1, at);
+      const s = await snapshot();
+      expect(s.batchY).toHaveLength(batch);
+      const moved = s.biases.at(-1)![0]! - s.biasesBefore.at(-1)![0]!;
+      const expected = -lr * s.nodes.at(-1)![0]!.grad;
+      expect(Math.abs(moved - expected)).toBeLessThan(1e-6 + 1e-4 * Math.abs(expected));
+    }
+    await page.screenshot({ path: join(shots, 'playground-lab-widths.png'), clip: { x: 0, y: 0, width: 1280, height: 760 } });
+  }, 120_000);
+
+  test('hovering a unit shows its value and gradient, as a float64 recomputation of the batch gives them', async () => {
+    const s = await snapshot();
+    const ref = recomputeNodes(s, 'tanh');
+    for (const [layer, unit] of [[1, 2], [2, 0], [3, 0]] as const) {
+      await page.hover(`#lab-network .lab-node[data-layer="${layer}"][data-unit="${unit}"]`);
+      const info: Record<string, string | undefined> = await page.$eval('#lab-node-info', (e) => ({ ...(e as HTMLElement).dataset, text: e.textContent ?? '' }));
+      expect(info.layer).toBe(String(layer));
+      const value = Number(info.value);
+      const grad = Number(info.grad);
+      expect(value).toBe(s.nodes[layer - 1]![unit]!.value);
+      expect(grad).toBe(s.nodes[layer - 1]![unit]!.grad);
+      const r = ref.nodes[layer - 1]![unit]!;
+      expect(Math.abs(value - r.value)).toBeLessThan(1e-5 + 1e-4 * Math.abs(r.value));
+      expect(Math.abs(grad - r.grad)).toBeLessThan(1e-6 + 1e-4 * Math.abs(r.grad));
+      expect(info.text).toMatch(/value -?\d.*grad -?\d/);
+    }
+  });
+
+  test('lr 10 with ReLU and SGD: the HealthMonitor names the dead units', async () => {
+    await setField('lab-data', 'moons');
+    await rebuilt();
+    await setField('lab-seed', '0');
+    await rebuilt();
+    expect(await page.$$eval('#lab-health li', (n) => n.length)).toBe(0);
+    await setField('lab-optimizer', 'sgd');
+    await setField('lab-lr', '10');
+    await page.click('#lab-train');
+    await page.waitForSelector('#lab-health li[data-kind="dead-relu"]', { timeout: 60_000 });
+    await page.click('#lab-pause');
+    await waitState('paused');
+    const text = await page.textContent('#lab-health li[data-kind="dead-relu"]');
+    expect(text).toMatch(/^all 8 units of h[12] are inactive since step \d+/);
+    await page.screenshot({ path: join(shots, 'playground-lab-health.png'), clip: { x: 0, y: 0, width: 1280, height: 760 } });
+  }, 120_000);
+
+  for (const device of ['webgl2', 'webgpu'] as const) {
+    test(`the lab trains on ${device} too, and says which kernel class ran and on which thread`, async () => {
+      await setField('lab-seed', '1');
+      await setField('lab-data', 'moons');
+      await rebuilt();
+      await setField('lab-device', device);
+      await rebuilt(300_000);
+      const backend = await page.$eval('#lab-backend', (e) => ({ ...(e as HTMLElement).dataset }));
+      expect(backend.runtime).toBe(device);
+      expect(backend.fallback).toBe('0');
+      // On the main thread the page says why, in words.
+      const notice = (await page.textContent('#lab-notice')) ?? '';
+      if (backend.thread === 'main thread') expect(notice).toMatch(new RegExp(`gpu.js cannot run ${device === 'webgl2' ? 'WebGL2' : 'WebGPU'} in a Web Worker here`));
+      else expect(await page.isHidden('#lab-notice')).toBe(true);
+      const before = await snapshot();
+      const { gap, seconds } = await trainTo(300, 400_000);
+      const s = await snapshot();
+      console.log(`${device} (${backend.thread}): test accuracy ${before.testAcc} → ${s.testAcc} at step ${s.step} in ${seconds.toFixed(1)} s; largest frame gap ${gap.toFixed(0)} ms`);
+      expect(s.testAcc).toBeGreaterThan(0.8);
+      expect(s.testAcc).toBeGreaterThan(before.testAcc);
+      await setField('lab-device', 'cpu');
+      await rebuilt();
+    }, 600_000);
+  }
+
+  test('the browser console has no error', () => {
+    expect(served.errors).toEqual([]);
+  });
+});
