@@ -310,6 +310,51 @@ describe('importOnnx: attributes and ops beyond what torch emits, checked agains
     expect(Array.from(got.dataSync())).toEqual(Array.from(want!));
   });
 
+  it("ReduceMean (torch's LayerNorm below opset 17: ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div): axes as attribute to 17, as input from 18", async () => {
+    const x = tensor(Float32Array.from(seq(24, 2.5)), { shape: [2, 3, 4] });
+    for (const opset of [13, 18]) {
+      // ReduceMean of `input` into `output` over `axes`: an INTS attribute to opset 17, an int64 Constant input from 18.
+      const reduceMean = (input: string, output: string, axes: number[], keepdims?: number): Record<string, unknown>[] => {
+        const keep = keepdims === undefined ? [] : [intAttr('keepdims', keepdims)];
+        if (opset < 18) return [{ op_type: 'ReduceMean', input: [input], output: [output], attribute: [intsAttr('axes', axes), ...keep] }];
+        const t = { dims: [axes.length], data_type: onnx.DataType.INT64, int64_data: axes };
+        return [
+          { op_type: 'Constant', input: [], output: [`${output}_axes`], attribute: [{ name: 'value', type: onnx.AttributeType.TENSOR, t }] },
+          { op_type: 'ReduceMean', input: [input, `${output}_axes`], output: [output], ...(keep.length ? { attribute: keep } : {}) },
+        ];
+      };
+      const bytes = handModel({
+        opset,
+        inputs: [['x', [-1, 3, 4]]],
+        outputs: ['y', 'k'],
+        nodes: [
+          ...reduceMean('x', 'm', [-1]),
+          { op_type: 'Sub', input: ['x', 'm'], output: ['d'] },
+          { op_type: 'Constant', input: [], output: ['two'], attribute: [{ name: 'value_float', type: onnx.AttributeType.FLOAT, f: 2 }] },
+          { op_type: 'Pow', input: ['d', 'two'], output: ['d2'] },
+          ...reduceMean('d2', 'v', [-1]),
+          { op_type: 'Constant', input: [], output: ['eps'], attribute: [{ name: 'value_float', type: onnx.AttributeType.FLOAT, f: 1e-5 }] },
+          { op_type: 'Add', input: ['v', 'eps'], output: ['ve'] },
+          { op_type: 'Sqrt', input: ['ve'], output: ['s'] },
+          { op_type: 'Div', input: ['d', 's'], output: ['y'] },
+          ...reduceMean('x', 'k', [1], 0),
+        ],
+      });
+      const want = await runOrt(bytes, { x });
+      const got = importOnnx(bytes).forwardAll(x);
+      expect(got.map((t) => t.shape)).toEqual([[2, 3, 4], [2, 4]]);
+      got.forEach((t, i) => expect(worstError(t.dataSync(), want[i]!), `opset ${opset}, output ${i}`).toBeLessThan(TOL));
+    }
+    // No axes: every dim (noop_with_empty_axes 0, the default), or the input unchanged (1).
+    for (const noop of [0, 1]) {
+      const bytes = handModel({ opset: 18, inputs: [['x', [2, 3, 4]]], outputs: ['y'], nodes: [{ op_type: 'ReduceMean', input: ['x'], output: ['y'], attribute: [intAttr('noop_with_empty_axes', noop)] }] });
+      const [want] = await runOrt(bytes, { x });
+      const got = importOnnx(bytes).forward(x);
+      expect(got.shape).toEqual(noop ? [2, 3, 4] : [1, 1, 1]);
+      expect(worstError(got.dataSync(), want!), `noop_with_empty_axes ${noop}`).toBeLessThan(TOL);
+    }
+  });
+
   it('Softmax before opset 13 flattens to 2-D at axis, as ONNX Runtime does', async () => {
     for (const opset of [11, 13]) {
       const bytes = handModel({ opset, inputs: [['x', [2, 3, 4]]], outputs: ['y'], nodes: [{ op_type: 'Softmax', input: ['x'], output: ['y'], attribute: [intAttr('axis', 1)] }] });

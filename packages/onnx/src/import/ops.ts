@@ -193,6 +193,16 @@ const gatherOp: OpKernel = (c) => {
 // Axes from the second input (opset 13) or the attribute (before).
 const axesOf = (c: OpContext): number[] | undefined => (c.inputs[1] !== undefined ? [...intsArg(c.inputs[1], c.where, '1 (axes)').ints] : c.attrs.ints('axes', undefined));
 
+// ReduceMean (torch writes it for LayerNorm below opset 17): axes as an attribute, or an input from opset 18;
+// none means every dim, or the input itself with noop_with_empty_axes; keepdims defaults to 1.
+const reduceMeanOp: OpKernel = (c) => {
+  const x = x0(c);
+  const axes = axesOf(c) ?? [];
+  if (axes.length === 0 && c.attrs.int('noop_with_empty_axes', 0) !== 0) return [x];
+  const dims = axes.length === 0 ? x.shape.map((_, i) => i) : [...new Set(axes.map((a) => axisOf(a, x.ndim, c.where)))];
+  return [x.mean(dims, c.attrs.int('keepdims', 1) !== 0)];
+};
+
 const unsqueezeOp: OpKernel = (c) => {
   const v = c.inputs[0];
   const axes = axesOf(c);
@@ -256,6 +266,7 @@ export const OPS: Readonly<Record<string, OpKernel>> = {
   BatchNormalization: batchNormalization,
   Identity: (c) => { const v = c.inputs[0]; return [v !== undefined && isInts(v) ? v : x0(c)]; },
   Dropout: dropout,
+  ReduceMean: reduceMeanOp,
   Shape: shapeOp,
   Gather: gatherOp,
   Unsqueeze: unsqueezeOp,
