@@ -198,6 +198,25 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     expect(safetensorsMetadata(build(null, f32(5, 6), text))).toEqual({ a: 'x"y, "a": {' });
   });
 
+  it("refuses PyTorch's files cut short or with a damaged header length", () => {
+    const torchFile = bytesOf('torch_bn.safetensors');
+    // The last entry in data order is the one that runs past the end.
+    expect(() => loadSafetensors(torchFile.subarray(0, torchFile.length - 10))).toThrow(/'3\.weight' ends at byte \d+ of the data, past its end \(\d+ bytes\); the file is truncated/);
+    expect(() => loadSafetensors(torchFile.subarray(0, 100))).toThrow(/the header length says \d+ bytes, past the end of the file \(92 bytes follow it\)/);
+    const n = new DataView(torchFile.buffer, torchFile.byteOffset).getBigUint64(0, true);
+    const withLength = (len: bigint): Uint8Array => {
+      const b = torchFile.slice();
+      new DataView(b.buffer).setBigUint64(0, len, true);
+      return b;
+    };
+    // 3 bytes longer: the header takes in data bytes after its JSON.
+    expect(() => loadSafetensors(withLength(n + 3n))).toThrow(/the header is not valid UTF-8 JSON/);
+    // 3 bytes shorter: the JSON still parses (its padding is cut), but the data is 3 bytes longer than the entries say.
+    expect(() => loadSafetensors(withLength(n - 3n))).toThrow(/3 bytes after the last entry that no entry describes/);
+    const npz = bytesOf('torch_bn_int32.npz');
+    expect(() => loadNpz(npz.subarray(0, npz.length - 1))).toThrow(/not a \.npz \(zip\) file/);
+  });
+
   it('reads a file inside a larger buffer (a subarray at an odd offset)', () => {
     const file = saveSafetensors({ w: tensor([[1, 2], [3, 4]]) });
     const big = new Uint8Array(file.length + 3);
