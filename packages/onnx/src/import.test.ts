@@ -434,6 +434,24 @@ describe('importOnnx: attributes and ops beyond what torch emits, checked agains
     expect(() => importOnnx(encodeModel(m))).toThrow(/initializer '0.weight'.*holds 39 values, expected 40/);
   });
 
+  it('weights in an external file are a FormatError saying how to save them inside; initializers also listed as inputs (IR 3) are not inputs', async () => {
+    const external = decodeModel(handModel({ inputs: [['x', [3]]], outputs: ['y'], initializers: [{ name: 'w', dims: [3], data: [1, 2, 3] }], nodes: [{ op_type: 'Add', input: ['x', 'w'], output: ['y'] }] })) as { graph: { initializer: Record<string, unknown>[] } };
+    external.graph.initializer[0] = { name: 'w', dims: [3], data_type: onnx.DataType.FLOAT, data_location: 1, external_data: [{ key: 'location', value: 'w.bin' }] };
+    const err = (() => { try { importOnnx(encodeModel(external)); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(FormatError);
+    expect(String(err)).toMatch(/initializer 'w': tensor 'w' keeps its data in an external file; save the model with its weights inside \(onnx\.save_model\(m, path, save_as_external_data=False\)\)/);
+    // Before IR 4 every initializer was a graph input too; ONNX Runtime feeds only the rest, and so does nn.
+    const old = decodeModel(handModel({ opset: 9, inputs: [['x', [3]], ['w', [3]]], outputs: ['y'], initializers: [{ name: 'w', dims: [3], data: [1, 2, 3] }], nodes: [{ op_type: 'Add', input: ['x', 'w'], output: ['y'] }] }));
+    old.ir_version = 3;
+    const bytes = encodeModel(old);
+    const m = importOnnx(bytes);
+    expect(m.inputs.map((i) => i.name)).toEqual(['x']);
+    const x = tensor([0.5, -1, 2]);
+    const [want] = await runOrt(bytes, { x });
+    expect(Array.from(m.forward(x).dataSync())).toEqual(Array.from(want!));
+    expect(Array.from(want!)).toEqual([1.5, 1, 5]);
+  });
+
   it('is an OnnxModule: to() moves the constants with the weights, dispose frees them', () => {
     const m = importOnnx(fixture('zoo.onnx'));
     expect(m).toBeInstanceOf(OnnxModule);
