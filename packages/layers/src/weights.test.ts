@@ -160,6 +160,8 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     const cases: [Uint8Array, RegExp][] = [
       [new Uint8Array(5), /the file is 5 bytes, too short for the 8-byte header length/],
       [(() => { const b = build({ a: entry(0, 8) }, f32(1, 2)); new DataView(b.buffer).setBigUint64(0, 1n << 40n, true); return b; })(), /the header length says 1099511627776 bytes, past the end of the file/],
+      // Past 2^53, where a Number would round: the length is compared as a BigInt.
+      [(() => { const b = build({ a: entry(0, 8) }, f32(1, 2)); new DataView(b.buffer).setBigUint64(0, (1n << 63n) + 1n, true); return b; })(), /the header length says 9223372036854775809 bytes, past the end/],
       [build(null, f32(1, 2), '{"a": {"dtype": "F32",'), /the header is not valid UTF-8 JSON/],
       [build(null, f32(), '[1, 2]'), /the header must be a JSON object/],
       [build({ a: entry(0, 8), b: entry(4, 12) }, f32(1, 2, 3)), /'b' \(bytes 4–12\) overlaps 'a' \(bytes 0–8\)/],
@@ -171,6 +173,7 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
       [build({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32(1)), /'a' has shape \[-1\]/],
       [build({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, f32(1)), /'a' has data_offsets \[4,0\]; expected \[begin, end\]/],
       [build({ a: { dtype: 'F32', shape: [1] } }, f32(1)), /'a' has data_offsets undefined/],
+      [build(null, f32(1), '{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 18446744073709551620]}}'), /'a' has data_offsets \[0,18446744073709552000\]; expected \[begin, end\]/],
       [build({ __metadata__: { n: 1 }, a: entry(0, 8) }, f32(1, 2)), /__metadata__ 'n' is 1; the format allows strings only/],
       // JSON.parse keeps the last of two equal keys; the first entry's bytes would then read as a gap.
       [build(null, f32(1, 2, 3, 4), '{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}}'), /the header names 'a' twice/],
