@@ -1,6 +1,7 @@
 import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Shape, UnaryOp, View } from '@nn/core';
 import { broadcastShapes, DeviceError, fmtShape, isContiguous, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
-import { deleteValue, NO_ARGS, NO_CHAIN, type ChainStep, type DeviceValue, type GpuBuffer, type GpuHandle } from './handle.js';
+import { Fuser, readsFlat, readsOnce } from './fuse.js';
+import { deleteValue, NO_ARGS, NO_CHAIN, type ChainStep, type DeviceValue, type Expr, type GpuBuffer, type GpuHandle, type ProductGeometry } from './handle.js';
 import { kernelClassName, runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
 import * as src from './sources.js';
 
@@ -14,6 +15,43 @@ export interface GpuBackendSetup {
   maxElements: number;
   /** Where maxElements comes from, for the error message. */
   limitText: string;
+  /** What is deferred (GpuFuse; default 'trees'). */
+  fuse?: GpuFuse;
+}
+
+/**
+ * What the backend defers into the kernel that reads it: `trees` (default)
+ * defers elementwise ops, wheres and products into small expression trees
+ * (6 launches a seed step); `chains` only unary and scalar ops (11), as before.
+ */
+export type GpuFuse = 'trees' | 'chains';
+
+/**
+ * Bounds of one deferred tree, counted as if inlined: buffers read (WebGL2
+ * binds at most 16 textures a kernel), nodes and chain numbers (kernel source
+ * and argument counts stay small). An op that would pass them runs its
+ * largest deferred input first.
+ */
+const MAX_LEAVES = 8;
+const MAX_NODES = 16;
+const MAX_ARGS = 32;
+
+/**
+ * A reduce thread walks its whole block, so a product inlined into a reduce
+ * does serially what a product kernel does in parallel: it is inlined only
+ * while block size times inner size stays this small (the loss of a small
+ * net, well under llvmpipe's 65,535 loop iterations a shader); else the product runs first.
+ */
+const REDUCE_PRODUCT_WORK = 4096;
+
+/** The size of a deferred tree, counted as if inlined (a node read twice counts twice). */
+interface TreeSize {
+  leaves: number;
+  nodes: number;
+  args: number;
+  products: number;
+  /** The largest inner size of a product in it (0 without one). */
+  loop: number;
 }
 
 /** A chain longer than this is run (one kernel) before another op is deferred onto it, so that kernel sources stay small. */
@@ -63,8 +101,16 @@ export class GpuBackend implements Backend {
   private readonly async: boolean;
   private readonly maxElements: number;
   private readonly limitText: string;
+  /** What is deferred: see GpuFuse. */
+  readonly fuse: GpuFuse;
   private readonly cache = new Map<string, CachedKernel>();
   private readonly live = new Set<GpuHandle>();
+  /** Deferred buffers not yet run or freed. */
+  private readonly deferred = new Set<GpuBuffer>();
+  /** The deferred buffer made last (see replaced). */
+  private newest: GpuBuffer | null = null;
+  /** The handles deferred trees hold on their inputs (the others are tensors'). */
+  private readonly treeInputs = new WeakSet<GpuHandle>();
   private buffers = 0;
   private bytes = 0;
   private counters = { uploads: 0, readbacks: 0, compiles: 0, kernels: 0 };
@@ -77,6 +123,7 @@ export class GpuBackend implements Backend {
     this.async = setup.runtime === 'webgpu';
     this.maxElements = setup.maxElements;
     this.limitText = setup.limitText;
+    this.fuse = setup.fuse ?? 'trees';
     this.info = {
       name: '@nn/gpu',
       runtime: setup.runtime,
@@ -95,7 +142,8 @@ export class GpuBackend implements Backend {
     return g;
   }
 
-  private newHandle(op: string, shape: Shape): GpuHandle {
+  /** A handle on a new buffer: made by a launch, or deferred (`expr`), then counted only once it runs. */
+  private newHandle(op: string, shape: Shape, expr: Expr | null = null): GpuHandle {
     const size = sizeOf(shape);
     if (size > this.maxElements) {
       throw new DeviceError(
@@ -104,12 +152,21 @@ export class GpuBackend implements Backend {
           `split the work into smaller tensors or run it on 'cpu'`,
       );
     }
-    const buf: GpuBuffer = { size, value: null, pending: null, error: undefined, users: 0, refs: 1, freed: false };
+    const buf: GpuBuffer = { size, value: null, pending: null, error: undefined, users: 0, refs: 1, freed: false, expr, counted: false, inTrees: 0 };
     const h: GpuHandle = { device: this.device, shape: [...shape], strides: stridesOf(shape), offset: 0, size, buf, contig: null, chain: NO_CHAIN, args: NO_ARGS };
     this.live.add(h);
-    this.buffers++;
-    this.bytes += size * 4;
+    if (expr) {
+      this.deferred.add(buf);
+      this.newest = buf;
+    } else this.count(buf);
     return h;
+  }
+
+  /** Count a buffer whose device value is made in the live buffers and bytes. */
+  private count(b: GpuBuffer): void {
+    b.counted = true;
+    this.buffers++;
+    this.bytes += b.size * 4;
   }
 
   /** Delete the device value once no handle and no launch still needs it. */
@@ -152,10 +209,133 @@ export class GpuBackend implements Backend {
    */
   private dense(h: GpuHandle): GpuHandle {
     if (h.contig) return h.contig;
-    if (h.chain.length === 0 && h.buf.size === h.size && isContiguous(h)) return h;
+    if (h.chain.length === 0 && h.buf.size === h.size && isContiguous(h)) {
+      this.realize(h.buf, 'contiguous');
+      return h;
+    }
+    if (h.buf.expr) {
+      // A view or chain of a deferred tree: one kernel computes the tree where the view reads it.
+      const f = Fuser.map(h, h.shape);
+      h.contig = this.launch('contiguous', this.fusedKey(f.source, f.leaves, h.size), () => f.source, f.leaves, f.args, h.shape);
+      return h.contig;
+    }
     const { reads, args, key } = this.readsOf([h], h.shape);
-    h.contig = this.launch('contiguous', `map|${h.shape}|${key}`, () => src.mapSource(h.shape, reads[0]!, args.length), [h], args, h.shape);
+    h.contig = this.launch('contiguous', `map|${h.shape}|${key}`, () => src.mapSource(h.shape, reads[0]!, args.length), [h.buf], args, h.shape);
     return h.contig;
+  }
+
+  /** The cache key of a fused kernel: its source (shapes, views and ops; its numbers are arguments), output size and the sizes of the buffers it binds. */
+  private fusedKey(source: string, leaves: readonly GpuBuffer[], size: number): string {
+    return `fused|${size}|${leaves.map((b) => b.size)}|${source}`;
+  }
+
+  /**
+   * Run a deferred buffer's expression into it (one launch), so every handle
+   * on it reads the value from now on; the leaves it held are let go.
+   */
+  private realize(b: GpuBuffer, op: string): void {
+    const e = b.expr;
+    if (!e) return;
+    if (e.kind === 'product' && e.inputs.every((h) => !h.buf.expr)) {
+      const [ha, hb] = e.inputs as [GpuHandle, GpuHandle];
+      const k = this.productKernel(e.product!, ha, hb);
+      this.launchInto(op, k.key, k.source, [ha.buf, hb.buf], k.args, b);
+    } else {
+      const f = Fuser.realize(b);
+      this.launchInto(op, this.fusedKey(f.source, f.leaves, b.size), () => f.source, f.leaves, f.args, b);
+    }
+    b.expr = null;
+    this.deferred.delete(b);
+    this.count(b);
+    for (const h of e.inputs) this.free(h);
+  }
+
+  /** A handle on h's buffer (same view and chain) held by a deferred tree as its input. */
+  private treeInput(h: GpuHandle): GpuHandle {
+    const t = this.share(h, h, h.chain, h.args);
+    this.treeInputs.add(t);
+    h.buf.inTrees++;
+    return t;
+  }
+
+  /**
+   * The last tensor let go of computed buffer b, which deferred trees still
+   * read. When the tree made last reads b whole, elementwise, it is b's
+   * replacement: an in-place update (`w.sub_(g.mul(lr))` makes the new value,
+   * then lets go of the old buffer) or `y = f(x)` then `x.dispose()`. It runs
+   * now, so that b and the tree's other leaves are freed now, not when the new
+   * value is next read, and its launch stays in the step that made it. Older
+   * trees that read b (a residual whose tensors a scope frees one by one) stay deferred.
+   */
+  private replaced(b: GpuBuffer): void {
+    const d = this.newest;
+    const e = d?.expr;
+    if (e && e.kind !== 'product' && e.inputs.some((h) => h.buf === b && readsFlat(h, e.shape))) this.realize(d!, e.op ?? e.kind);
+  }
+
+  /**
+   * A deferred node of `shape` over the handles `hs` (fusion): no launch; the
+   * kernel that reads the result computes it. A deferred input read through a
+   * broadcast is run first (inlined, it would be recomputed per element), and
+   * so is the largest deferred input while the tree would pass its bounds.
+   */
+  private deferNode(op: string, kind: 'binary' | 'where', binOp: BinaryOp | null, shape: Shape, hs: GpuHandle[]): GpuHandle {
+    for (const h of hs) if (h.buf.expr && !readsOnce(h, shape)) this.realize(h.buf, op);
+    for (;;) {
+      const deferred = hs.filter((h) => h.buf.expr);
+      const size = this.treeSize(hs, 1);
+      if (deferred.length === 0 || (size.leaves <= MAX_LEAVES && size.nodes <= MAX_NODES && size.args <= MAX_ARGS && size.products <= 1)) {
+        const inputs = hs.map((h) => this.treeInput(h));
+        return this.newHandle(op, shape, { kind, op: binOp, shape: [...shape], inputs, product: null });
+      }
+      const nodes = (h: GpuHandle): number => this.treeSize([h], 0).nodes;
+      const largest = deferred.reduce((x, y) => (nodes(y) > nodes(x) ? y : x));
+      this.realize(largest.buf, op);
+    }
+  }
+
+  /** The size of a tree of `nodes` own nodes over the inputs `hs` (walked now: an inner node may have run since it was deferred). */
+  private treeSize(hs: readonly GpuHandle[], nodes: number): TreeSize {
+    const size: TreeSize = { leaves: 0, nodes, args: 0, products: 0, loop: 0 };
+    for (const h of hs) {
+      const e = h.buf.expr;
+      size.args += h.args.length;
+      if (!e) {
+        size.leaves++;
+        continue;
+      }
+      const inner = this.treeSize(e.inputs, 1);
+      size.leaves += inner.leaves;
+      size.nodes += inner.nodes;
+      size.args += inner.args;
+      size.products += inner.products + (e.product ? 1 : 0);
+      size.loop = Math.max(size.loop, inner.loop, e.product?.k ?? 0);
+    }
+    return size;
+  }
+
+  /** Run the products in b's tree (b itself, if it is one), leaving the elementwise rest deferred. */
+  private realizeProducts(b: GpuBuffer, op: string): void {
+    const e = b.expr;
+    if (!e) return;
+    if (e.kind === 'product') this.realize(b, op);
+    else for (const h of e.inputs) this.realizeProducts(h.buf, op);
+  }
+
+  /**
+   * Whether a product can read deferred buffer b in place once the products
+   * under it have run: one cheap binary op (CHEAP_ON_REREAD) of computed
+   * buffers or products, with cheap chains, as grad_out = (y_pred − y)·2 —
+   * recomputed on each of its reads, which costs about what the reads do.
+   */
+  private cheapTree(b: GpuBuffer): boolean {
+    const e = b.expr;
+    return (
+      !!e &&
+      e.kind === 'binary' &&
+      CHEAP_ON_REREAD.has(e.op!) &&
+      e.inputs.every((h) => (!h.buf.expr || h.buf.expr.kind === 'product') && h.chain.every((c) => CHEAP_ON_REREAD.has(c.op)))
+    );
   }
 
   /**
@@ -218,10 +398,22 @@ export class GpuBackend implements Backend {
     if (g.contig) this.free(g.contig);
     g.contig = null;
     const b = g.buf;
-    if (--b.refs > 0) return;
-    this.buffers--;
-    this.bytes -= b.size * 4;
+    const held = this.treeInputs.delete(g);
+    if (held) b.inTrees--;
+    if (--b.refs > 0) {
+      if (!held && b.refs === b.inTrees && !b.expr) this.replaced(b);
+      return;
+    }
+    if (b.counted) {
+      this.buffers--;
+      this.bytes -= b.size * 4;
+    }
     b.freed = true;
+    // A deferred result nobody reads any more never runs; the leaves it held are let go.
+    const e = b.expr;
+    b.expr = null;
+    this.deferred.delete(b);
+    if (e) for (const h of e.inputs) this.free(h);
     this.release(b);
   }
 
@@ -248,7 +440,7 @@ export class GpuBackend implements Backend {
   }
 
   /** gpu.js swaps the kernel behind a shortcut silently; notice it, count it, and refuse a different runtime. */
-  private checkKernel(key: string, k: CachedKernel): void {
+  private checkKernel(op: string, k: CachedKernel): void {
     const inner = k.fn.kernel;
     if (inner === k.inner) return;
     if (k.inner !== undefined) this.counters.compiles++;
@@ -257,36 +449,41 @@ export class GpuBackend implements Backend {
     const ran = runtimeOfClass(cls);
     if (ran !== this.runtime) {
       throw new DeviceError(
-        key.split('|')[0],
+        op,
         `gpu.js ran this kernel as ${cls} instead of the ${this.runtime} runtime this device reports` +
           `${inner?.fallbackReason ? ` (${inner.fallbackReason})` : ''}; nn refuses to mix runtimes silently`,
       );
     }
   }
 
-  private launch(op: string, key: string, source: () => string, inputViews: GpuHandle[], extra: unknown[], shape: Shape): GpuHandle {
+  /** One kernel into a new buffer of `shape`, reading the buffers `inputs` then the numbers `extra`. */
+  private launch(op: string, key: string, source: () => string, inputs: readonly GpuBuffer[], extra: readonly unknown[], shape: Shape): GpuHandle {
     const handle = this.newHandle(op, shape);
-    const out = handle.buf;
-    const inputs = inputViews.map((h) => h.buf);
+    try {
+      this.launchInto(op, key, source, inputs, extra, handle.buf);
+    } catch (e) {
+      this.free(handle);
+      throw e;
+    }
+    return handle;
+  }
+
+  /** One kernel whose result becomes `out`'s value (a new buffer's, or a deferred buffer's as it is realized). */
+  private launchInto(op: string, key: string, source: () => string, inputs: readonly GpuBuffer[], extra: readonly unknown[], out: GpuBuffer): void {
     if (out.size === 0) {
       out.value = new Float32Array(0);
-      return handle;
+      return;
     }
     const k = this.kernelFor(key, source, out.size);
     this.counters.kernels++;
     const run = (): unknown => {
       const r = k.fn(...inputs.map((h) => h.value), ...extra);
-      this.checkKernel(key, k);
+      this.checkKernel(op, k);
       return r;
     };
     if (!this.async) {
-      try {
-        out.value = run() as DeviceValue;
-      } catch (e) {
-        this.free(handle);
-        throw e;
-      }
-      return handle;
+      out.value = run() as DeviceValue;
+      return;
     }
     // WebGPU: a pipeline kernel returns a Promise of its buffer, and a Promise
     // is no kernel argument, so the handle keeps the pending result and this
@@ -319,7 +516,6 @@ export class GpuBackend implements Backend {
           this.release(h);
         }
       });
-    return handle;
   }
 
   /**
@@ -338,13 +534,14 @@ export class GpuBackend implements Backend {
     return this.defer(this.handleOf(x, op), { op, scalar: false }, null);
   }
 
-  /** Views and chains of both inputs are read in place: one launch. */
+  /** Deferred as a tree node (fuse 'trees'; see deferNode), else one launch; views and chains of both inputs are read in place. */
   binary(op: BinaryOp, a: Handle, b: Handle): Handle {
     const ha = this.handleOf(a, op);
     const hb = this.handleOf(b, op);
     const shape = broadcastShapes(op, ha.shape, hb.shape);
+    if (this.fuse === 'trees') return this.deferNode(op, 'binary', op, shape, [ha, hb]);
     const { reads, args, key } = this.readsOf([ha, hb], shape);
-    return this.launch(op, `binary|${op}|${shape}|${key}`, () => src.binarySource(op, shape, reads[0]!, reads[1]!, args.length), [ha, hb], args, shape);
+    return this.launch(op, `binary|${op}|${shape}|${key}`, () => src.binarySource(op, shape, reads[0]!, reads[1]!, args.length), [ha.buf, hb.buf], args, shape);
   }
 
   /** Deferred, its number a kernel argument of the kernel that reads it (see defer). */
@@ -357,9 +554,8 @@ export class GpuBackend implements Backend {
     // The kernel indexes its operands with their views' strides and offsets, so
     // a transposed, expanded or offset view is read in place, and a cheap chain
     // (relu, a scale) is applied on read; a costly chain is run first.
-    const operand = (h: GpuHandle): GpuHandle => (h.chain.every((c) => CHEAP_ON_REREAD.has(c.op)) ? h : this.dense(h));
-    const ha = operand(this.handleOf(a, 'mm'));
-    const hb = operand(this.handleOf(b, 'mm'));
+    const ha = this.operand(this.handleOf(a, 'mm'), 'mm');
+    const hb = this.operand(this.handleOf(b, 'mm'), 'mm');
     const [ar, ac] = [ha.shape[0]!, ha.shape[1]!];
     const [br, bc] = [hb.shape[0]!, hb.shape[1]!];
     const m = transA ? ac : ar;
@@ -372,11 +568,40 @@ export class GpuBackend implements Backend {
     const [bp, bj] = transB ? [bs1, bs0] : [bs0, bs1];
     // An [m,0]·[0,n] product sums nothing: m×n zeros, as PyTorch (there is no input data to bind).
     if (k === 0) return this.filled('mm', [m, n], 0);
-    const ra: src.Read = { strides: [ai, ap], offset: ha.offset, chain: ha.chain, firstArg: 0, flat: false };
-    const rb: src.Read = { strides: [bj, bp], offset: hb.offset, chain: hb.chain, firstArg: ha.args.length, flat: false };
+    return this.product('mm', { batch: [], m, k, n, aStrides: [ai, ap], bStrides: [bj, bp] }, ha, hb);
+  }
+
+  /**
+   * A matmul operand as the kernel reads it: a deferred tree is run first (a
+   * product reads each value once per output row or column, so inlining it
+   * would repeat its work), and so is a costly chain (see CHEAP_ON_REREAD).
+   */
+  private operand(h: GpuHandle, op: string): GpuHandle {
+    if (this.cheapTree(h.buf)) this.realizeProducts(h.buf, op);
+    else this.realize(h.buf, op);
+    return h.chain.every((c) => CHEAP_ON_REREAD.has(c.op)) ? h : this.dense(h);
+  }
+
+  /** A product of computed operands: deferred as a tree node (fuse 'trees'), which its consumer inlines or runs, else one launch. */
+  private product(op: 'mm' | 'bmm', g: ProductGeometry, ha: GpuHandle, hb: GpuHandle): GpuHandle {
+    const shape = [...g.batch, g.m, g.n];
+    if (this.fuse === 'trees') {
+      const inputs = [this.treeInput(ha), this.treeInput(hb)];
+      return this.newHandle(op, shape, { kind: 'product', op: null, shape, inputs, product: g });
+    }
+    const k = this.productKernel(g, ha, hb);
+    return this.launch(op, k.key, k.source, [ha.buf, hb.buf], k.args, shape);
+  }
+
+  /** The kernel of a product: matmulSource, or bmmSource for a batch, with its cache key and chain numbers. */
+  private productKernel(g: ProductGeometry, ha: GpuHandle, hb: GpuHandle): { key: string; source: () => string; args: number[] } {
+    const { batch, m, k, n } = g;
+    const ra: src.Read = { strides: g.aStrides, offset: ha.offset, chain: ha.chain, firstArg: 0, flat: false };
+    const rb: src.Read = { strides: g.bStrides, offset: hb.offset, chain: hb.chain, firstArg: ha.args.length, flat: false };
     const args = [...ha.args, ...hb.args];
-    const key = `mm|${m}|${k}|${n}|${ai},${ap}@${ha.offset}/${ha.buf.size}/${chainKey(ha.chain)}|${bj},${bp}@${hb.offset}/${hb.buf.size}/${chainKey(hb.chain)}`;
-    return this.launch('mm', key, () => src.matmulSource(k, n, ra, rb, args.length), [ha, hb], args, [m, n]);
+    const reads = `${ra.strides}@${ha.offset}/${ha.buf.size}/${chainKey(ha.chain)}|${rb.strides}@${hb.offset}/${hb.buf.size}/${chainKey(hb.chain)}`;
+    if (batch.length === 0) return { key: `mm|${m}|${k}|${n}|${reads}`, source: () => src.matmulSource(k, n, ra, rb, args.length), args };
+    return { key: `bmm|${batch}|${m}|${k}|${n}|${reads}`, source: () => src.bmmSource(batch, m, k, n, ra, rb, args.length), args };
   }
 
   /** The input's view and chain are read in place: one launch. */
@@ -389,12 +614,23 @@ export class GpuBackend implements Backend {
     if (h.size === 0) return this.filled(op, shape, op === 'sum' ? 0 : op === 'min' ? Infinity : -Infinity);
     // The reduced and kept dims are walked with the view's own strides, from its offset.
     const r: src.Read = { strides: h.strides, offset: h.offset, chain: h.chain, firstArg: 0, flat: false };
+    const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    const redSize = sizeOf(axes.map((i) => h.shape[i]!));
+    // A deferred tree is computed as it is read (the loss (a·b − y)².sum() is one kernel), unless
+    // its values are read more than once, or a product in it would make each thread's walk too long.
+    if (h.buf.expr && !readsOnce(h, h.shape)) this.realize(h.buf, op);
+    if (h.buf.expr && redSize * this.treeSize([h], 0).loop > REDUCE_PRODUCT_WORK) this.realizeProducts(h.buf, op);
+    if (h.buf.expr) {
+      const f = new Fuser();
+      const fused = { read: (v: string, index: string) => f.readInto(v, h, index), params: () => f.params() };
+      const text = src.reduceSource(op, kept.map((i) => h.shape[i]!), kept.map((i) => h.strides[i]!), axes.map((i) => h.shape[i]!), axes.map((i) => h.strides[i]!), r, 0, fused);
+      return this.launch(op, this.fusedKey(text, f.leaves, sizeOf(shape)), () => text, f.leaves, f.args, shape);
+    }
     const key = `reduce|${op}|${h.shape}|${axes}|${h.strides}@${h.offset}/${h.buf.size}/${chainKey(h.chain)}`;
     const source = (): string => {
-      const kept = h.shape.map((_, i) => i).filter((i) => !axes.includes(i));
       return src.reduceSource(op, kept.map((i) => h.shape[i]!), kept.map((i) => h.strides[i]!), axes.map((i) => h.shape[i]!), axes.map((i) => h.strides[i]!), r, h.args.length);
     };
-    return this.launch(op, key, source, [h], [...h.args], shape);
+    return this.launch(op, key, source, [h.buf], [...h.args], shape);
   }
 
   /** Views and chains of the three inputs are read in place: one launch. */
@@ -403,8 +639,9 @@ export class GpuBackend implements Backend {
     const ha = this.handleOf(a, 'where');
     const hb = this.handleOf(b, 'where');
     const shape = broadcastShapes('where', hm.shape, ha.shape, hb.shape);
+    if (this.fuse === 'trees') return this.deferNode('where', 'where', null, shape, [hm, ha, hb]);
     const { reads, args, key } = this.readsOf([hm, ha, hb], shape);
-    return this.launch('where', `where|${shape}|${key}`, () => src.whereSource(shape, reads[0]!, reads[1]!, reads[2]!, args.length), [hm, ha, hb], args, shape);
+    return this.launch('where', `where|${shape}|${key}`, () => src.whereSource(shape, reads[0]!, reads[1]!, reads[2]!, args.length), [hm.buf, ha.buf, hb.buf], args, shape);
   }
 
   gather(x: Handle, dim: number, index: Handle): Handle {
@@ -412,7 +649,7 @@ export class GpuBackend implements Backend {
     const hi = this.dense(this.handleOf(index, 'gather'));
     // An empty index reads nothing (launch makes the empty result without running a kernel).
     const key = `gatherAlong|${hx.shape}|${dim}|${hi.shape}`;
-    return this.launch('gather', key, () => src.gatherAlongSource(hi.shape, dim, stridesOf(hx.shape)), [hx, hi], [], hi.shape);
+    return this.launch('gather', key, () => src.gatherAlongSource(hi.shape, dim, stridesOf(hx.shape)), [hx.buf, hi.buf], [], hi.shape);
   }
 
   scatterAdd(x: Handle, dim: number, index: Handle, source: Handle): Handle {
@@ -422,7 +659,7 @@ export class GpuBackend implements Backend {
     // Nothing to add: x's values as they are (an empty index or src would give gpu.js an empty texture).
     if (hi.size === 0) return this.copy(hx, hx.shape);
     const key = `scatterAdd|${hx.shape}|${dim}|${hi.shape}|${hs.shape}`;
-    return this.launch('scatterAdd', key, () => src.scatterAddSource(hx.shape, dim, hi.shape, hs.shape), [hx, hi, hs], [], hx.shape);
+    return this.launch('scatterAdd', key, () => src.scatterAddSource(hx.shape, dim, hi.shape, hs.shape), [hx.buf, hi.buf, hs.buf], [], hx.shape);
   }
 
   asStridedScatter(x: Handle, source: Handle, view: View): Handle {
@@ -430,7 +667,7 @@ export class GpuBackend implements Backend {
     const hs = this.dense(this.handleOf(source, 'asStridedScatter'));
     if (hs.size === 0) return this.copy(hx, hx.shape);
     const key = `asStridedScatter|${hx.size}|${view.shape}|${view.strides}|${view.offset}`;
-    return this.launch('asStridedScatter', key, () => src.asStridedScatterSource(view.shape, view.strides, view.offset), [hx, hs], [], hx.shape);
+    return this.launch('asStridedScatter', key, () => src.asStridedScatterSource(view.shape, view.strides, view.offset), [hx.buf, hs.buf], [], hx.shape);
   }
 
   cumsum(x: Handle, axis: number, reverse: boolean): Handle {
@@ -440,7 +677,7 @@ export class GpuBackend implements Backend {
     for (let d = axis + 1; d < h.shape.length; d++) inner *= h.shape[d]!;
     if (h.size === 0) return this.filled('cumsum', h.shape, 0);
     const key = `cumsum|${h.size}|${len}|${inner}|${reverse}`;
-    return this.launch('cumsum', key, () => src.cumsumSource(len, inner, reverse), [h], [], h.shape);
+    return this.launch('cumsum', key, () => src.cumsumSource(len, inner, reverse), [h.buf], [], h.shape);
   }
 
   /**
@@ -450,9 +687,8 @@ export class GpuBackend implements Backend {
    * and a cheap chain is applied on read, as in the 2-D matmul.
    */
   private batchedMatmul(a: Handle, b: Handle, transA: boolean, transB: boolean): Handle {
-    const operand = (h: GpuHandle): GpuHandle => (h.chain.every((c) => CHEAP_ON_REREAD.has(c.op)) ? h : this.dense(h));
-    const ha = operand(this.handleOf(a, 'bmm'));
-    const hb = operand(this.handleOf(b, 'bmm'));
+    const ha = this.operand(this.handleOf(a, 'bmm'), 'bmm');
+    const hb = this.operand(this.handleOf(b, 'bmm'), 'bmm');
     const r = ha.shape.length;
     const batch = ha.shape.slice(0, r - 2);
     const m = transA ? ha.shape[r - 1]! : ha.shape[r - 2]!;
@@ -465,11 +701,7 @@ export class GpuBackend implements Backend {
     const sb = hb.strides;
     const aMat = transA ? [sa[r - 1]!, sa[r - 2]!] : [sa[r - 2]!, sa[r - 1]!];
     const bMat = transB ? [sb[r - 2]!, sb[r - 1]!] : [sb[r - 1]!, sb[r - 2]!];
-    const ra: src.Read = { strides: [...sa.slice(0, r - 2), ...aMat], offset: ha.offset, chain: ha.chain, firstArg: 0, flat: false };
-    const rb: src.Read = { strides: [...sb.slice(0, r - 2), ...bMat], offset: hb.offset, chain: hb.chain, firstArg: ha.args.length, flat: false };
-    const args = [...ha.args, ...hb.args];
-    const key = `bmm|${batch}|${m}|${k}|${n}|${ra.strides}@${ha.offset}/${ha.buf.size}/${chainKey(ha.chain)}|${rb.strides}@${hb.offset}/${hb.buf.size}/${chainKey(hb.chain)}`;
-    return this.launch('bmm', key, () => src.bmmSource(batch, m, k, n, ra, rb, args.length), [ha, hb], args, [...batch, m, n]);
+    return this.product('bmm', { batch, m, k, n, aStrides: [...sa.slice(0, r - 2), ...aMat], bStrides: [...sb.slice(0, r - 2), ...bMat] }, ha, hb);
   }
 
   copy(x: Handle, shape: Shape): Handle {

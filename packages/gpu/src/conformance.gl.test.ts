@@ -23,7 +23,8 @@ describe('conformance on gpu (headless-gl)', () => {
   it('free() of the last reference deletes the texture at once and is idempotent; kernels return fresh textures', () => {
     const before = ctx.gpu.stats();
     const a = tensor([1, 2, 3], { device: 'gpu' });
-    const b = a.add(a); // a kernel (a.mul(2) alone would be deferred onto a's buffer)
+    const b = a.add(a); // deferred (fusion) until read: the read runs its kernel
+    b.dataSync();
     const ha = a.handle('test') as GpuHandle;
     const hb = b.handle('test') as GpuHandle;
     // A handle is a view over a reference-counted buffer, which holds the texture.

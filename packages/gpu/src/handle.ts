@@ -22,6 +22,45 @@ export interface GpuBuffer {
   refs: number;
   /** The last handle was freed. */
   freed: boolean;
+  /**
+   * The deferred computation that will fill this buffer (fusion), null once it
+   * has run or for a buffer made by a launch or an upload. A kernel that reads
+   * a deferred buffer computes its expression on read; a product, or the
+   * expression a matmul reads, is run once into `value` (realized).
+   */
+  expr: Expr | null;
+  /** Counted in the backend's live buffers and bytes: its device value was made. */
+  counted: boolean;
+  /** How many of `refs` are held by deferred trees (their inputs), not by tensors. */
+  inTrees: number;
+}
+
+/**
+ * A deferred result (an expression tree node): an elementwise binary op or a
+ * where of input handles, each read over the node's shape with its own view
+ * (broadcast strides) and chain, or a product of two operands. The
+ * node owns its input handles until it runs or is freed.
+ */
+export interface Expr {
+  readonly kind: 'binary' | 'where' | 'product';
+  /** The binary op (kind 'binary'). */
+  readonly op: BinaryOp | null;
+  /** Row-major shape of the result. */
+  readonly shape: Shape;
+  /** Binary: [a, b]; where: [mask, a, b]; product: [A, B] (computed buffers or cheap binary trees of them, cheap chains). */
+  readonly inputs: readonly GpuHandle[];
+  /** Product only: the batch shape, m, k, n, and each operand's strides [...batch, along the row or column, along the inner index]. */
+  readonly product: ProductGeometry | null;
+}
+
+/** Where a product reads its operands: see Expr.product. */
+export interface ProductGeometry {
+  readonly batch: readonly number[];
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly aStrides: readonly number[];
+  readonly bStrides: readonly number[];
 }
 
 /** One reference to a gpu buffer, seen through a view (shape, strides, offset). */

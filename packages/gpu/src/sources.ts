@@ -13,7 +13,7 @@ import { sizeOf, stridesOf } from '@nn/core';
 // so rounding in the division can never flip it (exact below 2^22 elements).
 
 /** A float literal the shader translators accept (`3.0`, not `3`). */
-function lit(v: number): string {
+export function lit(v: number): string {
   if (Number.isNaN(v)) throw new Error('NaN literal');
   const s = String(v);
   return /[.eE]/.test(s) ? s : `${s}.0`;
@@ -22,18 +22,21 @@ function lit(v: number): string {
 /**
  * Lines that split the flat output index `i` over `outShape` and accumulate
  * one offset per input from its (broadcast) strides, into variables named
- * `names` (default `o0, o1...`).
+ * `names` (default `o0, o1...`). A fused kernel splits other indices too:
+ * `index` is the expression split, `tag` keeps its variable names apart.
  */
-function gatherOffsets(outShape: readonly number[], strides: readonly (readonly number[])[], names = strides.map((_, k) => `o${k}`)): string {
-  const lines = ['let r = i;'];
+export function gatherOffsets(outShape: readonly number[], strides: readonly (readonly number[])[], names = strides.map((_, k) => `o${k}`), index = 'i', tag = ''): string {
+  const r = `r${tag}`;
+  const lines = [`let ${r} = ${index};`];
   names.forEach((o) => lines.push(`let ${o} = 0.0;`));
   const block = stridesOf(outShape);
   for (let d = 0; d < outShape.length; d++) {
     if (outShape[d] === 1) continue;
-    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(block[d]!)});`);
-    lines.push(`r = r - q${d} * ${lit(block[d]!)};`);
+    const q = `q${tag}${d}`;
+    lines.push(`const ${q} = Math.floor((${r} + 0.5) / ${lit(block[d]!)});`);
+    lines.push(`${r} = ${r} - ${q} * ${lit(block[d]!)};`);
     strides.forEach((s, k) => {
-      if (s[d] !== 0) lines.push(`${names[k]} = ${names[k]} + q${d} * ${lit(s[d]!)};`);
+      if (s[d] !== 0) lines.push(`${names[k]} = ${names[k]} + ${q} * ${lit(s[d]!)};`);
     });
   }
   return lines.join('\n  ');
@@ -71,7 +74,7 @@ const unaryExpr: Record<UnaryOp, string> = {
 };
 
 /** The expression of a binary op on `a`, `b`. */
-const binaryExpr: Record<BinaryOp, string> = {
+export const binaryExpr: Record<BinaryOp, string> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
@@ -388,15 +391,20 @@ function stepExpr(step: ChainStep, v: string, arg: number): string {
 }
 
 /** Lines that read `buf[index]` into a new variable `v` and apply the read's chain to it. */
-function readLines(v: string, buf: string, index: string, r: Read): string[] {
-  const lines = [`let ${v} = ${buf}[${index}];`];
-  let arg = r.firstArg;
-  for (const step of r.chain) lines.push(`${v} = ${stepExpr(step, v, step.scalar ? arg++ : arg)};`);
+export function readLines(v: string, buf: string, index: string, r: Read): string[] {
+  return chainLines(v, `${buf}[${index}]`, r.chain, r.firstArg);
+}
+
+/** Lines that set a new variable `v` to `value` and apply `chain` to it, its numbers from argument `s<firstArg>` on. */
+export function chainLines(v: string, value: string, chain: readonly ChainStep[], firstArg: number): string[] {
+  const lines = [`let ${v} = ${value};`];
+  let arg = firstArg;
+  for (const step of chain) lines.push(`${v} = ${stepExpr(step, v, step.scalar ? arg++ : arg)};`);
   return lines;
 }
 
 /** The kernel's parameters: one per input buffer, then one per chain number. */
-function params(inputs: number, args: number): string {
+export function params(inputs: number, args: number): string {
   const names = Array.from({ length: inputs }, (_, k) => `x${k}`);
   for (let k = 0; k < args; k++) names.push(`s${k}`);
   return names.join(', ');
@@ -475,13 +483,31 @@ export function matmulSource(k: number, n: number, ra: Read, rb: Read, args: num
 }`;
 }
 
+/** A reduce input computed on read (fuse.ts): lines that set a new variable to its value at a buffer index, and the kernel's parameter list. */
+export interface FusedInput {
+  read(v: string, index: string): string[];
+  /** The parameter list, asked for after every read. */
+  params(): string;
+}
+
 /**
  * Reduce over `axes`: each thread owns one output and walks the reduced block.
  * `keptShape`/`keptStrides` place the output in the input; the reduced
  * dimensions are walked with their own sizes and strides. Sums use Kahan
  * compensation so long reductions stay near PyTorch's pairwise float32 sums.
  */
-export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStrides: readonly number[], redShape: readonly number[], redStrides: readonly number[], r: Read, args: number): string {
+export function reduceSource(
+  op: ReduceOp,
+  keptShape: readonly number[],
+  keptStrides: readonly number[],
+  redShape: readonly number[],
+  redStrides: readonly number[],
+  r: Read,
+  args: number,
+  fused?: FusedInput,
+): string {
+  // A fused input (a deferred expression) is computed where it is read, with its own parameters.
+  const read = fused ? fused.read : (v: string, index: string): string[] => readLines(v, 'x0', index, r);
   const count = sizeOf(redShape);
   const walk: string[] = ['let rr = t;', `let off = base + ${lit(r.offset)};`];
   const block = stridesOf(redShape);
@@ -490,7 +516,7 @@ export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStr
     walk.push(`rr = rr - w${d} * ${lit(block[d]!)};`);
     walk.push(`off = off + w${d} * ${lit(redStrides[d]!)};`);
   }
-  const start = op === 'sum' ? ['let acc = 0.0;', 'let comp = 0.0;'] : [...readLines('first', 'x0', `base + ${lit(r.offset)}`, r), 'let acc = first;'];
+  const start = op === 'sum' ? ['let acc = 0.0;', 'let comp = 0.0;'] : [...read('first', `base + ${lit(r.offset)}`), 'let acc = first;'];
   // argmax/argmin also keep the index of the best so far and whether it is a NaN (then it stays).
   if (op === 'argmax' || op === 'argmin') start.push('let arg = 0.0;', 'let held = 0.0;', ...argNaN('first', 'held = 1.0;'));
   // Kahan's correction is (tk - acc) - yk; once the running sum is ±Inf or NaN it is
@@ -526,13 +552,14 @@ export function reduceSource(op: ReduceOp, keptShape: readonly number[], keptStr
         ${argNaN('v', 'acc = v;\n          arg = t;\n          held = 1.0;').join('\n        ')}
       }
     }`;
-  return `function (${params(1, args)}) {
+  const each = read('v', 'off');
+  return `function (${fused ? fused.params() : params(1, args)}) {
   const i = this.thread.x;
   ${gatherOffsets(keptShape, [keptStrides], ['base'])}
   ${start.join('\n  ')}
   for (let t = 0; t < ${count}; t++) {
     ${walk.join('\n    ')}
-    ${readLines('v', 'x0', 'off', r).join('\n    ')}
+    ${each.join('\n    ')}
     ${step}
   }
   return ${op === 'argmax' || op === 'argmin' ? 'arg' : 'acc'};
