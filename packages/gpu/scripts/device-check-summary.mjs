@@ -35,7 +35,7 @@ lines.push(
     const m = (c.r.matmul ?? []).find((x) => x.n === n);
     if (!m) return 'not run';
     if (m.refused) return `refused: ${(m.errorName ?? '') + ' ' + (m.error ?? '')}`.slice(0, 140).replace(/\|/g, '/');
-    return `${fmt(m.gflops)}${m.ok === false ? ' (WRONG VALUES)' : ''}`;
+    return `${fmt(m.gflops)}${m.ok === false ? ` (FAILED: err/√k ${m.maxErrOverSqrtK?.toExponential(1)}, ${m.launchesPerProduct} launches per product)` : ''}`;
   })])),
   '',
 );

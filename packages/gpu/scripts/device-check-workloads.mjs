@@ -30,16 +30,22 @@ export function reader(backend) {
 
 /**
  * n×n·n×n GFLOP/s on `device`: one first call (compile + run + readback), a check of 8 entries
- * against float64 on the host, then back-to-back launches doubling until `budgetMs`, one readback
- * at the end (an asynchronous queue is timed to completion). A refusal (too large for the device)
- * is returned as a row with `refused`, not thrown.
+ * against float64 on the host, then back-to-back products doubling until `budgetMs`, one readback
+ * at the end (an asynchronous queue is timed to completion). @nn/gpu defers a product until
+ * something reads it (fuse 'trees'), and one nobody reads never runs: so each product is made to
+ * run by a 1×n·n×1 product of its first row (a matmul operand is computed first, in one launch;
+ * the tiny product stays deferred and unread). launchesPerProduct (from stats()) shows that each
+ * ran. A refusal (too large for the device) is returned as a row with `refused`, not thrown.
  */
-export async function matmulRate(core, device, n, budgetMs, read) {
-  let a, b, c;
+export async function matmulRate(core, backend, device, n, budgetMs, read, deferred = true) {
+  let a, b, c, v;
   try {
     core.manualSeed(n);
     a = core.randn([n, n], { device });
     b = core.randn([n, n], { device });
+    v = core.ones([n, 1], { device });
+    // (The cpu backend runs every op at once: no forcing there.)
+    const force = deferred ? () => c.narrow(0, 0, 1).mm(v).dispose() : () => {};
     const t0 = performance.now();
     c = a.mm(b);
     const first = await read(c);
@@ -55,14 +61,18 @@ export async function matmulRate(core, device, n, budgetMs, read) {
     }
     let reps = 1;
     let ms = 0;
+    let launches = 0;
     for (;;) {
+      const k0 = backend.stats().kernels;
       const t1 = performance.now();
       for (let r = 0; r < reps; r++) {
         c.dispose();
         c = a.mm(b);
+        force();
       }
       await read(c);
       ms = performance.now() - t1;
+      launches = (backend.stats().kernels - k0) / reps;
       if (ms >= budgetMs || reps >= 4096) break;
       reps *= 2;
     }
@@ -70,11 +80,11 @@ export async function matmulRate(core, device, n, budgetMs, read) {
     await read(c);
     const readbackMs = performance.now() - t2;
     const gflops = (2 * n ** 3 * reps) / (Math.max(ms - readbackMs, 1e-3) / 1000) / 1e9;
-    return { n, reps, ms: +ms.toFixed(1), readbackMs: +readbackMs.toFixed(2), gflops: Number(gflops.toPrecision(4)), firstCallMs: +firstCallMs.toFixed(1), maxErrOverSqrtK: maxErr, ok: maxErr < 1e-3 };
+    return { n, reps, ms: +ms.toFixed(1), readbackMs: +readbackMs.toFixed(2), gflops: Number(gflops.toPrecision(4)), firstCallMs: +firstCallMs.toFixed(1), maxErrOverSqrtK: maxErr, launchesPerProduct: launches, ok: maxErr < 1e-3 && launches >= 1 };
   } catch (e) {
     return { n, refused: true, errorName: e?.name ?? 'Error', error: String(e?.message ?? e).slice(0, 600) };
   } finally {
-    for (const t of [a, b, c]) t?.dispose();
+    for (const t of [a, b, c, v]) t?.dispose();
   }
 }
 
