@@ -434,6 +434,43 @@ describe('importOnnx: attributes and ops beyond what torch emits, checked agains
     expect(() => importOnnx(encodeModel(m))).toThrow(/initializer '0.weight'.*holds 39 values, expected 40/);
   });
 
+  it("torch's deduplicated weights (a fresh BatchNorm's running_var an Identity of its weight's ones) are untied: buffers apart, trained apart, exported apart", async () => {
+    // What torch 1.13 writes for Sequential(Linear(2, 3), BatchNorm1d(3)) fresh: equal tensors once, the rest Identity nodes.
+    const bytes = handModel({
+      opset: 17,
+      inputs: [['x', [-1, 2]]],
+      outputs: ['y'],
+      initializers: [
+        { name: '0.weight', dims: [3, 2], data: seq(6, 0.8) },
+        { name: '0.bias', dims: [3], data: seq(3, 0.4) },
+        { name: '1.weight', dims: [3], data: [1, 1, 1] },
+        { name: '1.bias', dims: [3], data: [0, 0, 0] },
+      ],
+      nodes: [
+        { op_type: 'Identity', input: ['1.weight'], output: ['1.running_var'] },
+        { op_type: 'Identity', input: ['1.bias'], output: ['1.running_mean'] },
+        { op_type: 'Gemm', input: ['x', '0.weight', '0.bias'], output: ['g'], attribute: [intAttr('transB', 1)] },
+        { op_type: 'BatchNormalization', input: ['g', '1.weight', '1.bias', '1.running_mean', '1.running_var'], output: ['y'], attribute: [floatAttr('epsilon', 1e-5)] },
+      ],
+    });
+    const m = importOnnx(bytes);
+    expect(m.namedParameters().map(([k]) => k)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias']);
+    expect(m.namedBuffers().map(([k]) => k).sort()).toEqual(['1.running_mean', '1.running_var']);
+    // A fine-tune step on the scale leaves the running variance at 1.
+    noGrad(() => m.namedParameters().find(([k]) => k === '1.weight')![1].mul_(3));
+    const x = tensor(Float32Array.from(seq(8, 1.7)), { shape: [4, 2] });
+    const g = tensor(Float32Array.from(seq(6, 0.8)), { shape: [3, 2] });
+    const want = x.matmul(g.t()).add(tensor(Float32Array.from(seq(3, 0.4)))).mul(3 / Math.sqrt(1 + 1e-5)).dataSync();
+    expect(worstError(m.forward(x).dataSync(), want)).toBeLessThan(TOL);
+    // Out again: no Identity copies, each tensor its own initializer, and ONNX Runtime agrees.
+    const again = await exportOnnx(m, x);
+    const graph = decodeModel(again).graph as { node: { op_type: string }[]; initializer: { name: string }[] };
+    expect(graph.node.map((n) => n.op_type)).toEqual(['Gemm', 'BatchNormalization']);
+    expect(graph.initializer.map((t) => t.name)).toEqual(['0.weight', '0.bias', '1.weight', '1.bias', '1.running_var', '1.running_mean']);
+    const [ortOut] = await runOrt(again, { x });
+    expect(worstError(ortOut!, want)).toBeLessThan(TOL);
+  });
+
   it('weights in an external file are a FormatError saying how to save them inside; initializers also listed as inputs (IR 3) are not inputs', async () => {
     const external = decodeModel(handModel({ inputs: [['x', [3]]], outputs: ['y'], initializers: [{ name: 'w', dims: [3], data: [1, 2, 3] }], nodes: [{ op_type: 'Add', input: ['x', 'w'], output: ['y'] }] })) as { graph: { initializer: Record<string, unknown>[] } };
     external.graph.initializer[0] = { name: 'w', dims: [3], data_type: onnx.DataType.FLOAT, data_location: 1, external_data: [{ key: 'location', value: 'w.bin' }] };

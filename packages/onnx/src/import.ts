@@ -3,7 +3,7 @@ import { decodeModel, onnx } from './proto.js';
 import { OnnxModule, type OnnxInputInfo } from './graph-module.js';
 import { planNodes, nodeWhere } from './import/plan.js';
 import { SUPPORTED_OPS } from './import/ops.js';
-import { readTensorProto, type ProtoValue } from './import/tensor-proto.js';
+import { floatTensorProto, readTensorProto, type ProtoValue } from './import/tensor-proto.js';
 
 /** Options of `importOnnx`. */
 export interface ImportOnnxOptions {
@@ -36,16 +36,18 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOnnxOpti
     throw new FormatError('importOnnx', `these ${data.length} bytes are not an ONNX model (${!model.ir_version ? 'no ir_version' : !graph ? 'no graph' : 'a graph without outputs'}); pass the whole .onnx file, read as binary`);
   }
   const opset = defaultOpset(model);
-  const nodes = (graph.node as Record<string, unknown>[] | undefined) ?? [];
-  checkOps(nodes);
+  checkOps((graph.node as Record<string, unknown>[] | undefined) ?? []);
 
   const initializers = new Map<string, ProtoValue>();
   for (const t of (graph.initializer as Record<string, unknown>[] | undefined) ?? []) {
     const v = readTensorProto(t, `initializer '${String(t.name)}'`);
     initializers.set(v.name, v);
   }
+  const untied = untieCopies(graph, initializers);
+  model = { ...model, graph: untied };
+  const nodes = (untied.node as Record<string, unknown>[] | undefined) ?? [];
   // Before IR version 4 initializers were listed among the inputs too; only the rest are fed by the caller.
-  const inputs = ((graph.input as Record<string, unknown>[] | undefined) ?? []).filter((i) => !initializers.has(String(i.name))).map(inputInfo);
+  const inputs = ((untied.input as Record<string, unknown>[] | undefined) ?? []).filter((i) => !initializers.has(String(i.name))).map(inputInfo);
   const outputs = (graph.output as Record<string, unknown>[]).map((o) => String(o.name));
   const plan = planNodes(nodes, new Set([...inputs.map((i) => i.name), ...initializers.keys()]));
   for (const o of outputs) {
@@ -56,6 +58,26 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOnnxOpti
   // BatchNormalization's inputs 3 and 4 (running mean and variance) are state, not weights to train.
   const bufferNames = new Set(plan.filter((n) => n.opType === 'BatchNormalization').flatMap((n) => n.inputs.slice(3, 5)).filter((n) => initializers.get(n)?.kind === 'float'));
   return new OnnxModule({ model, inputs, outputs, nodes: plan, initializers, bufferNames, opset, ...(opts.device ? { device: opts.device } : {}) });
+}
+
+/**
+ * torch's exporter writes equal weights once and the others as Identity nodes reading it (a fresh BatchNorm's
+ * running_var is its weight's ones, its running_mean its bias's zeros). Each such copy becomes an initializer of
+ * its own under the Identity's output name (the state-dict key), so they train apart and the statistics are
+ * buffers, as in the PyTorch model; the graph (kept for re-export) loses those Identity nodes.
+ */
+function untieCopies(graph: Record<string, unknown>, initializers: Map<string, ProtoValue>): Record<string, unknown> {
+  const nodes = (graph.node as Record<string, unknown>[] | undefined) ?? [];
+  const copies: Record<string, unknown>[] = [];
+  const kept = nodes.filter((n) => {
+    const from = initializers.get(String((n.input as string[] | undefined)?.[0]));
+    const to = String((n.output as string[] | undefined)?.[0] ?? '');
+    if (n.op_type !== 'Identity' || (n.domain ?? '') !== '' || from?.kind !== 'float' || to === '' || initializers.has(to)) return true;
+    initializers.set(to, { ...from, name: to, data: from.data.slice() });
+    copies.push(floatTensorProto(to, from.dims, from.data));
+    return false;
+  });
+  return copies.length === 0 ? graph : { ...graph, node: kept, initializer: [...((graph.initializer as unknown[] | undefined) ?? []), ...copies] };
 }
 
 // The default domain's opset version ('' and 'ai.onnx' name the same domain).
