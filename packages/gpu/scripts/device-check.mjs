@@ -159,6 +159,7 @@ try {
     await step(`matmul ${n}`, async () => {
       const row = await matmulRate(core, backend, device, n, budgetMs, read, mode !== 'cpu');
       result.matmul.push(row);
+      if (!row.refused) check(`matmul ${n} values and launches`, row.ok, `max err/sqrt(k) ${row.maxErrOverSqrtK.toExponential(2)}, ${row.launchesPerProduct} launches per product`);
       if (row.refused) say(`matmul ${n}: refused (${row.errorName}): ${row.error}`);
       else say(`matmul ${n}×${n}·${n}×${n}: ${row.gflops} GFLOP/s (${row.reps} reps in ${row.ms} ms, readback ${row.readbackMs} ms, first call ${row.firstCallMs} ms, ${row.launchesPerProduct} launches per product, max err/sqrt(k) ${row.maxErrOverSqrtK.toExponential(2)})`);
     }, false);
