@@ -74,7 +74,8 @@ function report(device: string, b: Backend, asked: DeviceChoice): DeviceReport {
   if (asked !== 'cpu' && runtime !== asked) {
     warning = `${asked === 'webgl2' ? 'WebGL2' : 'WebGPU'} is not available in this browser; gpu.js runs ${runtime} instead.` + (b.info.fallback ? ' This is a fallback, not the GPU path you asked for.' : '');
   } else if (b.info.fallback) {
-    warning = `gpu.js runs a fallback: ${b.info.note ?? runtime}`;
+    // @nn/gpu's note starts with "FALLBACK: …" already; say the word once.
+    warning = `gpu.js runs a fallback: ${b.info.note?.replace(/^FALLBACK:\s*/i, '') || runtime}`;
   }
   return { device, kind: asked === 'cpu' ? 'cpu' : 'gpu', runtime, note: b.info.note ?? '', warning, asyncRead: !b.readSync };
 }
