@@ -80,7 +80,10 @@ else
 fi
 
 D="$B/node_modules/webgpu/dist/linux-x64"
-if [ -f "$D/dawn.node.xz" ] && [ ! -f "$D/dawn.node" ]; then unxz "$D/dawn.node.xz" "$D/dawn.node" && say "dawn: unpacked the carried dawn.node ($(du -h "$D/dawn.node" | cut -f1))"; fi
+if [ -f "$D/dawn.node.xz" ] && [ ! -f "$D/dawn.node" ]; then
+  # removed again at the end, so that a local try leaves .devcheck as small as it travels
+  unxz "$D/dawn.node.xz" "$D/dawn.node" && say "dawn: unpacked the carried dawn.node ($(du -h "$D/dawn.node" | cut -f1))" && trap 'rm -f "$D/dawn.node"' EXIT
+fi
 
 # ---- Vulkan (Dawn's path to the GPU)
 if ls "$B"/debs/*.deb >/dev/null 2>&1 && ! ldconfig -p | grep -q 'libGLdispatch.so.0'; then
