@@ -1,4 +1,4 @@
-import { FormatError, INT32_EXACT_LIMIT, fmtShape, tensor, type Tensor, type TensorOptions } from '@nn/core';
+import { FormatError, INT32_EXACT_LIMIT, checkOptions, fmtShape, tensor, type OptionRule, type Tensor, type TensorOptions } from '@nn/core';
 import { stateEntries, type StateDictInput } from './statedict.js';
 
 /*
@@ -19,6 +19,12 @@ type SafeDType = keyof typeof ITEM_SIZE;
 /** The reference reader refuses headers over 100 MB; so does this one (a huge N is a corrupt file, not a model). */
 const MAX_HEADER = 100_000_000;
 
+// The format's metadata is a flat map of strings (the reference reader refuses anything else).
+const isStringMap: OptionRule = {
+  accepts: "an object of string values, e.g. { format: 'pt', epoch: '3' }",
+  ok: (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'),
+};
+
 /** Options of `saveSafetensors`. */
 export interface SaveSafetensorsOptions {
   /** String → string pairs stored under `__metadata__` (default `{ format: 'pt' }`, which transformers' loaders expect). */
@@ -30,11 +36,9 @@ export interface SaveSafetensorsOptions {
  * the dict's order. Reads each tensor synchronously (`dataSync`).
  */
 export function saveSafetensors(stateDict: StateDictInput, options: SaveSafetensorsOptions = {}): Uint8Array {
+  checkOptions('saveSafetensors', options, { metadata: isStringMap });
   const entries = stateEntries('saveSafetensors', stateDict);
   const metadata = options.metadata ?? { format: 'pt' };
-  for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') throw new FormatError('saveSafetensors', `metadata '${k}' is ${typeof v}; safetensors metadata holds strings only — pass String(value)`);
-  }
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [key, t] of entries) {

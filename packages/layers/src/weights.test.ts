@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FormatError, memory, registerBackend, tensor, type Tensor } from '@nn/core';
+import { ArgumentError, FormatError, memory, registerBackend, tensor, type Tensor } from '@nn/core';
 import { assertClose } from '@nn/core/testing';
 import { createCpuBackend } from '@nn/cpu';
 import { BatchNorm1d, Linear, ReLU, Sequential, loadNpz, loadSafetensors, safetensorsMetadata, saveNpz, saveSafetensors } from './index.js';
@@ -190,7 +190,9 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     expect(() => loadSafetensors('x' as never)).toThrow(/loadSafetensors: expected the file's bytes/);
     expect(memory().cpu!.buffers).toBe(before);
     expect(() => saveSafetensors({ __metadata__: tensor([1]) })).toThrow(/'__metadata__' is reserved/);
-    expect(() => saveSafetensors({ w: tensor([1]) }, { metadata: { n: 1 as never } })).toThrow(/saveSafetensors: metadata 'n' is number/);
+    expect(() => saveSafetensors({ w: tensor([1]) }, { metadata: { n: 1 as never } })).toThrow(ArgumentError);
+    expect(() => saveSafetensors({ w: tensor([1]) }, { metadata: null as never })).toThrow(/saveSafetensors: .*metadata.*an object of string values/);
+    expect(() => saveSafetensors({ w: tensor([1]) }, { meta: {} } as never)).toThrow(/saveSafetensors: unknown option 'meta'; the options are metadata/);
     expect(() => saveSafetensors({ w: [1] as never })).toThrow(/saveSafetensors: the value of 'w' must be a tensor/);
   });
 
