@@ -27,12 +27,13 @@ export interface GpuBackendSetup {
 export type GpuFuse = 'trees' | 'chains';
 
 /**
- * Bounds of one deferred tree, counted as if inlined: buffers read (WebGL2
- * binds at most 16 textures a kernel), nodes and chain numbers (kernel source
- * and argument counts stay small). An op that would pass them runs its
- * largest deferred input first.
+ * Bounds of one deferred tree, counted as if inlined: buffers read (WebGPU
+ * binds at most 8 storage buffers a shader by default, one of them the
+ * output; WebGL2 16 textures), nodes and chain numbers (kernel source and
+ * argument counts stay small). An op that would pass them runs its largest
+ * deferred input first.
  */
-const MAX_LEAVES = 8;
+const MAX_LEAVES = 7;
 const MAX_NODES = 16;
 const MAX_ARGS = 32;
 
@@ -105,8 +106,6 @@ export class GpuBackend implements Backend {
   readonly fuse: GpuFuse;
   private readonly cache = new Map<string, CachedKernel>();
   private readonly live = new Set<GpuHandle>();
-  /** Deferred buffers not yet run or freed. */
-  private readonly deferred = new Set<GpuBuffer>();
   /** The deferred buffer made last (see replaced). */
   private newest: GpuBuffer | null = null;
   /** The handles deferred trees hold on their inputs (the others are tensors'). */
@@ -155,10 +154,8 @@ export class GpuBackend implements Backend {
     const buf: GpuBuffer = { size, value: null, pending: null, error: undefined, users: 0, refs: 1, freed: false, expr, counted: false, inTrees: 0 };
     const h: GpuHandle = { device: this.device, shape: [...shape], strides: stridesOf(shape), offset: 0, size, buf, contig: null, chain: NO_CHAIN, args: NO_ARGS };
     this.live.add(h);
-    if (expr) {
-      this.deferred.add(buf);
-      this.newest = buf;
-    } else this.count(buf);
+    if (expr) this.newest = buf;
+    else this.count(buf);
     return h;
   }
 
@@ -245,7 +242,6 @@ export class GpuBackend implements Backend {
       this.launchInto(op, this.fusedKey(f.source, f.leaves, b.size), () => f.source, f.leaves, f.args, b);
     }
     b.expr = null;
-    this.deferred.delete(b);
     this.count(b);
     for (const h of e.inputs) this.free(h);
   }
@@ -412,7 +408,6 @@ export class GpuBackend implements Backend {
     // A deferred result nobody reads any more never runs; the leaves it held are let go.
     const e = b.expr;
     b.expr = null;
-    this.deferred.delete(b);
     if (e) for (const h of e.inputs) this.free(h);
     this.release(b);
   }
