@@ -43,7 +43,7 @@ export class BoundaryView {
   /** Draw the probabilities `grid` (gridSize², row 0 at the top). */
   draw(gridSize: number, grid: Float32Array): void {
     paintField(this.field, grid, gridSize, (p) => 2 * p - 1);
-    const ctx = this.canvas.getContext('2d')!;
+    const ctx = this.canvas.getContext('2d', { willReadFrequently: true })!;
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(this.field, 0, 0, this.canvas.width, this.canvas.height);
   }

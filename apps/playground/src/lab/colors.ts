@@ -23,7 +23,9 @@ export function paintField(canvas: HTMLCanvasElement, field: ArrayLike<number>, 
     canvas.width = size;
     canvas.height = size;
   }
-  const ctx = canvas.getContext('2d')!;
+  // A canvas the CPU paints: a GPU-backed one uploads a texture per putImageData, which under
+  // a software GL (SwiftShader) cost the page ~10 ms per unit, a frame per snapshot.
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   const img = ctx.createImageData(size, size);
   for (let i = 0; i < size * size; i++) {
     const [r, g, b] = diverging(scale(field[i]!));

@@ -28,6 +28,8 @@ export interface Timing {
   sliceMs: number;
   /** Milliseconds between snapshots. */
   snapshotMs: number;
+  /** Milliseconds the trainer rests after each slice, leaving the CPU to the page that draws (0: none). */
+  restMs?: number;
 }
 
 const now = (): number => performance.now();
@@ -176,7 +178,7 @@ export class LabEngine {
       const start = now();
       while (this.running && now() - start < this.timing.sliceMs && now() - this.lastSnap.time < this.timing.snapshotMs) await this.step(false);
       if (this.running && now() - this.lastSnap.time >= this.timing.snapshotMs) await this.snapshot(await this.step(true));
-      await nextTask();
+      await (this.timing.restMs ? new Promise((r) => setTimeout(r, this.timing.restMs)) : nextTask());
     }
     this.post({ type: 'state', state: 'paused' });
   }

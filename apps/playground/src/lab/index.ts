@@ -14,6 +14,10 @@ export interface LabView {
   built: Built | null;
   snapshot: Snapshot | null;
   state: LabState;
+  /** Builds reported so far (a test waits for the next one). */
+  builds: number;
+  /** The longest a snapshot took to draw on the page, in milliseconds. */
+  drawMs: number;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -69,13 +73,14 @@ function applyPreset(data: DataName): void {
  * the first net in a Web Worker. The seed-net page stays the other tab.
  */
 export function startLab(): void {
-  const view: LabView = { config: null, live: null, built: null, snapshot: null, state: 'loading' };
+  const view: LabView = { config: null, live: null, built: null, snapshot: null, state: 'loading', builds: 0, drawMs: 0 };
   (globalThis as { nnLab?: LabView }).nnLab = view;
   const boundary = new BoundaryView($<HTMLCanvasElement>('lab-boundary'), $<HTMLCanvasElement>('lab-points'));
   const network = new NetworkView($('lab-network'), $('lab-node-info'));
   let worker: TrainerHost | null = null;
   let host: TrainerHost | null = null;
   let page: TrainerHost | null = null;
+  let drawQueued = false;
   /** Gpu modes that gpu.js could not open in the worker: the page trains them, and says why. */
   const notInWorker = new Map<LabDevice, string>();
 
@@ -96,11 +101,23 @@ export function startLab(): void {
     switch (m.type) {
       case 'built':
         view.built = m.built;
+        view.builds++;
+        view.drawMs = 0;
         showBuilt(m.built);
         return;
       case 'snapshot':
         view.snapshot = m.snapshot;
-        showSnapshot(m.snapshot);
+        // One drawing per frame at most: snapshots that come faster replace each other.
+        if (!drawQueued) {
+          drawQueued = true;
+          requestAnimationFrame(() => {
+            drawQueued = false;
+            const t0 = performance.now();
+            if (view.snapshot) showSnapshot(view.snapshot);
+            // The first drawing of a build sizes its canvases; the figure is the steady state's.
+            if (view.snapshot && view.snapshot.step > 0) view.drawMs = Math.max(view.drawMs, performance.now() - t0);
+          });
+        }
         return;
       case 'state':
         setState(m.state);
