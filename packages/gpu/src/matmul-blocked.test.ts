@@ -26,11 +26,16 @@ describe('blocked matmul plan', () => {
     expect(plan[0]).toMatchObject({ reads: ['a', 'b'], threads: 64 * 16, flatten: true });
   });
 
-  it('the plain kernel (null) for columns not a multiple of 4, products under the path threshold, host runtimes', () => {
+  it('the plain kernel (null) for columns not a multiple of 4, products under the path threshold, packed buffers past the device limit, host runtimes', () => {
     expect(blockedPlan('webgpu', { batch: [], m: 64, k: 64, n: 66 }, ...operands(64, 64, 66))).toBeNull();
     expect(blockedPlan('headlessgl', { batch: [], m: 64, k: 1000, n: 100 }, ...operands(64, 1000, 100))).toBeNull(); // the seed step's 6.4M: one launch
     expect(64 * 1000 * 100).toBeLessThan(BLOCKED_MIN_WORK.headlessgl!);
     expect(blockedPlan('webgpu', { batch: [], m: 32, k: 32, n: 32 }, ...operands(32, 32, 32))).toBeNull();
+    // A [2048, 2048] operand broadcast over 8 entries would pack into 8·2048·512 texels, past a 2^22 limit.
+    const wide: BlockedOperand = { read: read([0, 2048, 1]), args: [], key: 'a' };
+    const narrow: BlockedOperand = { read: read([4 * 2048, 1, 4]), args: [], key: 'b' };
+    expect(blockedPlan('headlessgl', { batch: [8], m: 2048, k: 2048, n: 4 }, wide, narrow)).not.toBeNull();
+    expect(blockedPlan('headlessgl', { batch: [8], m: 2048, k: 2048, n: 4 }, wide, narrow, 2 ** 22)).toBeNull();
     for (const r of ['webasm', 'cpu'] as const) expect(blockedPlan(r, { batch: [], m: 512, k: 512, n: 512 }, ...operands(512, 512, 512))).toBeNull();
   });
 

@@ -1,4 +1,5 @@
 import { stridesOf } from '@nn/core';
+import type { DeviceValue } from './handle.js';
 import type { GpuRuntime } from './runtime.js';
 import { lit, params, readLines, type Read } from './sources.js';
 
@@ -64,8 +65,10 @@ export interface BlockedStep {
  * product reads them as vec4s, and an unpack kernel writes the plain layout.
  * WebGPU: one kernel reads the operands in place and its vec4 result buffer
  * is the plain layout already. `a.read.firstArg` must be 0, `b.read.firstArg` a's arg count.
+ * Null too when a packed buffer would pass `maxThreads` (the device's largest
+ * buffer): an operand broadcast over a batch is packed once per batch entry.
  */
-export function blockedPlan(runtime: GpuRuntime, g: BlockedGeometry, a: BlockedOperand, b: BlockedOperand): BlockedStep[] | null {
+export function blockedPlan(runtime: GpuRuntime, g: BlockedGeometry, a: BlockedOperand, b: BlockedOperand, maxThreads = Infinity): BlockedStep[] | null {
   const min = BLOCKED_MIN_WORK[runtime];
   if (min === undefined || !blockedFits(g) || blockedThreads(g) * BLOCK * g.k < min) return null;
   const { batch, m, k, n } = g;
@@ -80,12 +83,13 @@ export function blockedPlan(runtime: GpuRuntime, g: BlockedGeometry, a: BlockedO
   const kq = Math.ceil(k / BLOCK);
   // op(B) is packed by rows p and columns j: its strides swap to [...batch, along p, along j].
   const rb: Read = { ...b.read, strides: [...b.read.strides.slice(0, d), b.read.strides[d + 1]!, b.read.strides[d]!], firstArg: 0 };
-  return [
+  const steps: BlockedStep[] = [
     { key: `packA|${batch}|${m}|${k}|${a.key}`, source: () => packSource(batch, m, m, k, a.read, a.args.length), reads: ['a'], args: a.args, threads: entries * m * kq, flatten: false },
     { key: `packB|${batch}|${k}|${n}|${b.key}`, source: () => packSource(batch, BLOCK * kq, k, n, rb, b.args.length), reads: ['b'], args: b.args, threads: entries * BLOCK * kq * (n / BLOCK), flatten: false },
     { key: `mm4packed|${batch}|${m}|${k}|${n}`, source: () => packedMatmulSource(g), reads: [0, 1], args: [], threads, flatten: false },
     { key: `unpack|${threads}`, source: unpackSource, reads: [2], args: [], threads: threads * BLOCK, flatten: false },
   ];
+  return steps.every((s) => s.threads <= maxThreads) ? steps : null;
 }
 
 /** Whether the blocked kernel can compute this product: its column count splits into whole blocks. */
@@ -243,4 +247,18 @@ export function packedMatmulSource(g: BlockedGeometry): string {
   ${lines.join('\n  ')}
   return [acc0, acc1, acc2, acc3];
 }`;
+}
+
+/**
+ * WebGPU: a blocked kernel's result (gpu.js's WebGPUBufferResult of `size`/4
+ * Array(4) values, a vec4 storage buffer) as the plain result of `size`
+ * values it already is in memory: a scalar result on the same GPU buffer,
+ * which every kernel binds and reads as x[i] (gpu.js refuses Array(4) inputs).
+ */
+export function flatValues(v: DeviceValue, size: number): DeviceValue {
+  const r = v as unknown as { constructor: new (settings: object) => DeviceValue; buffer: unknown; context: unknown; kernel: unknown; delete(): void };
+  const flat = new r.constructor({ buffer: r.buffer, output: [size], componentCount: 1, context: r.context, kernel: r.kernel });
+  // The new result holds its own reference to the buffer (gpu.js counts them); the Array(4) view is let go.
+  r.delete();
+  return flat;
 }
