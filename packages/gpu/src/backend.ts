@@ -2,6 +2,7 @@ import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Sh
 import { broadcastShapes, DeviceError, fmtShape, isContiguous, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
 import { Fuser, readsFlat, readsOnce } from './fuse.js';
 import { deleteValue, NO_ARGS, NO_CHAIN, type ChainStep, type DeviceValue, type Expr, type GpuBuffer, type GpuHandle, type ProductGeometry } from './handle.js';
+import { blockedPlan, flatValues, type BlockedStep } from './matmul-blocked.js';
 import { kernelClassName, runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
 import * as src from './sources.js';
 
@@ -17,7 +18,16 @@ export interface GpuBackendSetup {
   limitText: string;
   /** What is deferred (GpuFuse; default 'trees'). */
   fuse?: GpuFuse;
+  /** Which kernels compute products (GpuMatmul; default 'auto'). */
+  matmul?: GpuMatmul;
 }
+
+/**
+ * Which kernels compute products: `auto` (default) the blocked kernels of
+ * matmul-blocked.ts where the shape and path allow and they are faster, else
+ * one output per thread; `plain` always one output per thread (for comparison).
+ */
+export type GpuMatmul = 'auto' | 'plain';
 
 /**
  * What the backend defers into the kernel that reads it: `trees` (default)
@@ -104,6 +114,8 @@ export class GpuBackend implements Backend {
   private readonly limitText: string;
   /** What is deferred: see GpuFuse. */
   readonly fuse: GpuFuse;
+  /** Which product kernels run: see GpuMatmul. */
+  readonly matmulKernel: GpuMatmul;
   private readonly cache = new Map<string, CachedKernel>();
   private readonly live = new Set<GpuHandle>();
   /** The deferred buffer made last (see replaced). */
@@ -123,6 +135,7 @@ export class GpuBackend implements Backend {
     this.maxElements = setup.maxElements;
     this.limitText = setup.limitText;
     this.fuse = setup.fuse ?? 'trees';
+    this.matmulKernel = setup.matmul ?? 'auto';
     this.info = {
       name: '@nn/gpu',
       runtime: setup.runtime,
@@ -235,8 +248,7 @@ export class GpuBackend implements Backend {
     if (!e) return;
     if (e.kind === 'product' && e.inputs.every((h) => !h.buf.expr)) {
       const [ha, hb] = e.inputs as [GpuHandle, GpuHandle];
-      const k = this.productKernel(e.product!, ha, hb);
-      this.launchInto(op, k.key, k.source, [ha.buf, hb.buf], k.args, b);
+      this.productInto(op, e.product!, ha, hb, b);
     } else {
       const f = Fuser.realize(b);
       this.launchInto(op, this.fusedKey(f.source, f.leaves, b.size), () => f.source, f.leaves, f.args, b);
@@ -463,18 +475,22 @@ export class GpuBackend implements Backend {
     return handle;
   }
 
-  /** One kernel whose result becomes `out`'s value (a new buffer's, or a deferred buffer's as it is realized). */
-  private launchInto(op: string, key: string, source: () => string, inputs: readonly GpuBuffer[], extra: readonly unknown[], out: GpuBuffer): void {
+  /**
+   * One kernel whose result becomes `out`'s value (a new buffer's, or a deferred buffer's as it is realized):
+   * `threads` outputs (out's size, or a blocked kernel's Array(4) count), and with `flatten` (WebGPU) its
+   * Array(4) result buffer is re-read as the plain buffer of 4·threads values it is.
+   */
+  private launchInto(op: string, key: string, source: () => string, inputs: readonly GpuBuffer[], extra: readonly unknown[], out: GpuBuffer, threads = out.size, flatten = false): void {
     if (out.size === 0) {
       out.value = new Float32Array(0);
       return;
     }
-    const k = this.kernelFor(key, source, out.size);
+    const k = this.kernelFor(key, source, threads);
     this.counters.kernels++;
     const run = (): unknown => {
       const r = k.fn(...inputs.map((h) => h.value), ...extra);
       this.checkKernel(op, k);
-      return r;
+      return flatten ? (r as Promise<DeviceValue>).then((v) => flatValues(v, out.size)) : r;
     };
     if (!this.async) {
       out.value = run() as DeviceValue;
@@ -584,8 +600,60 @@ export class GpuBackend implements Backend {
       const inputs = [this.treeInput(ha), this.treeInput(hb)];
       return this.newHandle(op, shape, { kind: 'product', op: null, shape, inputs, product: g });
     }
+    const handle = this.newHandle(op, shape);
+    try {
+      this.productInto(op, g, ha, hb, handle.buf);
+    } catch (e) {
+      this.free(handle);
+      throw e;
+    }
+    return handle;
+  }
+
+  /** A product of computed operands into `out`: the blocked kernels where blockedPlanOf has a plan, else productKernel's one launch. */
+  private productInto(op: string, g: ProductGeometry, ha: GpuHandle, hb: GpuHandle, out: GpuBuffer): void {
+    const plan = this.blockedPlanOf(g, ha, hb);
+    if (plan) {
+      this.runBlocked(op, plan, ha, hb, out);
+      return;
+    }
     const k = this.productKernel(g, ha, hb);
-    return this.launch(op, k.key, k.source, [ha.buf, hb.buf], k.args, shape);
+    this.launchInto(op, k.key, k.source, [ha.buf, hb.buf], k.args, out);
+  }
+
+  /**
+   * The blocked kernels of a product (matmul-blocked.ts's blockedPlan), or
+   * null where the plain kernel runs: matmul 'plain', or a shape or path the
+   * blocked kernels do not serve. Operands are read as productKernel reads them.
+   */
+  private blockedPlanOf(g: ProductGeometry, ha: GpuHandle, hb: GpuHandle): BlockedStep[] | null {
+    if (this.matmulKernel === 'plain') return null;
+    const ra: src.Read = { strides: g.aStrides, offset: ha.offset, chain: ha.chain, firstArg: 0, flat: false };
+    const rb: src.Read = { strides: g.bStrides, offset: hb.offset, chain: hb.chain, firstArg: ha.args.length, flat: false };
+    const key = (h: GpuHandle, r: src.Read): string => `${r.strides}@${h.offset}/${h.buf.size}/${chainKey(h.chain)}`;
+    return blockedPlan(this.runtime, g, { read: ra, args: ha.args, key: key(ha, ra) }, { read: rb, args: hb.args, key: key(hb, rb) }, this.maxElements);
+  }
+
+  /**
+   * Run a blocked plan into `out`. GL's packed operands and packed product are
+   * buffers of this product alone (no handle, not counted in stats' buffers),
+   * deleted once the kernel that reads them has run.
+   */
+  private runBlocked(op: string, plan: readonly BlockedStep[], ha: GpuHandle, hb: GpuHandle, out: GpuBuffer): void {
+    const temps: GpuBuffer[] = [];
+    try {
+      plan.forEach((s, i) => {
+        const target = i === plan.length - 1 ? out : tempBuffer(s.threads);
+        const inputs = s.reads.map((r) => (r === 'a' ? ha.buf : r === 'b' ? hb.buf : temps[r]!));
+        this.launchInto(op, s.key, s.source, inputs, s.args, target, s.threads, s.flatten);
+        if (target !== out) temps.push(target);
+      });
+    } finally {
+      for (const t of temps) {
+        t.freed = true;
+        this.release(t);
+      }
+    }
   }
 
   /** The kernel of a product: matmulSource, or bmmSource for a batch, with its cache key and chain numbers. */
@@ -725,6 +793,11 @@ export class GpuBackend implements Backend {
     this.cache.clear();
     this.gpu.destroy();
   }
+}
+
+/** A buffer no handle sees: a blocked product's packed operand or packed result, read by the next kernel of its plan. */
+function tempBuffer(size: number): GpuBuffer {
+  return { size, value: null, pending: null, error: undefined, users: 0, refs: 0, freed: false, expr: null, counted: false, inTrees: 0 };
 }
 
 function toFloat32(v: Float32Array | number[], size: number): Float32Array {

@@ -1,5 +1,5 @@
 import { DeviceError, checkOptions, isBoolean, isName, oneOf } from '@nn/core';
-import { GpuBackend, type GpuFuse } from './backend.js';
+import { GpuBackend, type GpuFuse, type GpuMatmul } from './backend.js';
 import { closestSquare } from './limits.js';
 import { gpuRuntimes, isNode, loadGpuJs, runtimeOfClass, unavailableReason, type GpuJs, type GpuJsClass, type GpuMode, type GpuRuntime } from './runtime.js';
 import { helperSources } from './sources.js';
@@ -18,12 +18,14 @@ export interface GpuBackendOptions {
   device?: string;
   /** What to defer into the kernel that reads it: `trees` (default: elementwise ops, wheres, products) or `chains` (only unary and scalar ops, the older fusion, for comparison). */
   fuse?: GpuFuse;
+  /** Which kernels compute products: `auto` (default: blocked kernels where the shape and path allow, docs/gpu.md) or `plain` (one output per thread, for comparison). */
+  matmul?: GpuMatmul;
 }
 
 const hostRuntimes: readonly GpuRuntime[] = ['webasm', 'cpu'];
 
 // What each option accepts.
-const optionRules = { mode: oneOf('auto', ...gpuRuntimes, ...hostRuntimes), allowFallback: isBoolean, device: isName, fuse: oneOf('trees', 'chains') };
+const optionRules = { mode: oneOf('auto', ...gpuRuntimes, ...hostRuntimes), allowFallback: isBoolean, device: isName, fuse: oneOf('trees', 'chains'), matmul: oneOf('auto', 'plain') };
 
 /** Largest tensor the kernels index exactly: flat indices are split in float32 (see sources.ts). */
 const INDEX_LIMIT = 2 ** 22;
@@ -43,7 +45,7 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
   const wanted: GpuRuntime[] = mode === 'auto' ? (isNode() ? ['headlessgl'] : ['webgl2', 'webgl']) : [mode];
   const failures: string[] = [];
   for (const r of wanted) {
-    const b = await tryOpen(GPU, r, device, failures, mode !== 'auto' && hostRuntimes.includes(r), undefined, opts.fuse);
+    const b = await tryOpen(GPU, r, device, failures, mode !== 'auto' && hostRuntimes.includes(r), undefined, opts.fuse, opts.matmul);
     if (b) return b;
   }
   const why = failures.join('; ');
@@ -60,20 +62,20 @@ export async function createGpuBackend(opts: GpuBackendOptions = {}): Promise<Gp
   // Fallback: the other GPU paths first (an explicit mode may have missed an available one), then the host.
   const rest = [...(isNode() ? ['headlessgl'] : ['webgl2', 'webgl']), ...hostRuntimes].filter((r) => !wanted.includes(r as GpuRuntime)) as GpuRuntime[];
   for (const r of rest) {
-    const b = await tryOpen(GPU, r, device, failures, false, `asked for ${mode}, which is not available (${why})`, opts.fuse);
+    const b = await tryOpen(GPU, r, device, failures, false, `asked for ${mode}, which is not available (${why})`, opts.fuse, opts.matmul);
     if (b) return b;
   }
   throw new DeviceError('createGpuBackend', `no gpu.js runtime works here, not even the fallbacks: ${failures.join('; ')}`);
 }
 
-async function tryOpen(GPU: GpuJsClass, r: GpuRuntime, device: string, failures: string[], explicitHost: boolean, fallbackWhy?: string, fuse?: GpuFuse): Promise<GpuBackend | null> {
+async function tryOpen(GPU: GpuJsClass, r: GpuRuntime, device: string, failures: string[], explicitHost: boolean, fallbackWhy?: string, fuse?: GpuFuse, matmul?: GpuMatmul): Promise<GpuBackend | null> {
   const reason = await unavailableReason(GPU, r);
   if (reason) {
     failures.push(`${r}: ${reason}`);
     return null;
   }
   try {
-    return await open(GPU, r, device, explicitHost, fallbackWhy, fuse);
+    return await open(GPU, r, device, explicitHost, fallbackWhy, fuse, matmul);
   } catch (e) {
     if (e instanceof DeviceError && /single precision/.test(e.message)) throw e;
     failures.push(`${r}: ${(e as Error).message}`);
@@ -95,7 +97,7 @@ function noteFor(r: GpuRuntime, explicitHost: boolean, fallbackWhy?: string): st
   return what[r];
 }
 
-async function open(GPU: GpuJsClass, r: GpuRuntime, device: string, explicitHost: boolean, fallbackWhy?: string, fuse?: GpuFuse): Promise<GpuBackend> {
+async function open(GPU: GpuJsClass, r: GpuRuntime, device: string, explicitHost: boolean, fallbackWhy?: string, fuse?: GpuFuse, matmul?: GpuMatmul): Promise<GpuBackend> {
   const gpu: GpuJs = new GPU({ mode: r });
   const features = gpu.Kernel?.features;
   if (gpuRuntimes.includes(r) && r !== 'webgpu' && features && !(features.isFloatRead && features.isTextureFloat)) {
@@ -122,6 +124,7 @@ async function open(GPU: GpuJsClass, r: GpuRuntime, device: string, explicitHost
     maxElements,
     limitText,
     fuse,
+    matmul,
   });
   // Probe: one upload and one readback prove the path works end to end and
   // that gpu.js really runs the kernel class we report (it can fall back silently).
