@@ -2,7 +2,7 @@ import type { Backend, BackendInfo, BackendStats, BinaryOp, Handle, ReduceOp, Sh
 import { broadcastShapes, DeviceError, fmtShape, isContiguous, reducedShape, sameShape, sizeOf, stridesOf } from '@nn/core';
 import { Fuser, readsFlat, readsOnce } from './fuse.js';
 import { deleteValue, NO_ARGS, NO_CHAIN, type ChainStep, type DeviceValue, type Expr, type GpuBuffer, type GpuHandle, type ProductGeometry } from './handle.js';
-import { blockedPlan, flatValues, type BlockedStep } from './matmul-blocked.js';
+import { BLOCKED_OVER_INLINE, blockedPlan, flatValues, type BlockedStep } from './matmul-blocked.js';
 import { kernelClassName, runtimeOfClass, type GpuJs, type GpuJsKernel, type GpuRuntime } from './runtime.js';
 import * as src from './sources.js';
 
@@ -223,6 +223,7 @@ export class GpuBackend implements Backend {
       this.realize(h.buf, 'contiguous');
       return h;
     }
+    this.realizeBlocked(h, 'contiguous');
     if (h.buf.expr) {
       // A view or chain of a deferred tree: one kernel computes the tree where the view reads it.
       const f = Fuser.map(h, h.shape);
@@ -289,6 +290,7 @@ export class GpuBackend implements Backend {
    */
   private deferNode(op: string, kind: 'binary' | 'where', binOp: BinaryOp | null, shape: Shape, hs: GpuHandle[]): GpuHandle {
     for (const h of hs) if (h.buf.expr && !readsOnce(h, shape)) this.realize(h.buf, op);
+    for (const h of hs) this.realizeBlocked(h, op);
     for (;;) {
       const deferred = hs.filter((h) => h.buf.expr);
       const size = this.treeSize(hs, 1);
@@ -619,6 +621,20 @@ export class GpuBackend implements Backend {
     }
     const k = this.productKernel(g, ha, hb);
     this.launchInto(op, k.key, k.source, [ha.buf, hb.buf], k.args, out);
+  }
+
+  /**
+   * Run h's buffer first when it is a deferred product of computed operands
+   * of at least BLOCKED_OVER_INLINE multiply-adds with a blocked plan: inlined
+   * into the kernel that reads it, each element would compute its dot product
+   * one output per thread, unblocked (a Linear's x·wᵀ + b, a readback of relu(x·w)).
+   */
+  private realizeBlocked(h: GpuHandle, op: string): void {
+    const e = h.buf.expr;
+    if (e?.kind !== 'product' || e.inputs.some((x) => x.buf.expr)) return;
+    const g = e.product!;
+    if (g.batch.reduce((x, y) => x * y, g.m * g.k * g.n) < BLOCKED_OVER_INLINE) return;
+    if (this.blockedPlanOf(g, e.inputs[0]!, e.inputs[1]!)) this.realize(h.buf, op);
   }
 
   /**

@@ -36,6 +36,13 @@ export interface BlockedGeometry {
  */
 export const BLOCKED_MIN_WORK: Partial<Record<GpuRuntime, number>> = { headlessgl: 2 ** 23, webgl2: 2 ** 23, webgl: 2 ** 23, webgpu: 2 ** 18 };
 
+/**
+ * Smallest product that runs blocked on its own rather than inlined into the
+ * elementwise kernel or readback that reads it (fusion): one more launch, so
+ * only where the product dominates; the seed step's 64·1000·100 products stay inlined.
+ */
+export const BLOCKED_OVER_INLINE = 2 ** 23;
+
 /** One operand of a product as the backend reads it: its Read, its chain numbers, and the cache-key text of the read. */
 export interface BlockedOperand {
   readonly read: Read;

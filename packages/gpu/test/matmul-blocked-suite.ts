@@ -11,6 +11,11 @@ export interface BlockedSuiteOptions {
   mode: 'headlessgl' | 'webgpu';
   /** Launches of one blocked product: 4 on GL (pack A, pack B, product, unpack), 1 on WebGPU. */
   launches: number;
+  /**
+   * Launches of x·w + b at the suite's sizes: the blocked product then the add where the product
+   * reaches BLOCKED_OVER_INLINE (2^23), else 1 (the product inlined into the add's kernel).
+   */
+  linearLaunches: number;
   /** Rows, inner size (odd: the packing pads it) and columns of the cases, their product past the path's threshold. */
   m: number;
   k: number;
@@ -79,6 +84,12 @@ export function describeBlockedMatmul(where: string, o: BlockedSuiteOptions): vo
         expect(r.launches).toBe(o.launches);
       });
     }
+
+    it(`x·w + b (a Linear): ${o.linearLaunches} launches, as cpu`, async () => {
+      const r = await compare((d) => randn([m, k], { device: d }).mm(randn([n, k], { device: d }).t()).add(randn([n], { device: d })), o.gpu);
+      expect(r.err).toBeLessThanOrEqual(tol);
+      expect(r.launches).toBe(o.linearLaunches);
+    });
 
     it('a product whose columns are not a multiple of 4 runs the plain kernel (one launch), as cpu', async () => {
       const r = await compare((d) => randn([m, k], { device: d }).mm(randn([k, n + 1], { device: d })), o.gpu);
