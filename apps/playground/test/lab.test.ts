@@ -89,11 +89,13 @@ async function trainTo(steps: number, timeout = 240_000): Promise<{ gap: number;
   const seconds = (performance.now() - t0) / 1000;
   await page.click('#lab-pause');
   await waitState('paused');
+  // The Step's own snapshot, after the training loop's last one.
+  const at = (await snapshot()).step;
   await page.click('#lab-step');
-  await page.waitForFunction(() => {
+  await page.waitForFunction((n) => {
     const l = (globalThis as { nnLab?: LabView }).nnLab!;
-    return l.state === 'paused' && (l.snapshot?.nodes.length ?? 0) > 0;
-  });
+    return l.state === 'paused' && (l.snapshot?.step ?? 0) > n;
+  }, at);
   await drawn();
   return { gap, seconds };
 }
@@ -188,27 +190,41 @@ describe('classification lab (Chromium, SwiftShader)', () => {
     }, 300_000);
   }
 
-  test(`the page keeps painting while the cpu trains in the worker: largest frame gap ≤ ${CPU_FRAME_GAP_MS} ms (or twice the idle page's)`, async () => {
+  test(`the page never blocks while the cpu trains in the worker: no main-thread task over ${CPU_FRAME_GAP_MS} ms; frame gaps measured`, async () => {
     await rebuildWith('lab-data', 'moons');
-    // Twice each, interleaved: the same page standing still, as a baseline of what this
-    // machine gives, then training. A loaded 2-core machine alone gave idle gaps of 150–300 ms.
+    // Chromium's Long Tasks API reports every main-thread task over 50 ms: what the page's own work blocks.
+    await page.evaluate(() => {
+      const g = globalThis as { longTasks?: number[] };
+      g.longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => g.longTasks!.push(e.duration))).observe({ type: 'longtask' });
+    });
+    // Twice each, interleaved: the page standing still (what this machine gives), then training.
     let idle = 0;
     let gap = 0;
+    let longest = 0;
     for (let round = 0; round < 2; round++) {
       idle = Math.max(idle, await maxFrameGap(2000));
+      await page.evaluate(() => ((globalThis as { longTasks?: number[] }).longTasks = []));
       await page.click('#lab-train');
       await waitState('training');
       gap = Math.max(gap, await maxFrameGap(2000));
+      longest = Math.max(longest, ...(await page.evaluate(() => (globalThis as { longTasks?: number[] }).longTasks!)));
       await page.click('#lab-pause');
       await waitState('paused');
     }
     const steps = (await snapshot()).step;
     const { drawMs } = await lab();
-    console.log(`cpu in a worker: largest frame gap ${gap.toFixed(0)} ms over 2×2 s of training (${steps} steps), ${idle.toFixed(0)} ms over 2×2 s idle; longest snapshot drawing ${drawMs.toFixed(1)} ms`);
+    console.log(
+      `cpu in a worker, ${steps} steps: largest frame gap ${gap.toFixed(0)} ms over 2×2 s of training, ${idle.toFixed(0)} ms over 2×2 s idle; ` +
+        `longest main-thread task while training ${longest.toFixed(0)} ms (0: none over 50 ms); longest snapshot drawing ${drawMs.toFixed(1)} ms`,
+    );
     expect(steps).toBeGreaterThan(100);
-    // The page's own share: drawing a snapshot fits in the bound (one drawing per frame at most).
     expect(drawMs).toBeLessThan(CPU_FRAME_GAP_MS);
-    expect(gap).toBeLessThanOrEqual(Math.max(CPU_FRAME_GAP_MS, 2 * idle));
+    expect(longest).toBeLessThanOrEqual(CPU_FRAME_GAP_MS);
+    // Frames keep coming (a trainer on the main thread would freeze the page for the whole run).
+    // Not ≤ 100 ms here: on a loaded 2-core machine the worker's CPU share alone stretched the
+    // gaps to 200–400 ms with nothing drawn at all; see docs/playground.md.
+    expect(gap).toBeLessThan(2000);
   }, 180_000);
 
   test('hidden widths, activation, batch size and learning rate take effect', async () => {
@@ -269,7 +285,7 @@ describe('classification lab (Chromium, SwiftShader)', () => {
     await waitState('paused');
     const text = await page.textContent('#lab-health li[data-kind="dead-relu"]');
     expect(text).toMatch(/^all 8 units of h[12] are inactive since step \d+/);
-    await page.screenshot({ path: join(shots, 'playground-lab-health.png'), clip: { x: 0, y: 0, width: 1280, height: 760 } });
+    await page.locator('#lab-tab').screenshot({ path: join(shots, 'playground-lab-health.png') });
   }, 120_000);
 
   for (const device of ['webgl2', 'webgpu'] as const) {
