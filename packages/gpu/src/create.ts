@@ -2,7 +2,7 @@ import { DeviceError, checkOptions, isBoolean, isName, oneOf } from '@nn/core';
 import { GpuBackend, type GpuFuse, type GpuMatmul } from './backend.js';
 import { closestSquare } from './limits.js';
 import { gpuRuntimes, isNode, loadGpuJs, runtimeOfClass, unavailableReason, type GpuJs, type GpuJsClass, type GpuMode, type GpuRuntime } from './runtime.js';
-import { helperSources } from './sources.js';
+import { helperSources, intHelper } from './sources.js';
 
 /** Options of createGpuBackend. */
 export interface GpuBackendOptions {
@@ -26,9 +26,6 @@ const hostRuntimes: readonly GpuRuntime[] = ['webasm', 'cpu'];
 
 // What each option accepts.
 const optionRules = { mode: oneOf('auto', ...gpuRuntimes, ...hostRuntimes), allowFallback: isBoolean, device: isName, fuse: oneOf('trees', 'chains'), matmul: oneOf('auto', 'plain') };
-
-/** Largest tensor the kernels index exactly: flat indices are split in float32 (see sources.ts). */
-const INDEX_LIMIT = 2 ** 22;
 
 /**
  * Make the gpu backend on gpu.js; register it with `registerBackend`.
@@ -110,12 +107,9 @@ async function open(GPU: GpuJsClass, r: GpuRuntime, device: string, explicitHost
     );
   }
   for (const s of helperSources) gpu.addFunction(s);
-  const deviceLimit = await limitsOf(r, features?.maxTextureSize);
-  // The kernels split flat indices in float32 (sources.ts), exact up to 2^22 elements.
-  const { maxElements, limitText } =
-    deviceLimit.maxElements > INDEX_LIMIT
-      ? { maxElements: INDEX_LIMIT, limitText: `nn's float32 index arithmetic in the shaders (exact up to 2^22 values; the device itself allows ${deviceLimit.maxElements} by ${deviceLimit.limitText})` }
-      : deviceLimit;
+  gpu.addFunction(intHelper.source, intHelper.settings);
+  // Index arithmetic is integer (sources.ts): the device's own limit is the only one.
+  const { maxElements, limitText } = await limitsOf(r, features?.maxTextureSize);
   const backend = new GpuBackend(gpu, {
     device,
     runtime: r,

@@ -1,6 +1,6 @@
 import { isContiguous, sameShape, type Shape } from '@nn/core';
 import type { Expr, GpuBuffer, GpuHandle } from './handle.js';
-import { binaryExpr, chainLines, gatherOffsets, lit, params } from './sources.js';
+import { binaryExpr, chainLines, divmod, gatherOffsets, intLocals, params } from './sources.js';
 
 // Kernel sources for deferred expressions (fusion): a kernel that reads a
 // deferred buffer computes its expression where it reads it, down to the
@@ -77,7 +77,8 @@ export class Fuser {
 
   private kernel(v: string): FusedKernel {
     const source = `function (${this.params()}) {
-  const i = this.thread.x;
+  ${intLocals(['i'])}
+  i = this.thread.x;
   ${this.lines.join('\n  ')}
   return ${v};
 }`;
@@ -114,7 +115,7 @@ export class Fuser {
     if (readsFlat(h, shape)) return pos;
     const o = this.fresh('o');
     this.lines.push(gatherOffsets(shape, [stridesOver(h, shape)], [o], pos, `${o}_`));
-    return h.offset === 0 ? o : `${o} + ${lit(h.offset)}`;
+    return h.offset === 0 ? o : `${o} + ${h.offset}`;
   }
 
   /** The variable holding buffer b's value at position `pos`: a read, or its deferred expression computed there. */
@@ -152,33 +153,26 @@ export class Fuser {
     const d = g.batch.length;
     const { m, k, n, aStrides: sa, bStrides: sb } = g;
     const L = this.lines;
-    let rest = pos;
-    L.push(`let ${t}oa = ${lit(ha.offset)};`, `let ${t}ob = ${lit(hb.offset)};`);
+    // Integer index arithmetic, as bmmSource's (sources.ts: intLocals, divmod).
+    const [oa, ob, be, w, i, j, c, ra, cb] = ['oa', 'ob', 'e', 'w', 'i', 'j', 'c', 'ra', 'cb'].map((x) => `${t}${x}`) as [string, string, string, string, string, string, string, string, string];
+    L.push(intLocals([oa, ob, be, w, i, j, c, ra, cb]), `${oa} = ${ha.offset};`, `${ob} = ${hb.offset};`, `${j} = ${pos};`);
     if (d > 0) {
-      L.push(`let ${t}e = Math.floor((${pos} + 0.5) / ${lit(m * n)});`, `const ${t}rest = ${pos} - ${t}e * ${lit(m * n)};`);
-      rest = `${t}rest`;
+      L.push(...divmod(be, j, m * n, c));
       const blocks = g.batch.map((_, q) => g.batch.slice(q + 1).reduce((x, y) => x * y, 1));
       for (let q = 0; q < d; q++) {
-        const block = blocks[q]!;
-        L.push(`const ${t}w${q} = Math.floor((${t}e + 0.5) / ${lit(block)});`, `${t}e = ${t}e - ${t}w${q} * ${lit(block)};`);
-        if (sa[q] !== 0) L.push(`${t}oa = ${t}oa + ${t}w${q} * ${lit(sa[q]!)};`);
-        if (sb[q] !== 0) L.push(`${t}ob = ${t}ob + ${t}w${q} * ${lit(sb[q]!)};`);
+        L.push(...divmod(w, be, blocks[q]!, c));
+        if (sa[q] !== 0) L.push(`${oa} = ${oa} + ${w} * ${sa[q]!};`);
+        if (sb[q] !== 0) L.push(`${ob} = ${ob} + ${w} * ${sb[q]!};`);
       }
     }
-    L.push(
-      `const ${t}i = Math.floor((${rest} + 0.5) / ${lit(n)});`,
-      `const ${t}j = ${rest} - ${t}i * ${lit(n)};`,
-      `const ${t}ra = ${t}oa + ${t}i * ${lit(sa[d]!)};`,
-      `const ${t}cb = ${t}ob + ${t}j * ${lit(sb[d]!)};`,
-      `let ${t}acc = 0.0;`,
-    );
+    L.push(...divmod(i, j, n, c), `${ra} = ${oa} + ${i} * ${sa[d]!};`, `${cb} = ${ob} + ${j} * ${sb[d]!};`, `let ${t}acc = 0.0;`);
     // The loop body is a block of its own: what it computes is not seen after it.
     const p = `${t}k`;
     const [lines, memo] = [this.lines, this.memo];
     this.lines = [];
     this.memo = new Map();
-    const va = this.read(ha, `${t}ra + ${p} * ${lit(sa[d + 1]!)}`);
-    const vb = this.read(hb, `${p} * ${lit(sb[d + 1]!)} + ${t}cb`);
+    const va = this.read(ha, `${ra} + ${p} * ${sa[d + 1]!}`);
+    const vb = this.read(hb, `${p} * ${sb[d + 1]!} + ${cb}`);
     const body = [...this.lines, `${t}acc = ${t}acc + ${va} * ${vb};`];
     [this.lines, this.memo] = [lines, memo];
     L.push(`for (let ${p} = 0; ${p} < ${k}; ${p}++) {\n    ${body.join('\n    ')}\n  }`);

@@ -8,9 +8,11 @@ import { sizeOf, stridesOf } from '@nn/core';
 // are baked into the source as literals: a kernel is compiled once per op and
 // shape and cached, so the literals are its constants.
 //
-// Index arithmetic runs in float32 on GL (GLSL ES 1.0 has no reliable ints):
-// `floor((x + 0.5) / s)` keeps every quotient half a step away from an integer,
-// so rounding in the division can never flip it (exact below 2^22 elements).
+// Index arithmetic is integer (GLSL int, WGSL i32), exact up to 2^31: gpu.js
+// gives each thread its flat output index as an integer on every path, but
+// declares every local float (exact only below 2^24) unless it sees the local
+// incremented, so index locals come from intLocals, and a division (which
+// gpu.js always does in float) is only a first guess that divmod corrects.
 
 /** A float literal the shader translators accept (`3.0`, not `3`). */
 export function lit(v: number): string {
@@ -20,23 +22,49 @@ export function lit(v: number): string {
 }
 
 /**
- * Lines that split the flat output index `i` over `outShape` and accumulate
- * one offset per input from its (broadcast) strides, into variables named
- * `names` (default `o0, o1...`). A fused kernel splits other indices too:
- * `index` is the expression split, `tag` keeps its variable names apart.
+/**
+ * Declarations of int locals. gpu.js types a local Integer only when it sees
+ * `v++` on it, so each is declared 0 and incremented in a branch no thread
+ * takes; + − · on them, loop counters and integer literals then stay integer.
+ */
+export function intLocals(names: readonly string[]): string {
+  return [...names.map((n) => `let ${n} = 0;`), 'if (this.thread.x < 0) {', ...names.map((n) => `  ${n}++;`), '}'].join('\n  ');
+}
+
+/**
+ * Lines that set the int locals `q` = floor(r / s) and `r` = r − q·s exactly
+ * (s > 0). The float quotient is only a guess (float(r) rounds past 2^24 and a
+ * shader's division is a few ulps off): the remainder, computed in integers,
+ * is divided again and then moved into [0, s) by one step. `c` is an int local for scratch.
+ */
+export function divmod(q: string, r: string, s: number, c = 'c'): string[] {
+  if (s === 1) return [`${q} = ${r};`, `${r} = 0;`];
+  return [
+    `${q} = nnInt(Math.floor(${r} / ${s}));`,
+    `${r} = ${r} - ${q} * ${s};`,
+    `${c} = nnInt(Math.floor(${r} / ${s}));`,
+    `${q} = ${q} + ${c};`,
+    `${r} = ${r} - ${c} * ${s};`,
+    `if (${r} < 0) {\n    ${q} = ${q} - 1;\n    ${r} = ${r} + ${s};\n  }`,
+    `if (${r} >= ${s}) {\n    ${q} = ${q} + 1;\n    ${r} = ${r} - ${s};\n  }`,
+  ];
+}
+
+/**
+ * Lines that split the int index `index` (default the flat output index `i`)
+ * over `outShape` and accumulate one offset per input from its (broadcast)
+ * strides, into new int locals named `names` (default `o0, o1...`). A fused
+ * kernel splits other indices too: `tag` keeps its variable names apart.
  */
 export function gatherOffsets(outShape: readonly number[], strides: readonly (readonly number[])[], names = strides.map((_, k) => `o${k}`), index = 'i', tag = ''): string {
-  const r = `r${tag}`;
-  const lines = [`let ${r} = ${index};`];
-  names.forEach((o) => lines.push(`let ${o} = 0.0;`));
+  const [r, q, c] = [`r${tag}`, `q${tag}`, `c${tag}`];
+  const lines = [intLocals([r, q, c, ...names]), `${r} = ${index};`];
   const block = stridesOf(outShape);
   for (let d = 0; d < outShape.length; d++) {
     if (outShape[d] === 1) continue;
-    const q = `q${tag}${d}`;
-    lines.push(`const ${q} = Math.floor((${r} + 0.5) / ${lit(block[d]!)});`);
-    lines.push(`${r} = ${r} - ${q} * ${lit(block[d]!)};`);
+    lines.push(...divmod(q, r, block[d]!, c));
     strides.forEach((s, k) => {
-      if (s[d] !== 0) lines.push(`${names[k]} = ${names[k]} + ${q} * ${lit(s[d]!)};`);
+      if (s[d] !== 0) lines.push(`${names[k]} = ${names[k]} + ${q} * ${s[d]!};`);
     });
   }
   return lines.join('\n  ');
@@ -352,6 +380,13 @@ export const helperSources: string[] = [
 }`,
 ];
 
+/**
+ * nnInt(v): the integer a float holding one (a quotient's floor, an index value) as an int local
+ * takes it; gpu.js casts on return. Added with these settings (create.ts). Called only as the whole
+ * right side of an assignment: inside integer arithmetic gpu.js's WGSL casts the argument to i32 too.
+ */
+export const intHelper = { source: 'function nnInt(v) {\n  return v;\n}', settings: { argumentTypes: { v: 'Number' }, returnType: 'Integer' } };
+
 /** Copy the input: the upload kernel (copy and reshape launch none; they share the buffer). */
 export function copySource(): string {
   return `function (x) {
@@ -416,10 +451,11 @@ export function params(inputs: number, args: number): string {
  * worked out from the output index (one split of `i` shared by all of them).
  */
 function elementwiseReads(outShape: readonly number[], reads: readonly Read[]): string[] {
-  const lines = ['const i = this.thread.x;'];
   const strided = reads.map((r, k) => (r.flat ? -1 : k)).filter((k) => k >= 0);
-  if (strided.length > 0) lines.push(gatherOffsets(outShape, strided.map((k) => reads[k]!.strides), strided.map((k) => `o${k}`)));
-  reads.forEach((r, k) => lines.push(...readLines(`v${k}`, `x${k}`, r.flat ? 'i' : `o${k} + ${lit(r.offset)}`, r)));
+  const offsets = strided.map((k) => `o${k}`);
+  const lines = [intLocals(['i']), 'i = this.thread.x;'];
+  if (strided.length > 0) lines.push(gatherOffsets(outShape, strided.map((k) => reads[k]!.strides), offsets));
+  reads.forEach((r, k) => lines.push(...readLines(`v${k}`, `x${k}`, r.flat ? 'i' : `o${k} + ${r.offset}`, r)));
   return lines;
 }
 
@@ -458,8 +494,8 @@ export function whereSource(outShape: readonly number[], rm: Read, ra: Read, rb:
 function productLoop(k: number, ap: number, bp: number, ra: Read, rb: Read): string {
   return `let acc = 0.0;
   for (let p = 0; p < ${k}; p++) {
-    ${readLines('va', 'x0', `ra + p * ${lit(ap)}`, ra).join('\n    ')}
-    ${readLines('vb', 'x1', `p * ${lit(bp)} + cb`, rb).join('\n    ')}
+    ${readLines('va', 'x0', `ra + p * ${ap}`, ra).join('\n    ')}
+    ${readLines('vb', 'x1', `p * ${bp} + cb`, rb).join('\n    ')}
     acc = acc + va * vb;
   }
   return acc;`;
@@ -475,10 +511,11 @@ export function matmulSource(k: number, n: number, ra: Read, rb: Read, args: num
   const [ai, ap] = ra.strides as [number, number];
   const [bj, bp] = rb.strides as [number, number];
   return `function (${params(2, args)}) {
-  const i = Math.floor((this.thread.x + 0.5) / ${lit(n)});
-  const j = this.thread.x - i * ${lit(n)};
-  const ra = i * ${lit(ai)} + ${lit(ra.offset)};
-  const cb = j * ${lit(bj)} + ${lit(rb.offset)};
+  ${intLocals(['j', 'i', 'c', 'ra', 'cb'])}
+  j = this.thread.x;
+  ${divmod('i', 'j', n).join('\n  ')}
+  ra = i * ${ai} + ${ra.offset};
+  cb = j * ${bj} + ${rb.offset};
   ${productLoop(k, ap, bp, ra, rb)}
 }`;
 }
@@ -509,14 +546,14 @@ export function reduceSource(
   // A fused input (a deferred expression) is computed where it is read, with its own parameters.
   const read = fused ? fused.read : (v: string, index: string): string[] => readLines(v, 'x0', index, r);
   const count = sizeOf(redShape);
-  const walk: string[] = ['let rr = t;', `let off = base + ${lit(r.offset)};`];
+  const walk: string[] = ['rr = t;', `off = base + ${r.offset};`];
   const block = stridesOf(redShape);
   for (let d = 0; d < redShape.length; d++) {
-    walk.push(`const w${d} = Math.floor((rr + 0.5) / ${lit(block[d]!)});`);
-    walk.push(`rr = rr - w${d} * ${lit(block[d]!)};`);
-    walk.push(`off = off + w${d} * ${lit(redStrides[d]!)};`);
+    if (redShape[d] === 1) continue;
+    walk.push(...divmod('w', 'rr', block[d]!, 'cw'));
+    walk.push(`off = off + w * ${redStrides[d]!};`);
   }
-  const start = op === 'sum' ? ['let acc = 0.0;', 'let comp = 0.0;'] : [...read('first', `base + ${lit(r.offset)}`), 'let acc = first;'];
+  const start = op === 'sum' ? ['let acc = 0.0;', 'let comp = 0.0;'] : [...read('first', `base + ${r.offset}`), 'let acc = first;'];
   // argmax/argmin also keep the index of the best so far and whether it is a NaN (then it stays).
   if (op === 'argmax' || op === 'argmin') start.push('let arg = 0.0;', 'let held = 0.0;', ...argNaN('first', 'held = 1.0;'));
   // Kahan's correction is (tk - acc) - yk; once the running sum is ±Inf or NaN it is
@@ -554,7 +591,8 @@ export function reduceSource(
     }`;
   const each = read('v', 'off');
   return `function (${fused ? fused.params() : params(1, args)}) {
-  const i = this.thread.x;
+  ${intLocals(['i', 'rr', 'off', 'w', 'cw'])}
+  i = this.thread.x;
   ${gatherOffsets(keptShape, [keptStrides], ['base'])}
   ${start.join('\n  ')}
   for (let t = 0; t < ${count}; t++) {
@@ -574,9 +612,11 @@ export function reduceSource(
 export function gatherAlongSource(indexShape: readonly number[], dim: number, xStrides: readonly number[]): string {
   const others = xStrides.map((s, d) => (d === dim ? 0 : s));
   return `function (x, idx) {
-  const i = this.thread.x;
-  ${gatherOffsets(indexShape, [others])}
-  return x[o0 + idx[i] * ${lit(xStrides[dim]!)}];
+  ${intLocals(['i', 'g'])}
+  i = this.thread.x;
+  ${gatherOffsets(indexShape, [others], ['o0'])}
+  g = nnInt(idx[i]);
+  return x[o0 + g * ${xStrides[dim]!}];
 }`;
 }
 
@@ -592,28 +632,29 @@ export function scatterAddSource(xShape: readonly number[], dim: number, indexSh
   const block = stridesOf(xShape);
   const is = stridesOf(indexShape);
   const ss = stridesOf(srcShape);
-  const lines: string[] = ['let r = i;', 'let ib = 0.0;', 'let sb = 0.0;', 'let inside = 1.0;', 'let qd = 0.0;'];
+  const lines: string[] = ['r = i;', 'let inside = 1.0;', 'let qd = 0.0;'];
   for (let d = 0; d < xShape.length; d++) {
     if (xShape[d] === 1) continue;
-    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(block[d]!)});`);
-    lines.push(`r = r - q${d} * ${lit(block[d]!)};`);
+    lines.push(...divmod('q', 'r', block[d]!));
     if (d === dim) {
-      lines.push(`qd = q${d};`);
+      // An index value is a float: the coordinate it is compared with is one too (both below 2^24).
+      lines.push('qd = q;');
       continue;
     }
-    lines.push(`ib = ib + q${d} * ${lit(is[d]!)};`);
-    lines.push(`sb = sb + q${d} * ${lit(ss[d]!)};`);
+    lines.push(`ib = ib + q * ${is[d]!};`);
+    lines.push(`sb = sb + q * ${ss[d]!};`);
     // An output beyond the index's extent in this dim receives nothing.
-    lines.push(`if (q${d} > ${lit(indexShape[d]! - 0.5)}) {\n    inside = 0.0;\n  }`);
+    lines.push(`if (q >= ${indexShape[d]!}) {\n    inside = 0.0;\n  }`);
   }
   return `function (x, idx, src) {
-  const i = this.thread.x;
+  ${intLocals(['i', 'r', 'q', 'c', 'ib', 'sb'])}
+  i = this.thread.x;
   ${lines.join('\n  ')}
   let acc = x[i];
   if (inside > 0.5) {
     for (let k = 0; k < ${indexShape[dim]!}; k++) {
-      if (Math.abs(idx[ib + k * ${lit(is[dim]!)}] - qd) < 0.5) {
-        acc = acc + src[sb + k * ${lit(ss[dim]!)}];
+      if (Math.abs(idx[ib + k * ${is[dim]!}] - qd) < 0.5) {
+        acc = acc + src[sb + k * ${ss[dim]!}];
       }
     }
   }
@@ -631,17 +672,17 @@ export function scatterAddSource(xShape: readonly number[], dim: number, indexSh
 export function asStridedScatterSource(shape: readonly number[], strides: readonly number[], offset: number): string {
   const srcStrides = stridesOf(shape);
   const dims = shape.map((_, d) => d).filter((d) => shape[d] !== 1).sort((p, q) => strides[q]! - strides[p]!);
-  const lines: string[] = [`let r = i - ${lit(offset)};`, 'let hit = 1.0;', 'let so = 0.0;', 'if (r < -0.5) {\n    hit = 0.0;\n  }'];
+  const lines: string[] = [`r = i - ${offset};`, 'let hit = 1.0;', 'if (r < 0) {\n    hit = 0.0;\n  }'];
   for (const d of dims) {
-    lines.push(`const q${d} = Math.floor((r + 0.5) / ${lit(strides[d]!)});`);
-    lines.push(`if (q${d} > ${lit(shape[d]! - 0.5)}) {\n    hit = 0.0;\n  }`);
-    lines.push(`r = r - q${d} * ${lit(strides[d]!)};`);
-    lines.push(`so = so + q${d} * ${lit(srcStrides[d]!)};`);
+    lines.push(...divmod('q', 'r', strides[d]!));
+    lines.push(`if (q >= ${shape[d]!}) {\n    hit = 0.0;\n  }`);
+    lines.push(`so = so + q * ${srcStrides[d]!};`);
   }
   return `function (x, src) {
-  const i = this.thread.x;
+  ${intLocals(['i', 'r', 'q', 'c', 'so'])}
+  i = this.thread.x;
   ${lines.join('\n  ')}
-  if (hit > 0.5 && Math.abs(r) < 0.5) {
+  if (hit > 0.5 && r == 0) {
     return src[so];
   }
   return x[i];
@@ -659,16 +700,16 @@ export function asStridedScatterSource(shape: readonly number[], strides: readon
 export function cumsumSource(len: number, inner: number, reverse: boolean): string {
   const take = reverse ? 't >= k' : 't <= k';
   return `function (x) {
-  const i = this.thread.x;
-  const outer = Math.floor((i + 0.5) / ${lit(len * inner)});
-  const rem = i - outer * ${lit(len * inner)};
-  const k = Math.floor((rem + 0.5) / ${lit(inner)});
-  const base = outer * ${lit(len * inner)} + (rem - k * ${lit(inner)});
+  ${intLocals(['r', 'q', 'c', 'k', 'base'])}
+  r = this.thread.x;
+  ${divmod('q', 'r', len * inner).join('\n  ')}
+  ${divmod('k', 'r', inner).join('\n  ')}
+  base = q * ${len * inner} + r;
   let acc = 0.0;
   let comp = 0.0;
   for (let t = 0; t < ${len}; t++) {
     if (${take}) {
-      const v = x[base + t * ${lit(inner)}];
+      const v = x[base + t * ${inner}];
       const tk = acc + v;
       if (Math.abs(tk) <= 3.4028234e38) {
         if (Math.abs(acc) >= Math.abs(v)) {
@@ -710,21 +751,21 @@ export function bmmSource(batch: readonly number[], m: number, k: number, n: num
   const walk: string[] = [];
   const block = stridesOf(batch);
   for (let t = 0; t < d; t++) {
-    walk.push(`const w${t} = Math.floor((e + 0.5) / ${lit(block[t]!)});`);
-    walk.push(`e = e - w${t} * ${lit(block[t]!)};`);
-    if (ra.strides[t] !== 0) walk.push(`oa = oa + w${t} * ${lit(ra.strides[t]!)};`);
-    if (rb.strides[t] !== 0) walk.push(`ob = ob + w${t} * ${lit(rb.strides[t]!)};`);
+    if (batch[t] === 1) continue;
+    walk.push(...divmod('w', 'e', block[t]!));
+    if (ra.strides[t] !== 0) walk.push(`oa = oa + w * ${ra.strides[t]!};`);
+    if (rb.strides[t] !== 0) walk.push(`ob = ob + w * ${rb.strides[t]!};`);
   }
   return `function (${params(2, args)}) {
-  let e = Math.floor((this.thread.x + 0.5) / ${lit(m * n)});
-  const rest = this.thread.x - e * ${lit(m * n)};
-  const i = Math.floor((rest + 0.5) / ${lit(n)});
-  const j = rest - i * ${lit(n)};
-  let oa = ${lit(ra.offset)};
-  let ob = ${lit(rb.offset)};
+  ${intLocals(['j', 'e', 'i', 'c', 'w', 'oa', 'ob', 'ra', 'cb'])}
+  j = this.thread.x;
+  ${divmod('e', 'j', m * n).join('\n  ')}
+  ${divmod('i', 'j', n).join('\n  ')}
+  oa = ${ra.offset};
+  ob = ${rb.offset};
   ${walk.join('\n  ')}
-  const ra = oa + i * ${lit(ai)};
-  const cb = ob + j * ${lit(bj)};
+  ra = oa + i * ${ai};
+  cb = ob + j * ${bj};
   ${productLoop(k, ap, bp, ra, rb)}
 }`;
 }
@@ -765,9 +806,10 @@ export function boundLoops(source: string): string {
     const body = boundLoops(source.slice(open, close - 1));
     let unroll = 2;
     while (Math.ceil(count / unroll) > LOOP_LIMIT) unroll *= 2;
+    // The counter is an int local stepped with ++ (so gpu.js types it integer, as the loop's own was).
     const copies: string[] = [];
-    for (let u = 0; u < unroll; u++) copies.push(`if (${v}Hi * ${unroll} + ${u} < ${count}) {\nconst ${v} = ${v}Hi * ${unroll} + ${u};${body}}`);
-    out += source.slice(from, m.index) + `for (let ${v}Hi = 0; ${v}Hi < ${Math.ceil(count / unroll)}; ${v}Hi++) {\n${copies.join('\n')}\n}`;
+    for (let u = 0; u < unroll; u++) copies.push(`if (${v} < ${count}) {${body}}\n${v}++;`);
+    out += source.slice(from, m.index) + `let ${v} = 0;\nfor (let ${v}Hi = 0; ${v}Hi < ${Math.ceil(count / unroll)}; ${v}Hi++) {\n${v} = ${v}Hi * ${unroll};\n${copies.join('\n')}\n}`;
     from = close;
     head.lastIndex = close;
   }
