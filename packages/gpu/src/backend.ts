@@ -65,6 +65,11 @@ interface TreeSize {
   loop: number;
 }
 
+/** Results of at least this many values are checked for a failed GL allocation (a getError per launch would stall small ones). */
+const CHECK_MEMORY_FROM = 2 ** 20;
+const GL_OUT_OF_MEMORY = 0x0505;
+const GL_INVALID_FRAMEBUFFER_OPERATION = 0x0506;
+
 /** A chain longer than this is run (one kernel) before another op is deferred onto it, so that kernel sources stay small. */
 const MAX_CHAIN = 8;
 
@@ -496,6 +501,7 @@ export class GpuBackend implements Backend {
     };
     if (!this.async) {
       out.value = run() as DeviceValue;
+      if (out.size >= CHECK_MEMORY_FROM) this.checkMemory(op, k, out);
       return;
     }
     // WebGPU: a pipeline kernel returns a Promise of its buffer, and a Promise
@@ -530,6 +536,26 @@ export class GpuBackend implements Backend {
         }
       });
   }
+
+  /**
+   * GL reports a texture it could not allocate only through getError (Mesa's llvmpipe:
+   * INVALID_FRAMEBUFFER_OPERATION, and the kernel's result reads back as zeros), so a
+   * large result is checked: the failure becomes a DeviceError, and the result is freed.
+   */
+  private checkMemory(op: string, k: CachedKernel, out: GpuBuffer): void {
+    const gl = (k.fn as unknown as { context?: { getError?(): number } }).context;
+    const err = gl?.getError?.() ?? 0;
+    if (err !== GL_OUT_OF_MEMORY && err !== GL_INVALID_FRAMEBUFFER_OPERATION) return;
+    deleteValue(out.value);
+    out.value = null;
+    out.error = new DeviceError(
+      op,
+      `the ${this.runtime} device could not allocate a result of ${out.size} float32 values (GL error 0x${err.toString(16)}) ` +
+        `with ${this.buffers} buffers (${this.bytes} bytes of values) held: out of device memory; dispose tensors (or use scope()) and retry, or use smaller ones`,
+    );
+    throw out.error;
+  }
+
 
   /**
    * A tensor of `shape` holding `value` everywhere, for results that read no
