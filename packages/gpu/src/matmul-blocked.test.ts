@@ -47,7 +47,7 @@ describe('blocked matmul plan', () => {
     expect(s.match(/nnMax/g)).toHaveLength(4 + 1); // one relu per A read: 4 unrolled steps, 1 in the tail
     expect(s).toContain('return [acc0, acc1, acc2, acc3];');
     const p = packSource([], 8, 7, 10, read([10, 1]), 0);
-    expect(p).toContain('Math.min(c0 + 3.0, 9.0)'); // the last real column
-    expect(p).toContain('row > 6.5'); // rows past the real 7 are zeros
+    expect(p).toContain('if (cc3 > 9) {\n    cc3 = 9;'); // the last real column (integer index arithmetic)
+    expect(p).toContain('row > 6'); // rows past the real 7 are zeros
   });
 });

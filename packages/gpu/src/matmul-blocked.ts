@@ -1,7 +1,7 @@
 import { stridesOf } from '@nn/core';
 import type { DeviceValue } from './handle.js';
 import type { GpuRuntime } from './runtime.js';
-import { lit, params, readLines, type Read } from './sources.js';
+import { divmod, intLocals, params, readLines, type Read } from './sources.js';
 
 // A product kernel that computes a 1×4 block of outputs per thread: four
 // consecutive columns j..j+3 of one output row, returned as gpu.js's Array(4).
@@ -113,10 +113,10 @@ export function blockedThreads(g: BlockedGeometry): number {
 
 /** Lines of one inner step at inner index expression `p`: one read of A, BLOCK reads of B (each with its chain), BLOCK multiply-adds. */
 function step(p: string, ap: number, bj: number, bp: number, ra: Read, rb: Read, tag: string): string[] {
-  const lines = readLines(`va${tag}`, 'x0', `ra + ${p} * ${lit(ap)}`, ra);
-  lines.push(`const pb${tag} = ${p} * ${lit(bp)} + cb;`);
+  // Indices inline from int locals and loop counters: integer arithmetic (sources.ts, intLocals).
+  const lines = readLines(`va${tag}`, 'x0', `ra + ${p} * ${ap}`, ra);
   for (let c = 0; c < BLOCK; c++) {
-    lines.push(...readLines(`vb${tag}${c}`, 'x1', c === 0 ? `pb${tag}` : `pb${tag} + ${lit(c * bj)}`, rb));
+    lines.push(...readLines(`vb${tag}${c}`, 'x1', `${p} * ${bp} + cb${c === 0 ? '' : ` + ${c * bj}`}`, rb));
     lines.push(`acc${c} = acc${c} + va${tag} * vb${tag}${c};`);
   }
   return lines;
@@ -137,31 +137,27 @@ export function blockedMatmulSource(g: BlockedGeometry, ra: Read, rb: Read, args
   const [bj, bp] = [rb.strides[d]!, rb.strides[d + 1]!];
   const nb = n / BLOCK;
   // The thread's batch entry e, row i and first column j, then each operand's offset for them.
-  const lines: string[] = [];
-  if (d > 0) {
-    lines.push(`let e = Math.floor((this.thread.x + 0.5) / ${lit(m * nb)});`, `const rest = this.thread.x - e * ${lit(m * nb)};`);
-  } else {
-    lines.push('const rest = this.thread.x;');
-  }
-  lines.push(`const i = Math.floor((rest + 0.5) / ${lit(nb)});`, `const j = (rest - i * ${lit(nb)}) * ${lit(BLOCK)};`);
-  lines.push(`let oa = ${lit(ra.offset)};`, `let ob = ${lit(rb.offset)};`);
+  const lines: string[] = [intLocals(['e', 'rest', 'i', 'j', 'cd', 'oa', 'ob', 'w', 'ra', 'cb']), 'rest = this.thread.x;'];
+  if (d > 0) lines.push(...divmod('e', 'rest', m * nb, 'cd'));
+  lines.push(...divmod('i', 'rest', nb, 'cd'), `j = rest * ${BLOCK};`);
+  lines.push(`oa = ${ra.offset};`, `ob = ${rb.offset};`);
   const block = stridesOf(batch);
   for (let t = 0; t < d; t++) {
-    lines.push(`const w${t} = Math.floor((e + 0.5) / ${lit(block[t]!)});`, `e = e - w${t} * ${lit(block[t]!)};`);
-    if (ra.strides[t] !== 0) lines.push(`oa = oa + w${t} * ${lit(ra.strides[t]!)};`);
-    if (rb.strides[t] !== 0) lines.push(`ob = ob + w${t} * ${lit(rb.strides[t]!)};`);
+    lines.push(...divmod('w', 'e', block[t]!, 'cd'));
+    if (ra.strides[t] !== 0) lines.push(`oa = oa + w * ${ra.strides[t]!};`);
+    if (rb.strides[t] !== 0) lines.push(`ob = ob + w * ${rb.strides[t]!};`);
   }
-  lines.push(`const ra = oa + i * ${lit(ai)};`, `const cb = ob + j * ${lit(bj)};`);
+  lines.push(`ra = oa + i * ${ai};`, `cb = ob + j * ${bj};`);
   for (let c = 0; c < BLOCK; c++) lines.push(`let acc${c} = 0.0;`);
   const whole = Math.floor(k / UNROLL);
   if (whole > 0) {
     const body: string[] = [];
-    for (let u = 0; u < UNROLL; u++) body.push(...step(`(q * ${lit(UNROLL)} + ${lit(u)})`, ap, bj, bp, ra, rb, `${u}`));
+    for (let u = 0; u < UNROLL; u++) body.push(...step(`(q * ${UNROLL} + ${u})`, ap, bj, bp, ra, rb, `${u}`));
     lines.push(`for (let q = 0; q < ${whole}; q++) {\n    ${body.join('\n    ')}\n  }`);
   }
   const tail = k - whole * UNROLL;
   if (tail > 0) {
-    lines.push(`for (let p = 0; p < ${tail}; p++) {\n    ${step(`(p + ${lit(whole * UNROLL)})`, ap, bj, bp, ra, rb, 't').join('\n    ')}\n  }`);
+    lines.push(`for (let p = 0; p < ${tail}; p++) {\n    ${step(`(p + ${whole * UNROLL})`, ap, bj, bp, ra, rb, 't').join('\n    ')}\n  }`);
   }
   return `function (${params(2, args)}) {
   ${lines.join('\n  ')}
@@ -176,16 +172,17 @@ export function blockedMatmulSource(g: BlockedGeometry, ra: Read, rb: Read, args
  */
 export function unpackSource(): string {
   return `function (x) {
-  const t = Math.floor((this.thread.x + 0.5) / ${lit(BLOCK)});
-  const c = this.thread.x - t * ${lit(BLOCK)};
+  ${intLocals(['t', 'c', 'cu'])}
+  c = this.thread.x;
+  ${divmod('t', 'c', BLOCK, 'cu').join('\n  ')}
   const v = x[t];
-  if (c < 0.5) {
+  if (c == 0) {
     return v[0];
   }
-  if (c < 1.5) {
+  if (c == 1) {
     return v[1];
   }
-  if (c < 2.5) {
+  if (c == 2) {
     return v[2];
   }
   return v[3];
@@ -203,21 +200,21 @@ export function packSource(batch: readonly number[], rows: number, realRows: num
   const d = batch.length;
   const cq = Math.ceil(cols / BLOCK);
   const [rs, cs] = [r.strides[d]!, r.strides[d + 1]!];
-  const lines: string[] = [];
-  lines.push(`let e = Math.floor((this.thread.x + 0.5) / ${lit(rows * cq)});`, `const rest = this.thread.x - e * ${lit(rows * cq)};`);
-  lines.push(`const row = Math.floor((rest + 0.5) / ${lit(cq)});`, `const c0 = (rest - row * ${lit(cq)}) * ${lit(BLOCK)};`);
-  lines.push(`let o = ${lit(r.offset)};`);
+  const cc = Array.from({ length: BLOCK }, (_, c) => `cc${c}`);
+  const lines: string[] = [intLocals(['e', 'rest', 'row', 'c0', 'o', 'w', 'rr', 'cd', ...cc]), 'rest = this.thread.x;'];
+  lines.push(...divmod('e', 'rest', rows * cq, 'cd'), ...divmod('row', 'rest', cq, 'cd'), `c0 = rest * ${BLOCK};`);
+  lines.push(`o = ${r.offset};`);
   const block = stridesOf(batch);
   for (let t = 0; t < d; t++) {
-    lines.push(`const w${t} = Math.floor((e + 0.5) / ${lit(block[t]!)});`, `e = e - w${t} * ${lit(block[t]!)};`);
-    if (r.strides[t] !== 0) lines.push(`o = o + w${t} * ${lit(r.strides[t]!)};`);
+    lines.push(...divmod('w', 'e', block[t]!, 'cd'));
+    if (r.strides[t] !== 0) lines.push(`o = o + w * ${r.strides[t]!};`);
   }
   // A padding row or column reads the last real one (an index inside the buffer) and is set to 0 after its chain.
-  lines.push(`const rr = Math.min(row, ${lit(realRows - 1)});`, `o = o + rr * ${lit(rs)};`);
+  lines.push('rr = row;', `if (rr > ${realRows - 1}) {\n    rr = ${realRows - 1};\n  }`, `o = o + rr * ${rs};`);
   for (let c = 0; c < BLOCK; c++) {
-    lines.push(`const cc${c} = Math.min(c0 + ${lit(c)}, ${lit(cols - 1)});`);
-    lines.push(...readLines(`v${c}`, 'x0', `o + cc${c} * ${lit(cs)}`, r));
-    lines.push(`if (c0 + ${lit(c)} > ${lit(cols - 0.5)} || row > ${lit(realRows - 0.5)}) {\n    v${c} = 0.0;\n  }`);
+    lines.push(`cc${c} = c0 + ${c};`, `if (cc${c} > ${cols - 1}) {\n    cc${c} = ${cols - 1};\n  }`);
+    lines.push(...readLines(`v${c}`, 'x0', `o + cc${c} * ${cs}`, r));
+    lines.push(`if (c0 + ${c} > ${cols - 1} || row > ${realRows - 1}) {\n    v${c} = 0.0;\n  }`);
   }
   return `function (${params(1, args)}) {
   ${lines.join('\n  ')}
@@ -237,17 +234,13 @@ export function packedMatmulSource(g: BlockedGeometry): string {
   const nb = n / BLOCK;
   const kq = Math.ceil(k / BLOCK);
   const threads = m * nb;
-  const lines: string[] = [];
-  if (batch.length > 0) {
-    lines.push(`const e = Math.floor((this.thread.x + 0.5) / ${lit(threads)});`, `const rest = this.thread.x - e * ${lit(threads)};`);
-  } else {
-    lines.push('const e = 0.0;', 'const rest = this.thread.x;');
-  }
-  lines.push(`const i = Math.floor((rest + 0.5) / ${lit(nb)});`, `const jb = rest - i * ${lit(nb)};`);
-  lines.push(`const ra = (e * ${lit(m)} + i) * ${lit(kq)};`, `const cb = e * ${lit(4 * kq * nb)} + jb;`);
+  const lines: string[] = [intLocals(['e', 'rest', 'i', 'jb', 'ra', 'cb', 'cd']), 'rest = this.thread.x;'];
+  if (batch.length > 0) lines.push(...divmod('e', 'rest', threads, 'cd'));
+  lines.push(...divmod('i', 'rest', nb, 'cd'), 'jb = rest;');
+  lines.push(`ra = (e * ${m} + i) * ${kq};`, `cb = e * ${4 * kq * nb} + jb;`);
   for (let c = 0; c < BLOCK; c++) lines.push(`let acc${c} = 0.0;`);
-  const body = [`const a = xa[ra + q];`, `const pb = cb + q * ${lit(4 * nb)};`];
-  for (let u = 0; u < BLOCK; u++) body.push(`const b${u} = xb[pb${u === 0 ? '' : ` + ${lit(u * nb)}`}];`);
+  const body = ['const a = xa[ra + q];'];
+  for (let u = 0; u < BLOCK; u++) body.push(`const b${u} = xb[cb + q * ${4 * nb}${u === 0 ? '' : ` + ${u * nb}`}];`);
   for (let c = 0; c < BLOCK; c++) body.push(`acc${c} = acc${c} + a[0] * b0[${c}] + a[1] * b1[${c}] + a[2] * b2[${c}] + a[3] * b3[${c}];`);
   lines.push(`for (let q = 0; q < ${kq}; q++) {\n    ${body.join('\n    ')}\n  }`);
   return `function (xa, xb) {
