@@ -45,7 +45,14 @@ export async function matmulRate(core, backend, device, n, budgetMs, read, defer
     b = core.randn([n, n], { device });
     v = core.ones([n, 1], { device });
     // (The cpu backend runs every op at once: no forcing there.)
-    const force = deferred ? () => c.narrow(0, 0, 1).mm(v).dispose() : () => {};
+    // The row view is freed too: left alive it would hold every rep's product buffer.
+    const force = deferred
+      ? () => {
+          const row = c.narrow(0, 0, 1);
+          row.mm(v).dispose();
+          row.dispose();
+        }
+      : () => {};
     const t0 = performance.now();
     c = a.mm(b);
     const first = await read(c);
