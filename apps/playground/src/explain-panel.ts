@@ -1,7 +1,7 @@
-import { scope } from '@nn/core';
-import { explainGradientAsync, graph, toSvg, type Graph, type GradientExplanation as Explanation } from '@nn/explain';
+import { toSvg, type Graph } from '@nn/explain';
 import { GraphView } from './graph-view.js';
-import type { ExplainTarget, Trainer } from './nets/index.js';
+import { explainData, type Explained } from './nets/explain-data.js';
+import type { Trainer } from './nets/index.js';
 
 /** Put an SVG string into `view` as real SVG (parsed, never run as HTML); returns it, or null when it did not parse. */
 function showSvg(view: GraphView, host: HTMLElement, svg: string, label: string): SVGSVGElement | null {
@@ -97,56 +97,45 @@ export class ExplainPanel {
     this.select.value = names.includes(prev) ? prev : names[0] ?? '';
   }
 
-  /** Redraw everything for the trainer's current weights. */
+  /** Redraw everything for the trainer's current weights (the trainer on this thread). */
   async update(trainer: Trainer): Promise<void> {
+    this.begin();
+    try {
+      this.show(await explainData(trainer, this.select.value));
+    } catch (e) {
+      this.fail((e as Error).message);
+    }
+  }
+
+  /** Say an explanation is on its way (the seed worker computes it off the page). */
+  begin(): void {
     this.select.disabled = false;
     this.availability.textContent = 'Explaining the current weights…';
     this.availability.className = 'muted';
     delete this.availability.dataset.ok;
-    const i = Math.max(0, trainer.weights.findIndex((w) => w.name === this.select.value));
-    // Everything the panel shows, computed before anything is drawn.
-    type Shown = { fwd: Graph; bwd: Graph; ex: Explanation };
-    const compute = async (target: ExplainTarget): Promise<Shown> => {
-      const fwd = graph(target.loss, { view: 'forward' });
-      const bwd = graph(target.loss, { view: 'backward' });
-      scope(() => target.loss.backward());
-      return { fwd, bwd, ex: await explainGradientAsync(target.loss, target.weights[i]!) };
-    };
-    let target: ExplainTarget | null = null;
-    let note = '';
-    try {
-      let shown: Shown;
-      try {
-        target = trainer.explain();
-        shown = await compute(target);
-      } catch (e) {
-        if (!trainer.explainEquivalent) throw e;
-        target?.dispose();
-        const eq = trainer.explainEquivalent();
-        target = eq;
-        note = eq.note;
-        shown = await compute(eq);
-      }
-      const leaf = shown.ex.leaf;
-      const fwdSvg = showSvg(this.forwardView, this.forward, toSvg(shown.fwd), 'Forward graph: how the data flows from x and the weights to the loss');
-      const bwdSvg = showSvg(this.backwardView, this.backward, toSvg(shown.bwd), 'Backward graph: how the gradient flows from the loss to each weight, each edge labelled with its local derivative');
-      if (fwdSvg) highlightPath(fwdSvg, shown.fwd, leaf);
-      if (bwdSvg) this.backward.dataset.path = highlightPath(bwdSvg, shown.bwd, leaf).join(' ');
-      this.showExplanation(shown.ex);
-      note = [trainer.explainNote ?? '', note].filter(Boolean).join(' ');
-      this.availability.textContent = note;
-      this.availability.className = note && note !== trainer.explainNote ? 'notice' : 'muted';
-      this.availability.dataset.ok = '1';
-    } catch (e) {
-      this.availability.textContent = `The explanation failed: ${(e as Error).message}`;
-      this.availability.className = 'error';
-      this.availability.dataset.ok = '0';
-    } finally {
-      target?.dispose();
-    }
   }
 
-  private showExplanation(ex: Explanation): void {
+  /** Draw an explanation computed by explainData, here or in the seed worker. */
+  show(shown: Explained): void {
+    const leaf = shown.ex.leaf;
+    const fwdSvg = showSvg(this.forwardView, this.forward, toSvg(shown.fwd), 'Forward graph: how the data flows from x and the weights to the loss');
+    const bwdSvg = showSvg(this.backwardView, this.backward, toSvg(shown.bwd), 'Backward graph: how the gradient flows from the loss to each weight, each edge labelled with its local derivative');
+    if (fwdSvg) highlightPath(fwdSvg, shown.fwd, leaf);
+    if (bwdSvg) this.backward.dataset.path = highlightPath(bwdSvg, shown.bwd, leaf).join(' ');
+    this.showExplanation(shown.ex);
+    this.availability.textContent = shown.note;
+    this.availability.className = shown.rewritten ? 'notice' : 'muted';
+    this.availability.dataset.ok = '1';
+  }
+
+  /** Say the explanation failed, and why. */
+  fail(message: string): void {
+    this.availability.textContent = `The explanation failed: ${message}`;
+    this.availability.className = 'error';
+    this.availability.dataset.ok = '0';
+  }
+
+  private showExplanation(ex: Explained['ex']): void {
     const out: HTMLElement[] = [];
     out.push(el('h4', `How autograd gets grad_${ex.leaf} ${fmtShape(ex.shape)}`));
     ex.paths.forEach((path, k) => {

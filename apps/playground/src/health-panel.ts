@@ -1,6 +1,6 @@
 import { HealthMonitor, type HealthFinding, type HealthSample } from '@nn/explain';
 import { drawHeatmap } from './heatmap.js';
-import { measureHealth, reluNames, type ReluMask } from './nets/health.js';
+import { measureHealth, reluNames, type HealthReading, type ReluMask } from './nets/health.js';
 import type { Trainer } from './nets/index.js';
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
@@ -71,7 +71,7 @@ export class HealthPanel {
   }
 
   /** Start over for a new run of `trainer` at learning rate `lr`; `suggestLr` is the rate the advice names. */
-  reset(trainer: Trainer, lr: number, suggestLr: number): void {
+  reset(trainer: { readonly weights: readonly unknown[] }, lr: number, suggestLr: number): void {
     this.monitor = new HealthMonitor({ lr, suggestLr });
     this.last = [];
     this.canvases = reluNames(trainer.weights.length).map((name) => {
@@ -102,7 +102,15 @@ export class HealthPanel {
     if (!m || (m.history.at(-1)?.step ?? -1) >= step) return this.last;
     const reading = await measureHealth(trainer, step);
     if (!reading || m !== this.monitor) return this.last;
+    return this.accept(reading);
+  }
+
+  /** Record a reading measured elsewhere (the seed worker's) and redraw (unless `draw` is false: a later one will); returns the findings now. A reading for a step already recorded is ignored. */
+  accept(reading: HealthReading, draw = true): HealthFinding[] {
+    const m = this.monitor;
+    if (!m || (m.history.at(-1)?.step ?? -1) >= reading.sample.step) return this.last;
     m.record(reading.sample);
+    if (!draw) return (this.last = m.findings());
     reading.masks.forEach((mask, i) => this.drawMask(i, mask, reading.sample));
     this.last = m.findings();
     this.showFindings(this.last);

@@ -1,6 +1,11 @@
 import { drawHeatmap, heatmapSize } from './heatmap.js';
 import type { Trainer } from './nets/index.js';
 
+/** What layout needs of a trainer: each weight's name and shape (a trainer, or the seed worker's description of one). */
+export interface WeightShapes {
+  readonly weights: readonly { readonly name: string; readonly value: { readonly shape: readonly number[] } }[];
+}
+
 const fmtShape = (s: readonly number[]): string => `[${s.join('×')}]`;
 
 interface Slot {
@@ -19,7 +24,7 @@ export class HeatmapPanel {
   constructor(private readonly host: HTMLElement) {}
 
   /** Lay out one value/gradient pair per weight of the trainer. */
-  layout(trainer: Trainer): void {
+  layout(trainer: WeightShapes): void {
     this.slots = [];
     const figs = trainer.weights.map((w) => {
       const [rows, cols] = w.value.shape as [number, number];
@@ -57,22 +62,28 @@ export class HeatmapPanel {
   async refresh(trainer: Trainer, only?: number): Promise<void> {
     for (let i = only ?? 0; i < (only === undefined ? trainer.weights.length : only + 1); i++) {
       const w = trainer.weights[i]!;
-      const slot = this.slots[i];
-      if (!slot) continue;
-      const [rows, cols] = w.value.shape as [number, number];
-      const v = drawHeatmap(slot.value.canvas, await w.value.data(), rows, cols);
-      this.caption(slot.value, w.name, v);
+      if (!this.slots[i]) continue;
       const g = w.grad();
-      if (g && !g.isDisposed) {
-        const r = drawHeatmap(slot.grad.canvas, await g.data(), rows, cols);
-        this.caption(slot.grad, `grad_${w.name.replace(/\./g, '_')}`, r);
-      } else {
-        const ctx = slot.grad.canvas.getContext('2d')!;
-        ctx.fillStyle = '#f0f0f0';
-        ctx.fillRect(0, 0, slot.grad.canvas.width, slot.grad.canvas.height);
-        slot.grad.caption.textContent = `grad_${w.name}: none yet (take a step)`;
-        slot.grad.canvas.dataset.drawn = '0';
-      }
+      this.draw(i, w.name, w.value.shape, await w.value.data(), g && !g.isDisposed ? await g.data() : null);
+    }
+  }
+
+  /** Draw weight `i` (named `name`, of `shape`) and its gradient (null: none yet) from values already read back. */
+  draw(i: number, name: string, shape: readonly number[], value: Float32Array, grad: Float32Array | null): void {
+    const slot = this.slots[i];
+    if (!slot) return;
+    const [rows, cols] = shape as [number, number];
+    const v = drawHeatmap(slot.value.canvas, value, rows, cols);
+    this.caption(slot.value, name, v);
+    if (grad) {
+      const r = drawHeatmap(slot.grad.canvas, grad, rows, cols);
+      this.caption(slot.grad, `grad_${name.replace(/\./g, '_')}`, r);
+    } else {
+      const ctx = slot.grad.canvas.getContext('2d')!;
+      ctx.fillStyle = '#f0f0f0';
+      ctx.fillRect(0, 0, slot.grad.canvas.width, slot.grad.canvas.height);
+      slot.grad.caption.textContent = `grad_${name}: none yet (take a step)`;
+      slot.grad.canvas.dataset.drawn = '0';
     }
   }
 
