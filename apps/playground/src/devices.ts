@@ -23,7 +23,7 @@ export interface DeviceReport {
  * constants per device name, so two backends must not take turns under one
  * name; WebGL2, the synchronous default, keeps the name `gpu`.
  */
-const GPU_DEVICE = { webgl2: 'gpu', webgpu: 'gpu-webgpu' } as const;
+export const GPU_DEVICE = { webgl2: 'gpu', webgpu: 'gpu-webgpu' } as const;
 
 // One gpu.js backend per mode, made once: compiling kernels is slow, switching back is not.
 const gpuBackends = new Map<'webgl2' | 'webgpu', Promise<Backend>>();
@@ -69,13 +69,18 @@ export async function useDevice(choice: DeviceChoice): Promise<DeviceReport> {
 }
 
 function report(device: string, b: Backend, asked: DeviceChoice): DeviceReport {
-  const runtime = b.info.runtime;
+  return describeDevice(asked, device, { runtime: b.info.runtime, note: b.info.note ?? '', fallback: b.info.fallback ?? false, asyncRead: !b.readSync });
+}
+
+/** What a backend opened for `asked` (here, or in the seed worker) tells the user, warning included. */
+export function describeDevice(asked: DeviceChoice, device: string, b: { runtime: string; note: string; fallback: boolean; asyncRead: boolean }): DeviceReport {
+  const runtime = b.runtime;
   let warning: string | null = null;
   if (asked !== 'cpu' && runtime !== asked) {
-    warning = `${asked === 'webgl2' ? 'WebGL2' : 'WebGPU'} is not available in this browser; gpu.js runs ${runtime} instead.` + (b.info.fallback ? ' This is a fallback, not the GPU path you asked for.' : '');
-  } else if (b.info.fallback) {
+    warning = `${asked === 'webgl2' ? 'WebGL2' : 'WebGPU'} is not available in this browser; gpu.js runs ${runtime} instead.` + (b.fallback ? ' This is a fallback, not the GPU path you asked for.' : '');
+  } else if (b.fallback) {
     // @nn/gpu's note starts with "FALLBACK: …" already; say the word once.
-    warning = `gpu.js runs a fallback: ${b.info.note?.replace(/^FALLBACK:\s*/i, '') || runtime}`;
+    warning = `gpu.js runs a fallback: ${b.note.replace(/^FALLBACK:\s*/i, '') || runtime}`;
   }
-  return { device, kind: asked === 'cpu' ? 'cpu' : 'gpu', runtime, note: b.info.note ?? '', warning, asyncRead: !b.readSync };
+  return { device, kind: asked === 'cpu' ? 'cpu' : 'gpu', runtime, note: b.note, warning, asyncRead: b.asyncRead };
 }
