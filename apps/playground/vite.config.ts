@@ -28,6 +28,7 @@ export default defineConfig({
       { find: /^@nn\/gpu$/, replacement: src('../../packages/gpu/src/index.ts') },
       { find: /^@nn\/explain$/, replacement: src('../../packages/explain/src/index.ts') },
       { find: /^@nn\/data$/, replacement: src('../../packages/data/src/index.ts') },
+      { find: /^@nn\/onnx$/, replacement: src('../../packages/onnx/src/index.ts') },
     ],
   },
   // The lab's worker is a module worker: it loads @nn/gpu (and gpu.js) on demand, which needs code splitting.

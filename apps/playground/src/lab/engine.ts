@@ -3,6 +3,7 @@ import { HealthMonitor } from '@nn/explain';
 import { Adam, BCEWithLogitsLoss, ReLU, SGD, type Optimizer } from '@nn/layers';
 import { boundsOf, gridPoints, makeData, shuffled, type Points } from './data.js';
 import { buildNet, type LabNet } from './net.js';
+import { exportLabNet, importLabNet, type ImportedNet } from './onnx.js';
 import type { Built, FromTrainer, LabConfig, LabDevice, LabLive, NodeStat, Snapshot, ToTrainer } from './protocol.js';
 
 /** The device a trainer got: its nn name and what really runs. */
@@ -73,9 +74,11 @@ export class LabEngine {
   private running = false;
   private queue: Promise<void> = Promise.resolve();
   private lastSnap = { time: 0, t: 0 };
+  private bounds: [number, number, number, number] = [0, 0, 0, 0];
 
   constructor(
-    private readonly post: (m: FromTrainer) => void,
+    /** Sends a message to the page; `transfer` lists buffers to move, not copy (a worker's postMessage). */
+    private readonly post: (m: FromTrainer, transfer?: Transferable[]) => void,
     private readonly open: Opener,
     private readonly thread: string,
     private readonly timing: Timing,
@@ -106,7 +109,68 @@ export class LabEngine {
           this.post({ type: 'state', state: 'paused' });
         });
         return;
+      case 'export':
+        this.enqueue(() => this.exportNet());
+        return;
+      case 'import':
+        this.running = false;
+        this.enqueue(() => this.importNet(msg.bytes, msg.name));
+        return;
     }
+  }
+
+  private async exportNet(): Promise<void> {
+    try {
+      if (!this.net || !this.config) throw new Error('there is no net yet: wait until the lab has built one');
+      const bytes = await exportLabNet(this.net, this.dev!.device);
+      this.post({ type: 'exported', bytes, data: this.config.data }, [bytes.buffer]);
+    } catch (e) {
+      this.post({ type: 'onnx-error', action: 'export', message: (e as Error).message ?? String(e) });
+    }
+  }
+
+  /**
+   * Replace the net by a file's model, on the same data: a refused file
+   * (importOnnx's errors, wrong sizes) leaves the net before it as it was.
+   */
+  private async importNet(bytes: Uint8Array, name: string): Promise<void> {
+    if (!this.net || !this.config) {
+      this.post({ type: 'onnx-error', action: 'import', message: 'there is no data set yet: wait until the lab has built one' });
+      return;
+    }
+    let imported: ImportedNet;
+    try {
+      imported = importLabNet(bytes, this.dev!.device);
+    } catch (e) {
+      this.post({ type: 'onnx-error', action: 'import', message: `${name}: ${(e as Error).message ?? String(e)}` });
+      this.post({ type: 'state', state: 'paused' });
+      return;
+    }
+    this.opt?.dispose();
+    this.net.model.dispose();
+    this.net = imported.net;
+    this.makeOptimizer();
+    this.monitor = new HealthMonitor({ lr: this.live.lr });
+    this.t = 0;
+    this.post({ type: 'built', built: { ...this.builtNow(), imported: { name, ops: imported.ops, chain: imported.chain, why: imported.why } } });
+    this.lastSnap = { time: now(), t: 0 };
+    await this.snapshot(null);
+    this.post({ type: 'state', state: 'ready' });
+  }
+
+  /** What a build reports, for the net and data now. */
+  private builtNow(): Built {
+    return {
+      train: { x: [...this.train.x], y: [...this.train.y] },
+      test: { x: [...this.test.x], y: [...this.test.y] },
+      bounds: this.bounds,
+      gridSize: GRID,
+      hidden: [...this.net!.hidden],
+      runtime: this.dev!.runtime,
+      note: this.dev!.note,
+      fallback: this.dev!.fallback,
+      thread: this.thread,
+    };
   }
 
   private enqueue(fn: () => Promise<void>): void {
@@ -141,8 +205,8 @@ export class LabEngine {
     this.dev = await this.open(config.device);
     this.gen = new Generator(config.seed);
     ({ train: this.train, test: this.test } = makeData(config.data, config.n, config.noise, config.testFraction, this.gen));
-    const bounds = boundsOf(this.train, this.test);
-    this.grid = gridPoints(bounds, GRID);
+    this.bounds = boundsOf(this.train, this.test);
+    this.grid = gridPoints(this.bounds, GRID);
     // Linear's init draws from the global generator: seed it, so a seed gives the same net everywhere.
     manualSeed(config.seed);
     this.net = buildNet(config.hidden, config.activation, this.dev.device);
@@ -151,18 +215,7 @@ export class LabEngine {
     this.order = shuffled(this.train.y.length, this.gen);
     this.cursor = 0;
     this.t = 0;
-    const built: Built = {
-      train: { x: [...this.train.x], y: [...this.train.y] },
-      test: { x: [...this.test.x], y: [...this.test.y] },
-      bounds,
-      gridSize: GRID,
-      hidden: [...config.hidden],
-      runtime: this.dev.runtime,
-      note: this.dev.note,
-      fallback: this.dev.fallback,
-      thread: this.thread,
-    };
-    this.post({ type: 'built', built });
+    this.post({ type: 'built', built: this.builtNow() });
     this.lastSnap = { time: now(), t: 0 };
     await this.snapshot(null);
     this.post({ type: 'state', state: 'ready' });
@@ -231,7 +284,8 @@ export class LabEngine {
         leaves.push(leaf);
         h = leaf;
       });
-      const logit = net.linears.at(-1)!.forward(h);
+      // A graph that is not a Linear chain runs whole: only its logit is measured.
+      const logit = net.linears.length ? net.linears.at(-1)!.forward(h) : net.model.forward(x);
       const logitLeaf = measure ? logit.detach().requiresGrad_() : logit;
       const loss = this.lossFn.forward(logitLeaf, y);
       loss.backward();
@@ -240,7 +294,7 @@ export class LabEngine {
         for (let l = acts.length - 1; l >= 0; l--) acts[l]!.backward(leaves[l]!.grad!);
       }
       const before = measure ? noGrad(() => net.linears.map((m) => [m.weight.clone(), m.bias!.clone()] as const)) : [];
-      const grads = measure ? net.linears.map((m) => m.weight.grad!) : [];
+      const grads = measure ? (net.linears.length ? net.linears.map((m) => m.weight.grad!) : net.model.parameters().flatMap((p) => (p.grad ? [p.grad] : []))) : [];
       this.opt!.step();
       return { loss, acts, leafGrads: leaves.map((l) => l.grad!), logit, logitGrad: logitLeaf.grad, before, grads };
     });
@@ -276,7 +330,7 @@ export class LabEngine {
           h = act.forward(net.linears[l]!.forward(h));
           neurons.push(h);
         });
-        const prob = net.linears.at(-1)!.forward(h).sigmoid();
+        const prob = (net.linears.length ? net.linears.at(-1)!.forward(h) : net.model.forward(h)).sigmoid();
         const logits = (p: Points): Tensor => net.model.forward(tensor(p.x, { shape: [p.y.length, 2], device }));
         return { prob, neurons, train: logits(this.train), test: logits(this.test), params: net.linears.map((lin) => [lin.weight, lin.bias!] as const) };
       }),
@@ -294,7 +348,7 @@ export class LabEngine {
     const params = await Promise.all(preds.params.map(async ([w, b]) => ({ w: await read(w), b: await read(b) })));
     for (const t of [preds.prob, ...preds.neurons, preds.train, preds.test]) t.dispose();
 
-    const hidden = this.config!.hidden;
+    const hidden = net.hidden;
     const widths = [2, ...hidden, 1];
     const rows = (w: Float32Array, out: number, inp: number): number[][] => Array.from({ length: out }, (_, o) => [...w.subarray(o * inp, (o + 1) * inp)]);
     const neurons = layerOut.map((a, l) => Array.from({ length: hidden[l]! }, (_, j) => Float32Array.from({ length: G }, (_, p) => a[p * hidden[l]! + j]!)));

@@ -6,7 +6,8 @@ import type { FromTrainer, ToTrainer } from './protocol.js';
 export interface TrainerHost {
   /** `worker` or `main thread`. */
   readonly thread: string;
-  send(m: ToTrainer): void;
+  /** `transfer` lists buffers to move to a worker, not copy (an .onnx file's bytes). */
+  send(m: ToTrainer, transfer?: Transferable[]): void;
   close(): void;
 }
 
@@ -15,7 +16,7 @@ export function workerHost(onMessage: (m: FromTrainer) => void): TrainerHost {
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   w.onmessage = (e: MessageEvent<FromTrainer>) => onMessage(e.data);
   w.onerror = (e) => onMessage({ type: 'error', message: `the lab's worker failed: ${e.message}` });
-  return { thread: 'worker', send: (m) => w.postMessage(m), close: () => w.terminate() };
+  return { thread: 'worker', send: (m, transfer) => w.postMessage(m, transfer ?? []), close: () => w.terminate() };
 }
 
 /**

@@ -92,6 +92,8 @@ export function startLab(): void {
     $<HTMLButtonElement>('lab-train').disabled = s === 'training' || s === 'loading' || s === 'error';
     $<HTMLButtonElement>('lab-step').disabled = s === 'training' || s === 'loading' || s === 'error';
     $<HTMLButtonElement>('lab-pause').disabled = s !== 'training';
+    $<HTMLButtonElement>('lab-download').disabled = s === 'loading' || s === 'error';
+    $<HTMLInputElement>('lab-load').disabled = s === 'loading' || s === 'error';
   };
   const message = (text: string): void => {
     $('lab-message').textContent = text;
@@ -129,12 +131,35 @@ export function startLab(): void {
         setState('error');
         message(`Error: ${m.message}`);
         return;
+      case 'exported':
+        save(m.bytes, `nn-lab-${m.data}.onnx`);
+        return;
+      case 'onnx-error':
+        message(`Could not ${m.action === 'export' ? 'export the net as' : 'load'} an .onnx file: ${m.message}`);
+        return;
     }
+  };
+
+  /** Hand `bytes` to the browser as a download named `name` (a Blob URL, revoked once the click has taken it). */
+  const save = (bytes: Uint8Array, name: string): void => {
+    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
 
   const showBuilt = (b: Built): void => {
     boundary.drawPoints(b);
-    network.layout(b);
+    const im = b.imported;
+    if (im && !im.chain) network.clear(`This model's graph is not a plain Linear/activation chain (${im.why}), so its units cannot be drawn: only its boundary is.`);
+    else network.layout(b);
+    const model = $('lab-model');
+    model.textContent = im
+      ? `Loaded ${im.name} (${im.ops}): it trains on this data; a change above the line or Reset builds a fresh net.`
+      : '';
+    model.dataset.imported = im ? (im.chain ? 'chain' : 'graph') : '';
     const el = $('lab-backend');
     el.textContent = `${b.runtime} (${b.thread})`;
     el.dataset.runtime = b.runtime;
@@ -226,6 +251,19 @@ export function startLab(): void {
   $('lab-pause').addEventListener('click', () => host?.send({ type: 'pause' }));
   $('lab-step').addEventListener('click', () => host?.send({ type: 'step' }));
   $('lab-reset').addEventListener('click', () => void rebuild());
+  $('lab-download').addEventListener('click', () => {
+    message('');
+    host?.send({ type: 'export' });
+  });
+  $<HTMLInputElement>('lab-load').addEventListener('change', async (e) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file || !host) return;
+    message('');
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    input.value = ''; // the same file again is a new change
+    host.send({ type: 'import', bytes, name: file.name }, [bytes.buffer]);
+  });
   $('lab-data').addEventListener('change', () => {
     applyPreset($<HTMLSelectElement>('lab-data').value as DataName);
     void rebuild();

@@ -1,4 +1,4 @@
-import { type Device } from '@nn/core';
+import { type Device, type Tensor } from '@nn/core';
 import { GELU, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh, type Module } from '@nn/layers';
 import type { Activation } from './protocol.js';
 
@@ -11,11 +11,24 @@ export const ACTIVATIONS: Record<Activation, () => Module> = {
   leakyrelu: () => new LeakyReLU(),
 };
 
-/** The lab's net: 2 inputs, the hidden layers, 1 logit; the Linear layers and activations in order. */
+/** What the lab reads of a Linear layer: a Linear, or the same x·Wᵀ + b over an imported Gemm's weights. */
+export interface LabLinear {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  forward(x: Tensor): Tensor;
+}
+
+/**
+ * The lab's net: 2 inputs, the hidden layers, 1 logit; the Linear layers and
+ * activations in order. An imported graph that is not such a chain has no
+ * linears and no activations: only `model` runs it.
+ */
 export interface LabNet {
-  model: Sequential;
-  linears: Linear[];
+  model: Module;
+  linears: LabLinear[];
   activations: Module[];
+  /** The hidden widths, input side first (empty for a graph that is not a chain). */
+  hidden: number[];
 }
 
 /** Build 2 → hidden… → 1 as a Sequential (so it saves and exports as any nn model), on `device`. */
@@ -35,5 +48,5 @@ export function buildNet(hidden: readonly number[], activation: Activation, devi
   const out = new Linear(width, 1, { device });
   linears.push(out);
   layers.push(out);
-  return { model: new Sequential(...layers), linears, activations };
+  return { model: new Sequential(...layers), linears, activations, hidden: [...hidden] };
 }

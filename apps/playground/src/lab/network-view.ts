@@ -106,6 +106,20 @@ export class NetworkView {
     this.shown = null;
   }
 
+  /** Show no units, only `text` (an imported graph that is not a Linear/activation chain). */
+  clear(text: string): void {
+    this.root.replaceChildren();
+    this.root.style.width = '';
+    this.root.style.height = '';
+    this.root.dataset.widths = '';
+    this.svg = null;
+    this.nodes = [];
+    this.lines = [];
+    this.stats = [];
+    this.shown = null;
+    this.info.textContent = text;
+  }
+
   /** Redraw the units' pictures and the weights from a snapshot. */
   update(s: Snapshot, gridSize: number): void {
     for (const n of this.nodes) {

@@ -43,7 +43,11 @@ export type ToTrainer =
   | { type: 'live'; live: LabLive }
   | { type: 'train' }
   | { type: 'pause' }
-  | { type: 'step' };
+  | { type: 'step' }
+  /** Post the current net as .onnx bytes (`exported`). */
+  | { type: 'export' }
+  /** Replace the net by an .onnx file's model (2 inputs, 1 logit) and keep the data; `name` is the file's. */
+  | { type: 'import'; bytes: Uint8Array; name: string };
 
 /** A hidden or output unit over the current batch (micrograd's value and grad, batch-wise). */
 export interface NodeStat {
@@ -97,6 +101,8 @@ export interface Built {
   fallback: boolean;
   /** Where the trainer runs: `worker` or `main thread`. */
   thread: string;
+  /** Set when the net came from an .onnx file: its name, its ops, and why its units cannot be drawn (empty when they can). */
+  imported?: { name: string; ops: string; chain: boolean; why: string };
 }
 
 /** Trainer → page. */
@@ -105,4 +111,8 @@ export type FromTrainer =
   | { type: 'snapshot'; snapshot: Snapshot }
   | { type: 'state'; state: 'ready' | 'training' | 'paused' }
   | { type: 'gpu-unavailable'; reason: string }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** The current net as the bytes of an .onnx file (transferred), for the data set it trains on. */
+  | { type: 'exported'; bytes: Uint8Array; data: DataName }
+  /** An export or import failed; the net before it keeps training. */
+  | { type: 'onnx-error'; action: 'export' | 'import'; message: string };

@@ -32,9 +32,9 @@ async function open(d: LabDevice): Promise<OpenedDevice> {
   return { device: GPU_DEVICE[d], runtime: b.info.runtime, note: b.info.note ?? '', fallback: b.info.fallback ?? false };
 }
 
-const scope = globalThis as unknown as { postMessage(m: unknown): void; onmessage: ((e: MessageEvent<ToTrainer>) => void) | null };
+const scope = globalThis as unknown as { postMessage(m: unknown, transfer: Transferable[]): void; onmessage: ((e: MessageEvent<ToTrainer>) => void) | null };
 // A worker has no frames to keep: long slices, a snapshot every 100 ms. It rests 20 ms after
 // each 50 ms slice: on a machine with few cores a worker that never sleeps takes the CPU the
 // page needs to paint (thousands of steps a second are more than the eye follows anyway).
-const engine = new LabEngine((m) => scope.postMessage(m), open, 'worker', { sliceMs: 50, snapshotMs: 100, restMs: 20 });
+const engine = new LabEngine((m, transfer) => scope.postMessage(m, transfer ?? []), open, 'worker', { sliceMs: 50, snapshotMs: 100, restMs: 20 });
 scope.onmessage = (e) => engine.handle(e.data);
