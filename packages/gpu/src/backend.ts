@@ -229,6 +229,8 @@ export class GpuBackend implements Backend {
       return h;
     }
     this.realizeBlocked(h, 'contiguous');
+    // As deferNode and reduce: a tree read through a broadcast (an expanded product) runs first, else each copied element would recompute it.
+    if (h.buf.expr && !readsOnce(h, h.shape)) this.realize(h.buf, 'contiguous');
     if (h.buf.expr) {
       // A view or chain of a deferred tree: one kernel computes the tree where the view reads it.
       const f = Fuser.map(h, h.shape);
