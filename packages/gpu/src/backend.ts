@@ -254,6 +254,8 @@ export class GpuBackend implements Backend {
   private realize(b: GpuBuffer, op: string): void {
     const e = b.expr;
     if (!e) return;
+    // A large product's cheap-tree operand runs first, so that the product runs blocked, not inlined one output per thread.
+    if (e.kind === 'product' && e.inputs.some((h) => h.buf.expr) && this.runsBlocked(e)) for (const h of e.inputs) this.realize(h.buf, op);
     if (e.kind === 'product' && e.inputs.every((h) => !h.buf.expr)) {
       const [ha, hb] = e.inputs as [GpuHandle, GpuHandle];
       this.productInto(op, e.product!, ha, hb, b);
@@ -652,17 +654,25 @@ export class GpuBackend implements Backend {
   }
 
   /**
-   * Run h's buffer first when it is a deferred product of computed operands
-   * of at least BLOCKED_OVER_INLINE multiply-adds with a blocked plan: inlined
-   * into the kernel that reads it, each element would compute its dot product
-   * one output per thread, unblocked (a Linear's x·wᵀ + b, a readback of relu(x·w)).
+   * Run h's buffer first when it is a deferred product that runsBlocked:
+   * inlined into the kernel that reads it, each element would compute its dot
+   * product one output per thread, unblocked (a Linear's x·wᵀ + b, a readback of relu(x·w)).
    */
   private realizeBlocked(h: GpuHandle, op: string): void {
     const e = h.buf.expr;
-    if (e?.kind !== 'product' || e.inputs.some((x) => x.buf.expr)) return;
+    if (e?.kind === 'product' && this.runsBlocked(e)) this.realize(h.buf, op);
+  }
+
+  /**
+   * Whether product e is run by the blocked kernels once its operands are
+   * computed: at least BLOCKED_OVER_INLINE multiply-adds (worth a launch of
+   * its own, and one more for an operand that is a cheap tree, as xᵀ·(y − t))
+   * and a blocked plan.
+   */
+  private runsBlocked(e: Expr): boolean {
     const g = e.product!;
-    if (g.batch.reduce((x, y) => x * y, g.m * g.k * g.n) < BLOCKED_OVER_INLINE) return;
-    if (this.blockedPlanOf(g, e.inputs[0]!, e.inputs[1]!)) this.realize(h.buf, op);
+    if (g.batch.reduce((x, y) => x * y, g.m * g.k * g.n) < BLOCKED_OVER_INLINE) return false;
+    return this.blockedPlanOf(g, e.inputs[0]!, e.inputs[1]!) !== null;
   }
 
   /**

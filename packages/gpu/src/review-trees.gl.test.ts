@@ -329,3 +329,22 @@ describe('a deferred product read through a broadcast view runs once (headless-g
     });
   });
 });
+
+describe('a large product reading a cheap tree runs blocked (headless-gl)', () => {
+  it('xᵀ·(y − t) of 2^23 multiply-adds: the tree, then pack A, pack B, the packed product and the unpack', { timeout: 120_000 }, () => {
+    const launches = (): number => memory().gpu!.kernels - memory().gpu!.uploads;
+    both((device) => {
+      const x = randn([512, 256], { device });
+      const y = randn([512, 64], { device });
+      const t = randn([512, 64], { device });
+      const before = launches();
+      const g = x.t().mm(y.sub(t)); // [256, 64]: 256·512·64 = 2^23 multiply-adds
+      if (device === 'gpu') {
+        g.dataSync();
+        // Inlined, the product's operand is recomputed as it is read and the product runs one output per thread, unblocked.
+        expect(launches() - before, 'the cheap tree, then the four blocked kernels').toBe(5);
+      }
+      return [g];
+    }, 1e-3);
+  });
+});
