@@ -736,6 +736,7 @@ export class GpuBackend implements Backend {
     // A deferred tree is computed as it is read (the loss (a·b − y)².sum() is one kernel), unless
     // its values are read more than once, or a product in it would make each thread's walk too long.
     if (h.buf.expr && !readsOnce(h, h.shape)) this.realize(h.buf, op);
+    this.realizeBlocked(h, op);
     if (h.buf.expr && redSize * this.treeSize([h], 0).loop > REDUCE_PRODUCT_WORK) this.realizeProducts(h.buf, op);
     if (h.buf.expr) {
       const f = new Fuser();

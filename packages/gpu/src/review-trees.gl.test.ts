@@ -347,4 +347,19 @@ describe('a large product reading a cheap tree runs blocked (headless-gl)', () =
       return [g];
     }, 1e-3);
   });
+
+  it('a sum over a short axis of a product of 2^23 multiply-adds runs the product blocked, not 2048 threads of 4096 multiply-adds', { timeout: 120_000 }, () => {
+    const launches = (): number => memory().gpu!.kernels - memory().gpu!.uploads;
+    both((device) => {
+      const a = randn([2, 2048], { device });
+      const b = randn([2048, 2048], { device });
+      const before = launches();
+      const s = a.mm(b).sum(0);
+      if (device === 'gpu') {
+        s.dataSync();
+        expect(launches() - before, 'the four blocked kernels, then the sum').toBe(5);
+      }
+      return [s];
+    }, 1e-3);
+  });
 });
