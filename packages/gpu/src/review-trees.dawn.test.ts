@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { manualSeed, noGrad, randn, type Tensor } from '@nn/core';
+import { manualSeed, memory, noGrad, randn, scope, type Tensor } from '@nn/core';
 import { installDawn } from '../test/dawn.js';
 import { useGpu } from '../test/use-gpu.js';
 
@@ -65,6 +65,38 @@ describe('tree bounds on Dawn', () => {
       const chained = ls.map((l, k) => (k < 4 ? [1, 2, 3, 4, 5, 6, 7, 8].reduce((t, s) => t.mul(1 + s / 100).add(s / 10), l) : l));
       const t = chained.reduce((p, q) => p.add(q));
       return [t, t.mul(0.5).add(1).sum(), t.sub(ls[0]!).exp().sum(0, true)];
+    });
+  });
+});
+
+describe('disposal on Dawn', () => {
+  it('a loop of in-place updates with pending trees and products, read each step, keeps the live buffers flat', { timeout: 120_000 }, async () => {
+    const w = randn([64, 68], { device: 'gpu' });
+    const x = randn([32, 64], { device: 'gpu' });
+    const before = memory().gpu!.buffers;
+    for (let i = 0; i < 8; i++) {
+      const loss = scope(() => {
+        const y = x.mm(w);
+        const g = x.t().mm(y.sub(1).mul(2));
+        noGrad(() => w.sub_(g.mul(1e-4)));
+        y.add(w.sum()).mean(); // never read
+        return y.pow(2).mean();
+      });
+      expect(Number.isFinite((await loss.data())[0]!)).toBe(true);
+      loss.dispose();
+    }
+    expect(memory().gpu!.buffers).toBe(before);
+    w.dispose();
+    x.dispose();
+  });
+});
+
+describe('size-0 trees and products on Dawn', () => {
+  it('[0, 3]·[3, 4] and [5, 0]·[0, 8] inside trees, summed and read', async () => {
+    await both((device) => {
+      const p = randn([0, 3], { device }).mm(randn([3, 4], { device }));
+      const q = randn([5, 0], { device }).mm(randn([0, 8], { device }));
+      return [p.add(1), p.sum(0), q.mul(randn([5, 8], { device })).add(2), q.t().mm(randn([5, 4], { device })).sub(1)];
     });
   });
 });

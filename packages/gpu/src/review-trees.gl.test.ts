@@ -171,7 +171,8 @@ describe('products and trees read twice, broadcast, or through views (headless-g
       const b = randn([3, 1, 2], { device });
       const e = randn([0, 3], { device });
       const z = e.add(e.mul(2));
-      return [a.mul(b).add(a), z.sum(0), randn([2, 0], { device }).mm(randn([0, 3], { device })).add(1)];
+      const p = randn([0, 3], { device }).mm(randn([3, 4], { device }));
+      return [a.mul(b).add(a), z.sum(0), randn([2, 0], { device }).mm(randn([0, 3], { device })).add(1), p.add(1), p.sum(0), p.t().mm(randn([0, 2], { device })).mul(3)];
     });
   });
 });
