@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { defaultLr } from '../src/config.js';
 import { measureHealth } from '../src/nets/health.js';
 import { makeTrainer } from '../src/nets/index.js';
+import { trainerLosses } from './trainer-losses.js';
 
 // The page's training loops, in Node on the cpu backend: each style trains at
 // its default learning rate, manual gradients equal autograd's, and a step
@@ -14,27 +15,15 @@ beforeAll(() => {
   if (!listDevices().includes('cpu')) registerBackend(createCpuBackend());
 });
 
-function losses(net: 'two' | 'three', style: 'manual' | 'autograd' | 'layers', steps: number): number[] {
-  const tr = makeTrainer(net, style, 0, 'cpu', defaultLr(net, style));
-  const out: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const l = tr.step();
-    out.push(l.item());
-    l.dispose();
-  }
-  tr.dispose();
-  return out;
-}
-
 describe('playground nets', () => {
   for (const net of ['two', 'three'] as const) {
     test(`${net}-layer: manual gradients give autograd's losses, and every style trains`, () => {
-      const manual = losses(net, 'manual', 30);
-      const auto = losses(net, 'autograd', 30);
+      const manual = trainerLosses(net, 'manual', 30);
+      const auto = trainerLosses(net, 'autograd', 30);
       // Same ops in the same order but 2·(y_pred − y) against pow's backward: float32 rounding only.
       manual.forEach((m, i) => expect(Math.abs(m - auto[i]!) / Math.abs(auto[i]!)).toBeLessThan(1e-4));
       expect(manual[29]!).toBeLessThan(manual[0]! / 10);
-      const layers = losses(net, 'layers', 30);
+      const layers = trainerLosses(net, 'layers', 30);
       expect(layers[29]!).toBeLessThan(layers[0]!);
     });
   }

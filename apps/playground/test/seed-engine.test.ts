@@ -1,8 +1,8 @@
 import { getBackend, listDevices, registerBackend } from '@nn/core';
 import { createCpuBackend } from '@nn/cpu';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { defaultLr, type NetKind, type Style } from '../src/config.js';
-import { makeTrainer } from '../src/nets/index.js';
+import { defaultLr } from '../src/config.js';
+import { trainerLosses } from './trainer-losses.js';
 import { GpuUnavailable, SeedEngine, type Opener } from '../src/seed-worker/engine.js';
 import type { FromSeed, ToSeed } from '../src/seed-worker/protocol.js';
 
@@ -48,18 +48,6 @@ function engine(sliceMs = 5): { send(m: ToSeed): void; out: FromSeed[]; next(typ
   };
 }
 
-function directLosses(net: NetKind, style: Style, steps: number): number[] {
-  const tr = makeTrainer(net, style, 0, 'cpu', defaultLr(net, style));
-  const out: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const l = tr.step();
-    out.push(l.item());
-    l.dispose();
-  }
-  tr.dispose();
-  return out;
-}
-
 describe('seed worker engine', () => {
   for (const [net, style] of [['two', 'manual'], ['three', 'autograd'], ['three', 'layers']] as const) {
     test(`${net}-layer ${style}: the posted losses are the trainer's, step for step, with heatmaps and health readings`, { timeout: 20_000 }, async () => {
@@ -76,7 +64,7 @@ describe('seed worker engine', () => {
       // Slices in order, none missing; steps 1–9 one per slice (measured one by one, as the page does; step 10 opens the first full slice).
       expect(posted.map((m) => m.from)).toEqual(posted.map((_, i) => posted.slice(0, i).reduce((n, p) => n + p.losses.length, 0)));
       expect(posted.slice(0, 9).every((m) => m.losses.length === 1)).toBe(true);
-      expect(posted.flatMap((m) => m.losses)).toEqual(directLosses(net, style, 40));
+      expect(posted.flatMap((m) => m.losses)).toEqual(trainerLosses(net, style, 40));
       const health = w.out.filter((m) => m.type === 'health');
       expect(health.length).toBeGreaterThanOrEqual(9);
       const lastHeat = w.out.filter((m): m is Extract<FromSeed, { type: 'heat' }> => m.type === 'heat').slice(-b.weights.length);

@@ -33,12 +33,11 @@ export interface OnnxGraphPlan {
   readonly device?: Device;
 }
 
-/** Holds the parameters and buffers under one dotted prefix (`fc1` of `fc1.weight`), so state-dict keys are PyTorch's. */
-class WeightGroup extends Module {
-  forward(): Tensor {
-    throw new StateError('OnnxModule', 'a weight group of an imported model has no forward of its own; call the OnnxModule that holds it');
-  }
-
+/**
+ * A module that owns an imported model's initializers: the OnnxModule itself (undotted names) and
+ * each WeightGroup under it. Module's register methods are protected; the import code reaches them here.
+ */
+abstract class WeightHolder extends Module {
   /** @internal Own a child group. */
   ownChild(name: string, g: WeightGroup): void {
     this.registerModule(name, g);
@@ -53,6 +52,13 @@ class WeightGroup extends Module {
   /** @internal The current tensor under `key` (after `to()` it is a new one). */
   initializerTensor(key: string, asBuffer: boolean): Tensor {
     return asBuffer ? this.buffer(key) : this.param(key);
+  }
+}
+
+/** Holds the parameters and buffers under one dotted prefix (`fc1` of `fc1.weight`), so state-dict keys are PyTorch's. */
+class WeightGroup extends WeightHolder {
+  forward(): Tensor {
+    throw new StateError('OnnxModule', 'a weight group of an imported model has no forward of its own; call the OnnxModule that holds it');
   }
 }
 
@@ -73,7 +79,7 @@ interface WeightSlot {
  * on the host as numbers. BatchNormalization and Dropout run as in inference in both train and eval
  * mode (the file fixes their behaviour; a fine-tune keeps the running statistics).
  */
-export class OnnxModule extends Module {
+export class OnnxModule extends WeightHolder {
   /** The graph inputs `forward` takes, in order, with their declared sizes. */
   readonly inputs: readonly OnnxInputInfo[];
   /** The graph outputs, in the order `forwardAll` returns them. */
@@ -127,22 +133,6 @@ export class OnnxModule extends Module {
       this.constants.set(out, value.kind === 'int' ? { ints: value.data, dims: value.dims } : keep(tensor(value.data, { shape: value.dims, ...device })));
     }
     this.nodes = run;
-  }
-
-  /** @internal Register a child group (registerModule is protected). */
-  ownChild(name: string, g: WeightGroup): void {
-    this.registerModule(name, g);
-  }
-
-  /** @internal Own an undotted initializer on the module itself. */
-  ownInitializer(key: string, t: Tensor, asBuffer: boolean): void {
-    if (asBuffer) this.registerBuffer(key, t);
-    else this.registerParameter(key, t);
-  }
-
-  /** @internal The current tensor of an undotted initializer. */
-  initializerTensor(key: string, asBuffer: boolean): Tensor {
-    return asBuffer ? this.buffer(key) : this.param(key);
   }
 
   /** ONNX initializer name → its key in `stateDict()` / `namedParameters()` (they differ only where a name could not nest). */
