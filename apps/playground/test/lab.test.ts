@@ -1,8 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LabView } from '../src/lab/index.js';
+import { gridPoints } from '../src/lab/data.js';
 import { PRESET_TARGETS } from '../src/lab/presets.js';
 import type { DataName, Snapshot } from '../src/lab/protocol.js';
 import { chromiumPath, servePlayground, shotsDir, type Served } from './browser.js';
@@ -312,6 +314,70 @@ describe('classification lab (Chromium, SwiftShader)', () => {
       await rebuildWith('lab-device', 'cpu');
     }, 600_000);
   }
+
+  test('Download .onnx saves the net, which ONNX Runtime runs as the page predicts; Load .onnx brings it back; a bad file is refused in words', async () => {
+    await setField('lab-optimizer', 'adam');
+    await setField('lab-lr', '0.03');
+    await setField('lab-seed', '1');
+    await rebuildWith('lab-data', 'moons');
+    await trainTo(200);
+    const { built, snapshot: s } = await lab();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#lab-download')]);
+    expect(await page.textContent('#lab-message')).toBe('');
+    expect(download.suggestedFilename()).toBe('nn-lab-moons.onnx');
+    const file = await download.path();
+    const bytes = readFileSync(file);
+    // ONNX Runtime on the downloaded bytes: the page's P(class 1) at a few grid points, and its test accuracy.
+    const session = await ort.InferenceSession.create(bytes);
+    const run = async (x: Float32Array, n: number): Promise<Float32Array> =>
+      (await session.run({ input: new ort.Tensor('float32', x, [n, 2]) })).output!.data as Float32Array;
+    const grid = gridPoints(built!.bounds, built!.gridSize);
+    for (const cell of [0, 41, 777, 820, 1234, built!.gridSize ** 2 - 1]) {
+      const [z] = await run(grid.slice(2 * cell, 2 * cell + 2), 1);
+      expect(Math.abs(1 / (1 + Math.exp(-z!)) - s!.grid[cell]!)).toBeLessThan(1e-5);
+    }
+    const testZ = await run(Float32Array.from(built!.test.x), built!.test.y.length);
+    const ortAcc = [...testZ].filter((z, i) => (z > 0 ? 1 : 0) === built!.test.y[i]).length / built!.test.y.length;
+    expect(ortAcc).toBe(s!.testAcc);
+
+    // A fresh tanh net on the same data (same seed), then the file back in: its boundary and accuracy return.
+    // (A select, not a typed field: a filled field left focused would rebuild again on the next click's blur.)
+    await rebuildWith('lab-activation', 'tanh');
+    const fresh = await lab();
+    expect(fresh.snapshot!.testAcc).not.toBe(s!.testAcc);
+    const builds = fresh.builds;
+    await page.setInputFiles('#lab-load', file);
+    // Done, or a message saying why not (checked next).
+    await page.waitForFunction((n) => {
+      const l = (globalThis as { nnLab?: LabView }).nnLab!;
+      return (l.builds > n && l.state === 'ready' && l.snapshot?.step === 0) || document.querySelector('#lab-message')!.textContent !== '';
+    }, builds, { timeout: 60_000, polling: 50 });
+    expect(await page.textContent('#lab-message')).toBe('');
+    await drawn();
+    const back = await lab();
+    expect(back.built!.imported).toMatchObject({ ops: 'Gemm, Relu, Gemm, Relu, Gemm', chain: true });
+    expect(await page.textContent('#lab-model')).toMatch(/^Loaded .*\(Gemm, Relu, Gemm, Relu, Gemm\)/);
+    expect(back.snapshot!.testAcc).toBe(s!.testAcc);
+    expect(back.snapshot!.trainAcc).toBe(s!.trainAcc);
+    for (let i = 0; i < built!.gridSize ** 2; i++) expect(Math.abs(back.snapshot!.grid[i]! - s!.grid[i]!)).toBeLessThan(1e-6);
+    expect(Number(await page.$eval('#lab-test-acc', (e) => (e as HTMLElement).dataset.value))).toBe(s!.testAcc);
+    expect(await page.$eval('#lab-network', (e) => (e as HTMLElement).dataset.widths)).toBe('2,8,8,1');
+    expect((await boundaryAgreement()).agree).toBeGreaterThan(0.97);
+    // It trains on from there.
+    await page.click('#lab-step');
+    await page.waitForFunction(() => (globalThis as { nnLab?: LabView }).nnLab!.snapshot!.step === 1 || document.querySelector('#lab-message')!.textContent !== '');
+    expect(await page.textContent('#lab-message')).toBe('');
+    expect((await snapshot()).nodes.map((n) => n.length)).toEqual([8, 8, 1]);
+
+    // Not an .onnx file: the message names the file and importOnnx's reason; the net stays.
+    await page.setInputFiles('#lab-load', { name: 'bad.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+    await page.waitForFunction(() => document.querySelector('#lab-message')!.textContent !== '', undefined, { timeout: 30_000 });
+    expect(await page.textContent('#lab-message')).toMatch(/^Could not load an \.onnx file: bad\.onnx: importOnnx: .*not an ONNX model/);
+    expect(await state()).not.toBe('error');
+    expect(await page.$eval('#lab-network', (e) => (e as HTMLElement).dataset.widths)).toBe('2,8,8,1');
+    await page.locator('#lab-tab').screenshot({ path: join(shots, 'playground-lab-onnx.png') });
+    await rebuildWith('lab-activation', 'relu');
+  }, 240_000);
 
   test('the browser console has no error', () => {
     expect(served.errors).toEqual([]);

@@ -122,7 +122,8 @@ export class LabEngine {
   private async exportNet(): Promise<void> {
     try {
       if (!this.net || !this.config) throw new Error('there is no net yet: wait until the lab has built one');
-      const bytes = await exportLabNet(this.net, this.dev!.device);
+      // A copy of its own: protobufjs may write small files into a shared pool, which a transfer would detach.
+      const bytes = (await exportLabNet(this.net, this.dev!.device)).slice();
       this.post({ type: 'exported', bytes, data: this.config.data }, [bytes.buffer]);
     } catch (e) {
       this.post({ type: 'onnx-error', action: 'export', message: (e as Error).message ?? String(e) });
