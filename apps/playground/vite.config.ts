@@ -11,10 +11,9 @@ export const HOST = '127.0.0.1';
 // it never runs against a stale dist/ and needs no package build first.
 // gpu.js resolves to its browser build through its package.json "browser" field.
 // No COOP/COEP headers: cross-origin isolation would only give @nn/cpu a shared
-// WebAssembly memory, and in a page its gemm runs on one thread anyway (ops are
-// synchronous, and the main thread may not block on Web Workers). Threads in a
-// page need the training itself in a Web Worker; until then the headers bought
-// nothing and made every cross-origin resource need CORP.
+// WebAssembly memory for gemm threads, and the training now runs in a Web Worker
+// that uses none (@nn/cpu's threads are Node's worker_threads); without a thread
+// to share with, the headers buy nothing and make every cross-origin resource need CORP.
 
 export default defineConfig({
   root: src('.'),
