@@ -236,7 +236,8 @@ describe('classification lab (Chromium, SwiftShader)', () => {
     // Frames keep coming (a trainer on the main thread would freeze the page for the whole run).
     // Not ≤ 100 ms here: on a loaded 2-core machine the worker's CPU share alone stretched the
     // gaps to 200–400 ms with nothing drawn at all; see docs/playground.md.
-    expect(gap).toBeLessThan(2000);
+    // A machine whose idle page already stands still that long gets three times its idle gap.
+    expect(gap).toBeLessThan(Math.max(2000, 3 * idle));
   }, 180_000);
 
   test('hidden widths, activation, batch size and learning rate take effect', async () => {
