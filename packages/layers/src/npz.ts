@@ -1,4 +1,5 @@
 import { FormatError, encodeNpy, parseNpy, tensor, type Tensor, type TensorOptions } from '@nn/core';
+import { fileBytes } from './filebytes.js';
 import { stateEntries, type StateDictInput } from './statedict.js';
 
 /*
@@ -114,8 +115,7 @@ function zip64Extra(v: DataView, at: number, len: number, need: number): number[
  * into an ordered Map of key (the entry's name without `.npy`) → tensor on `options.device`.
  */
 export function loadNpz(bytes: Uint8Array | ArrayBuffer, options: TensorOptions = {}): Map<string, Tensor> {
-  if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) fail(`expected the file's bytes (a Uint8Array or ArrayBuffer), got ${typeof bytes}`);
-  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const b = fileBytes('loadNpz', bytes);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let end = -1;
   for (let i = b.length - 22; i >= Math.max(0, b.length - 22 - 0xffff); i--) {

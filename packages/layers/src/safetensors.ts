@@ -1,4 +1,5 @@
 import { FormatError, INT32_EXACT_LIMIT, checkOptions, fmtShape, tensor, type OptionRule, type Tensor, type TensorOptions } from '@nn/core';
+import { fileBytes } from './filebytes.js';
 import { stateEntries, type StateDictInput } from './statedict.js';
 
 /*
@@ -215,8 +216,7 @@ function repeatedKey(text: string): string | null {
 
 /** Read and check the header: the entries in data order, where the data starts, and the metadata. */
 function parse(bytes: Uint8Array | ArrayBuffer): { entries: Entry[]; dataAt: number; view: DataView; metadata: Record<string, string> } {
-  if (!(bytes instanceof Uint8Array) && !(bytes instanceof ArrayBuffer)) fail(`expected the file's bytes (a Uint8Array or ArrayBuffer), got ${typeof bytes}`);
-  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const b = fileBytes('loadSafetensors', bytes);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 8) fail(`the file is ${b.length} bytes, too short for the 8-byte header length`);
   const n = view.getBigUint64(0, true);

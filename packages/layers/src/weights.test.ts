@@ -188,6 +188,9 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     const late = build({ a: entry(0, 8), b: { dtype: 'I32', shape: [1], data_offsets: [8, 12] } }, new Uint8Array([...f32(1, 2), 0, 0, 0, 0x7f]));
     expect(() => loadSafetensors(late)).toThrow(/'b' element 0 is \d+, beyond/);
     expect(() => loadSafetensors('x' as never)).toThrow(/loadSafetensors: expected the file's bytes/);
+    // Not bytes at all is the caller's mistake, not a bad file: an ArgumentError, as importOnnx's, for loadNpz too.
+    expect(() => loadSafetensors(null as never)).toThrow(ArgumentError);
+    expect(() => loadNpz(42 as never)).toThrow(ArgumentError);
     expect(memory().cpu!.buffers).toBe(before);
     expect(() => saveSafetensors({ __metadata__: tensor([1]) })).toThrow(/'__metadata__' is reserved/);
     expect(() => saveSafetensors({ w: tensor([1]) }, { metadata: { n: 1 as never } })).toThrow(ArgumentError);
