@@ -106,6 +106,10 @@ describe('exportOnnx: the decoded model', () => {
     const { bytes } = await exportCase(EXPORT_CASES[0]!);
     expect(bytes.constructor).toBe(Uint8Array);
     expect([bytes.byteOffset, bytes.buffer.byteLength]).toEqual([0, bytes.length]);
+    // The copy is made in encodeModel, so its other callers (toOnnxModel's re-export, users) get it too.
+    const again = encodeModel(decodeModel(bytes));
+    expect(again.constructor).toBe(Uint8Array);
+    expect([again.byteOffset, again.buffer.byteLength]).toEqual([0, again.length]);
   });
 
   it('the tied weights are one initializer, read by both Gemm nodes', async () => {

@@ -53,7 +53,7 @@ export async function exportOnnx(module: Module, exampleInput: Tensor, options: 
     dynamicBatch: options.dynamicBatch ?? true,
   };
   const own = (module as Partial<OnnxExportable>).toOnnxModel;
-  if (typeof own === 'function') return ownBytes(encodeModel(await own.call(module, opts)));
+  if (typeof own === 'function') return encodeModel(await own.call(module, opts));
   if (!(exampleInput instanceof Tensor)) {
     throw new ArgumentError('exportOnnx', `exampleInput must be a Tensor shaped as the model's input (its shape and dtype fix the graph's), got ${showValue(exampleInput)}; e.g. randn([1, 64])`);
   }
@@ -77,7 +77,7 @@ export async function exportOnnx(module: Module, exampleInput: Tensor, options: 
   const output = { ...out, name: opts.outputNames[0]! };
   // The last node writes the output name; a graph that computes nothing (Dropout alone) gets an Identity.
   if (out.name === input.name || !g.renameOutput(out.name, output.name)) g.nodes.push({ input: [out.name], output: [output.name], name: '/Identity', op_type: 'Identity' });
-  return ownBytes(encodeModel({
+  return encodeModel({
     ir_version: irVersionFor(opts.opset),
     opset_import: [{ domain: '', version: opts.opset }],
     producer_name: 'nn',
@@ -88,7 +88,7 @@ export async function exportOnnx(module: Module, exampleInput: Tensor, options: 
       input: [valueInfo(input, opts.dynamicBatch)],
       output: [valueInfo(output, opts.dynamicBatch)],
     },
-  }));
+  });
 }
 
 // Inputs, outputs, initializers and node outputs share one namespace: a clash is a file ONNX Runtime refuses
@@ -101,10 +101,6 @@ function checkNameFree(g: GraphBuilder, option: string, name: string, own: strin
   const what = kind === 'parameter' ? `the parameter ${name}` : "a node's output";
   throw new ArgumentError('exportOnnx', `${option} ['${name}'] is already the name of ${what} in the graph; pick a name that is not a state-dict key or a '/path/Op_output_0' value, e.g. ['${option === 'inputNames' ? 'input' : 'output'}']`);
 }
-
-// protobufjs hands back a Node Buffer cut from a shared 8 KiB pool: a caller writing `bytes.buffer` (a Blob,
-// a transfer to a worker) would send the pool. A plain Uint8Array over its own ArrayBuffer is safe everywhere.
-const ownBytes = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 // A graph input or output: element type and shape, dim 0 named 'batch' when it is the dynamic batch dim
 // (and left unnamed when the batch was merged into it: its size is the batch times the rest).

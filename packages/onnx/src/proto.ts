@@ -19,11 +19,16 @@ export const onnx = {
   AttributeType: root.lookupEnum('onnx.AttributeProto.AttributeType').values,
 };
 
-/** Encode a plain ModelProto object (field names as in onnx.proto) to the bytes of an .onnx file. */
+/**
+ * Encode a plain ModelProto object (field names as in onnx.proto) to the bytes of an .onnx file, in a
+ * Uint8Array over its own ArrayBuffer.
+ */
 export function encodeModel(model: Record<string, unknown>): Uint8Array {
   const err = onnx.ModelProto.verify(model);
   if (err) throw new Error(`ONNX ModelProto: ${err}`);
-  return onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish();
+  // In Node protobufjs hands back a Buffer cut from a shared 8 KiB pool: a caller sending `bytes.buffer`
+  // (a Blob, a transfer to a worker) would send or detach the pool. A copy over its own buffer is safe everywhere.
+  return new Uint8Array(onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish());
 }
 
 /** Decode the bytes of an .onnx file to a plain ModelProto object (int64 fields as numbers, bytes as Uint8Array). */

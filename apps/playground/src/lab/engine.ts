@@ -122,8 +122,8 @@ export class LabEngine {
   private async exportNet(): Promise<void> {
     try {
       if (!this.net || !this.config) throw new Error('there is no net yet: wait until the lab has built one');
-      // A copy of its own: protobufjs may write small files into a shared pool, which a transfer would detach.
-      const bytes = (await exportLabNet(this.net, this.dev!.device)).slice();
+      // exportOnnx's bytes own their ArrayBuffer (encodeModel copies out of protobufjs's pool), so they can be transferred.
+      const bytes = await exportLabNet(this.net, this.dev!.device);
       this.post({ type: 'exported', bytes, data: this.config.data }, [bytes.buffer]);
     } catch (e) {
       this.post({ type: 'onnx-error', action: 'export', message: (e as Error).message ?? String(e) });
