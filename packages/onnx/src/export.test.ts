@@ -112,6 +112,14 @@ describe('exportOnnx: the decoded model', () => {
     expect([again.byteOffset, again.buffer.byteLength]).toEqual([0, again.length]);
   });
 
+  it('encodeModel and decodeModel name a bad argument or a bad model', () => {
+    expect(() => encodeModel(null as never)).toThrow(ArgumentError);
+    expect(() => encodeModel({ ir_version: 'eight' })).toThrow(/encodeModel: not a valid ModelProto: ir_version/);
+    expect(() => encodeModel({ ir_version: 'eight' })).toThrow(FormatError);
+    expect(() => decodeModel('abc' as never)).toThrow(ArgumentError);
+    expect(() => decodeModel(new Uint8Array([0xff, 0xff, 0xff]))).toThrow(/decodeModel: these 3 bytes are not an ONNX model/);
+  });
+
   it('the tied weights are one initializer, read by both Gemm nodes', async () => {
     const m = decodeModel((await exportCase(EXPORT_CASES.find((c) => c.name === 'tied-weights')!)).bytes) as unknown as Model;
     const gemms = m.graph.node.filter((n) => n.op_type === 'Gemm');

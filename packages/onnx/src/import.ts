@@ -28,7 +28,8 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOnnxOpti
   try {
     model = decodeModel(data);
   } catch (e) {
-    throw new FormatError('importOnnx', `these ${data.length} bytes are not an ONNX model (protobuf: ${(e as Error).message}); pass the whole .onnx file, read as binary`);
+    // decodeModel's FormatError already says what is wrong and the fix; it is named here as the caller's op.
+    throw new FormatError('importOnnx', (e as Error).message.replace(/^decodeModel: /, ''));
   }
   const graph = model.graph as Record<string, unknown> | undefined;
   // Random bytes can parse as protobuf; a model has an IR version and a graph with outputs.

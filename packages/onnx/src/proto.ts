@@ -1,3 +1,4 @@
+import { ArgumentError, FormatError } from '@nn/core';
 import protobuf from 'protobufjs';
 import { ONNX_PROTO } from './onnx-schema.js';
 
@@ -24,8 +25,9 @@ export const onnx = {
  * Uint8Array over its own ArrayBuffer.
  */
 export function encodeModel(model: Record<string, unknown>): Uint8Array {
+  if (typeof model !== 'object' || model === null) throw new ArgumentError('encodeModel', `expected a plain ModelProto object (field names as in onnx.proto), got ${model === null ? 'null' : typeof model}`);
   const err = onnx.ModelProto.verify(model);
-  if (err) throw new Error(`ONNX ModelProto: ${err}`);
+  if (err) throw new FormatError('encodeModel', `not a valid ModelProto: ${err}; fields are named as in onnx.proto (ir_version, graph.node[].op_type…)`);
   // In Node protobufjs hands back a Buffer cut from a shared 8 KiB pool: a caller sending `bytes.buffer`
   // (a Blob, a transfer to a worker) would send or detach the pool. A copy over its own buffer is safe everywhere.
   return new Uint8Array(onnx.ModelProto.encode(onnx.ModelProto.fromObject(model)).finish());
@@ -33,6 +35,12 @@ export function encodeModel(model: Record<string, unknown>): Uint8Array {
 
 /** Decode the bytes of an .onnx file to a plain ModelProto object (int64 fields as numbers, bytes as Uint8Array). */
 export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
-  const message = onnx.ModelProto.decode(bytes);
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError('decodeModel', `expected the bytes of an .onnx file (a Uint8Array), got ${bytes === null ? 'null' : typeof bytes}`);
+  let message: protobuf.Message;
+  try {
+    message = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new FormatError('decodeModel', `these ${bytes.length} bytes are not an ONNX model (protobuf: ${(e as Error).message}); pass the whole .onnx file, read as binary`);
+  }
   return onnx.ModelProto.toObject(message, { longs: Number, bytes: Uint8Array as unknown as typeof String, defaults: false, arrays: true }) as Record<string, unknown>;
 }
