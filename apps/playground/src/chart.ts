@@ -1,3 +1,5 @@
+import { tracePolyline } from './polyline.js';
+
 /** One training run on the chart: a label and its (step, loss) points. */
 export interface Run {
   readonly id: number;
@@ -71,24 +73,35 @@ export class LossChart {
   /** Draw now. */
   draw(): void {
     const c = this.canvas;
-    const ctx = c.getContext('2d')!;
+    const ctx = c.getContext('2d', { willReadFrequently: true })!;
     const W = c.width;
     const H = c.height;
     const m = { l: 64, r: 16, t: 14, b: 36 };
     ctx.clearRect(0, 0, W, H);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, W, H);
-    const all = this.runs.flatMap((r) => r.points);
+    // Loops, not Math.max(...points): a long run's points would overflow the argument list.
+    let count = 0;
+    let maxStep = 1;
+    let minLoss = Infinity;
+    let maxLoss = -Infinity;
+    for (const r of this.runs) {
+      for (const p of r.points) {
+        maxStep = Math.max(maxStep, p.step);
+        minLoss = Math.min(minLoss, p.loss);
+        maxLoss = Math.max(maxLoss, p.loss);
+      }
+      count += r.points.length;
+    }
     ctx.fillStyle = '#333';
     ctx.font = '12px system-ui, sans-serif';
-    if (all.length === 0) {
+    if (count === 0) {
       ctx.fillText('No loss yet: press Train or Step.', m.l, H / 2);
       this.renderLegend();
       return;
     }
-    const maxStep = Math.max(1, ...all.map((p) => p.step));
-    let lo = Math.floor(Math.log10(Math.min(...all.map((p) => p.loss))));
-    let hi = Math.ceil(Math.log10(Math.max(...all.map((p) => p.loss))));
+    let lo = Math.floor(Math.log10(minLoss));
+    let hi = Math.ceil(Math.log10(maxLoss));
     if (hi === lo) {
       hi += 1;
       lo -= 1;
@@ -129,7 +142,8 @@ export class LossChart {
       ctx.fillStyle = r.color;
       ctx.lineWidth = 2;
       ctx.beginPath();
-      r.points.forEach((p, i) => (i === 0 ? ctx.moveTo(X(p.step), Y(p.loss)) : ctx.lineTo(X(p.step), Y(p.loss))));
+      const ps = r.points;
+      tracePolyline(ctx, ps.length, (i) => X(ps[i]!.step), (i) => Y(ps[i]!.loss));
       ctx.stroke();
       const last = r.points[r.points.length - 1]!;
       ctx.beginPath();

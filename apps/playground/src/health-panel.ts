@@ -1,5 +1,6 @@
 import { HealthMonitor, type HealthFinding, type HealthSample } from '@nn/explain';
 import { drawHeatmap } from './heatmap.js';
+import { tracePolyline } from './polyline.js';
 import { measureHealth, reluNames, type HealthReading, type ReluMask } from './nets/health.js';
 import type { Trainer } from './nets/index.js';
 
@@ -150,7 +151,7 @@ export class HealthPanel {
   // Gradient norm per weight against the step, log scale; a norm of exactly 0 sits on the bottom edge.
   private draw(): void {
     const c = this.chart;
-    const ctx = c.getContext('2d')!;
+    const ctx = c.getContext('2d', { willReadFrequently: true })!;
     const W = c.width;
     const H = c.height;
     const m = { l: 52, r: 10, t: 10, b: 26 };
@@ -165,9 +166,18 @@ export class HealthPanel {
       return;
     }
     const names = hist[0]!.gradients.map((g) => g.name);
-    const pos = hist.flatMap((s) => s.gradients.map((g) => g.norm)).filter((v) => v > 0 && Number.isFinite(v));
-    let lo = Math.floor(Math.log10(pos.length ? Math.min(...pos) : 1));
-    let hi = Math.ceil(Math.log10(pos.length ? Math.max(...pos) : 10));
+    // Loops, not Math.min(...norms): a long run's samples would overflow the argument list.
+    let min = Infinity;
+    let max = -Infinity;
+    for (const s of hist) {
+      for (const g of s.gradients) {
+        if (!(g.norm > 0 && Number.isFinite(g.norm))) continue;
+        min = Math.min(min, g.norm);
+        max = Math.max(max, g.norm);
+      }
+    }
+    let lo = Math.floor(Math.log10(min < Infinity ? min : 1));
+    let hi = Math.ceil(Math.log10(max > -Infinity ? max : 10));
     if (hi <= lo) [lo, hi] = [lo - 1, hi + 1];
     const s0 = hist[0]!.step;
     const s1 = Math.max(s0 + 1, hist.at(-1)!.step);
@@ -189,11 +199,8 @@ export class HealthPanel {
       ctx.strokeStyle = COLORS[k % COLORS.length]!;
       ctx.lineWidth = 2;
       ctx.beginPath();
-      hist.forEach((s, i) => {
-        const v = s.gradients.find((g) => g.name === name)?.norm ?? NaN;
-        if (i === 0) ctx.moveTo(X(s.step), Y(v));
-        else ctx.lineTo(X(s.step), Y(v));
-      });
+      const norm = (i: number): number => hist[i]!.gradients.find((g) => g.name === name)?.norm ?? NaN;
+      tracePolyline(ctx, hist.length, (i) => X(hist[i]!.step), (i) => Y(norm(i)));
       ctx.stroke();
     });
     const lastS = hist.at(-1)!;

@@ -79,7 +79,7 @@ export class HeatmapPanel {
       const r = drawHeatmap(slot.grad.canvas, grad, rows, cols);
       this.caption(slot.grad, `grad_${name.replace(/\./g, '_')}`, r);
     } else {
-      const ctx = slot.grad.canvas.getContext('2d')!;
+      const ctx = slot.grad.canvas.getContext('2d', { willReadFrequently: true })!;
       ctx.fillStyle = '#f0f0f0';
       ctx.fillRect(0, 0, slot.grad.canvas.width, slot.grad.canvas.height);
       slot.grad.caption.textContent = `grad_${name}: none yet (take a step)`;

@@ -40,7 +40,7 @@ export function drawHeatmap(canvas: HTMLCanvasElement, data: Float32Array, rows:
   }
   const off = new OffscreenCanvas(cols, rows);
   off.getContext('2d')!.putImageData(img, 0, 0);
-  const ctx = canvas.getContext('2d')!;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.imageSmoothingEnabled = rows * cols > canvas.width * canvas.height;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.drawImage(off, 0, 0, canvas.width, canvas.height);

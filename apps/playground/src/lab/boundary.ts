@@ -23,7 +23,7 @@ export class BoundaryView {
 
   /** Draw the points of a new build. */
   drawPoints(built: Built): void {
-    const ctx = this.points.getContext('2d')!;
+    const ctx = this.points.getContext('2d', { willReadFrequently: true })!;
     const { width, height } = this.points;
     ctx.clearRect(0, 0, width, height);
     const dot = (x: number, y: number, label: number, test: boolean): void => {
