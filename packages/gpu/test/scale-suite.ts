@@ -37,6 +37,43 @@ async function values(t: Tensor): Promise<Float32Array> {
 }
 
 /**
+ * The issue's [4096, 64]·[64, 4096] product (16.7 M values, 2^24 outputs) on 'gpu'
+ * against the same on 'cpu': equal at every entry (small integer inputs, so every
+ * dot product is exact), its values' checksum equal to one computed from the inputs
+ * alone, and its `.sum()` on the device equal to cpu's.
+ */
+export async function expectLargeProduct(): Promise<void> {
+  const [m, k, n] = [4096, 64, 4096];
+  const as = pattern(m, k, 1);
+  const bs = pattern(k, n, 2);
+  const a = tensor(as, { shape: [m, k], device: 'gpu' });
+  const b = tensor(bs, { shape: [k, n], device: 'gpu' });
+  const p = a.mm(b);
+  const got = await values(p);
+  const [ca, cb] = [tensor(as, { shape: [m, k], device: 'cpu' }), tensor(bs, { shape: [k, n], device: 'cpu' })];
+  const ref = ca.mm(cb);
+  const want = await values(ref);
+  expectAll(got, want, 'mm');
+  // Σ_ij (AB)_ij = Σ_p (Σ_i A_ip)(Σ_j B_pj): exact integers, independent of both backends.
+  let check = 0;
+  for (let q = 0; q < k; q++) {
+    let col = 0;
+    let row = 0;
+    for (let i = 0; i < m; i++) col += as[i * k + q]!;
+    for (let j = 0; j < n; j++) row += bs[q * n + j]!;
+    check += col * row;
+  }
+  expect(got.reduce((s, v) => s + v, 0)).toBe(check);
+  // The reduction over all 2^24 values on the device (one Kahan-summed walk): the same integer as cpu's.
+  const [sum, refSum] = [p.sum(), ref.sum()];
+  const [gotSum, wantSum] = await Promise.all([values(sum), values(refSum)]);
+  expect(gotSum[0], 'sum() on gpu vs cpu').toBe(wantSum[0]);
+  expect(gotSum[0]).toBe(check);
+  for (const t of [a, b, p, ca, cb, ref, sum, refSum]) t.dispose();
+  // 1G multiply-adds on each backend: about 35 s on llvmpipe and 100 s on SwiftShader's Vulkan on a loaded 2-core machine.
+}
+
+/**
  * The scale suite on one gpu backend (registered as 'gpu', with the cpu
  * reference as 'cpu'): `limit` is the text the device's size limit names.
  */
@@ -49,30 +86,7 @@ export function describeScale(name: string, ctx: { gpu: GpuBackend }, limit: Reg
     });
     afterAll(() => x?.dispose());
 
-    it('a 4096×64 · 64×4096 product (2^24 outputs) equals the cpu backend\'s at every entry, and its checksum', async () => {
-      const [m, k, n] = [4096, 64, 4096];
-      const as = pattern(m, k, 1);
-      const bs = pattern(k, n, 2);
-      const a = tensor(as, { shape: [m, k], device: 'gpu' });
-      const b = tensor(bs, { shape: [k, n], device: 'gpu' });
-      const p = a.mm(b);
-      const got = await values(p);
-      const ref = tensor(as, { shape: [m, k], device: 'cpu' }).mm(tensor(bs, { shape: [k, n], device: 'cpu' }));
-      const want = await values(ref);
-      expectAll(got, want, 'mm');
-      // Σ_ij (AB)_ij = Σ_p (Σ_i A_ip)(Σ_j B_pj): exact integers, independent of both backends.
-      let check = 0;
-      for (let q = 0; q < k; q++) {
-        let col = 0;
-        let row = 0;
-        for (let i = 0; i < m; i++) col += as[i * k + q]!;
-        for (let j = 0; j < n; j++) row += bs[q * n + j]!;
-        check += col * row;
-      }
-      expect(got.reduce((s, v) => s + v, 0)).toBe(check);
-      for (const t of [a, b, p, ref]) t.dispose();
-      // 1G multiply-adds on each backend: about 35 s on llvmpipe and 100 s on SwiftShader's Vulkan on a loaded 2-core machine.
-    }, 240_000);
+    it('a 4096×64 · 64×4096 product (2^24 outputs) equals the cpu backend\'s at every entry, and so does its sum', () => expectLargeProduct(), 240_000);
 
     /** The expected [N, N] values: `at(v, vt, i, j)` of x[i][j] and x[j][i]. */
     const expected = (at: (v: number, vt: number, i: number, j: number) => number): Float32Array => {
