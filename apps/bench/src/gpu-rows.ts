@@ -13,10 +13,20 @@ import { loopFlops, loops, type LoopData } from './workloads.js';
 /** SwiftShader's Vulkan driver as Debian's Chromium ships it: Dawn's device where no GPU driver is named. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** createGpuBackend's options of each path's twin: the older fusion (only unary and scalar chains deferred), against the default (trees). */
-export const TWIN_OPTIONS = { fuse: 'chains' } as const;
+/** Which rows a twin runs: W1 (the fusion's twin) or the products (the matmul kernel's). */
+export type TwinRuns = 'W1' | 'matmul';
 
-/** One gpu path of the section: its device name, what runs behind it, and whether it is the twin (TWIN_OPTIONS) of another. */
+/**
+ * Each path's twins, opened beside it with createGpuBackend's `options` and timed on the rows
+ * they change, against the path's default in the same run: the older fusion (only unary and
+ * scalar chains deferred) on W1, and the plain one-output-per-thread matmul on the products.
+ */
+export const TWINS: readonly { options: Record<string, string>; runs: TwinRuns }[] = [
+  { options: { fuse: 'chains' }, runs: 'W1' },
+  { options: { matmul: 'plain' }, runs: 'matmul' },
+];
+
+/** One gpu path of the section: its device name, what runs behind it, and whether it is a twin (TWINS) of another. */
 export interface GpuPath {
   device: Device;
   /** `nn gpu, headless-gl` / `nn gpu, Dawn`, with `, fuse: chains` for a twin. */
@@ -25,6 +35,8 @@ export interface GpuPath {
   runtime: string;
   /** The peer this one is the twin of. */
   twinOf?: string;
+  /** A twin's rows (a path runs them all). */
+  runs?: TwinRuns;
 }
 
 /** One row of the section: a W1 run or a product on one path. */
@@ -41,8 +53,10 @@ export interface GpuRow {
   compiles: number | null;
   /** This path's time over nn cpu's for the same work in the same run (> 1: slower than nn cpu). */
   vsCpu: number | null;
-  /** A twin's time over its path's: the older fusion over the default (> 1: the default fusion saves time). */
+  /** A twin's time over its path's: the older fusion or the plain matmul over the default (> 1: the default is faster). */
   vsDefault?: number | null;
+  /** A twin's path (the peer whose default it is timed against). */
+  twinOf?: string;
   /** Loss after the last step (W1) or ‖C‖² (products), and whether it matches nn cpu's within 1e-3 relative. */
   check: number | null;
   checkOk: boolean | null;
@@ -70,7 +84,7 @@ async function installDawn(): Promise<string> {
 }
 
 /**
- * Open every gpu path this machine has (headless-gl, Dawn), each with its twin (TWIN_OPTIONS) where
+ * Open every gpu path this machine has (headless-gl, Dawn), each with its twins (TWINS) where
  * createGpuBackend has the option; the ones that cannot open are returned with why.
  */
 export async function openGpuPaths(): Promise<{ paths: GpuPath[]; skipped: { peer: string; why: string }[] }> {
@@ -93,13 +107,15 @@ export async function openGpuPaths(): Promise<{ paths: GpuPath[]; skipped: { pee
       registerBackend(b);
       const runtime = `@nn/gpu ${b.info.runtime}${where ? ` on ${where}` : ''}`;
       paths.push({ device: k.device, peer: k.peer, runtime });
-      try {
-        const twin = await mod.createGpuBackend({ mode: k.mode, device: `${k.device}-twin`, ...TWIN_OPTIONS });
-        registerBackend(twin);
-        const label = Object.entries(TWIN_OPTIONS).map(([o, v]) => `${o}: ${v}`).join(', ');
-        paths.push({ device: twin.device, peer: `${k.peer}, ${label}`, runtime, twinOf: k.peer });
-      } catch (e) {
-        progress(`${k.peer}: no ${JSON.stringify(TWIN_OPTIONS)} row (${(e as Error).message.split('\n')[0]!.slice(0, 200)})`);
+      for (const t of TWINS) {
+        const label = Object.entries(t.options).map(([o, v]) => `${o}: ${v}`).join(', ');
+        try {
+          const twin = await mod.createGpuBackend({ mode: k.mode, device: `${k.device}-${Object.values(t.options).join('-')}`, ...t.options });
+          registerBackend(twin);
+          paths.push({ device: twin.device, peer: `${k.peer}, ${label}`, runtime, twinOf: k.peer, runs: t.runs });
+        } catch (e) {
+          progress(`${k.peer}: no ${label} row (${(e as Error).message.split('\n')[0]!.slice(0, 200)})`);
+        }
       }
     } catch (e) {
       const why = (e as Error).message.split('\n')[0]!.slice(0, 300);
@@ -217,20 +233,20 @@ export async function measureGpuRows(plan: GpuPlan, paths: readonly GpuPath[], s
         launchesPerStep: launches,
         compiles,
         vsCpu: r ? ms / r.ms : isRef ? 1 : null,
-        ...(p.twinOf ? { vsDefault: f ? ms / f : null } : {}),
+        ...(p.twinOf ? { vsDefault: f ? ms / f : null, twinOf: p.twinOf } : {}),
         check,
         checkOk: r ? relDiff(check, r.check) <= tol : null,
       });
     };
     try {
-      if (plan.w1 && plan.steps > 0) {
+      if (plan.w1 && plan.steps > 0 && (!p.twinOf || p.runs === 'W1')) {
         progress(`gpu rows: W1 ${p.peer} (${plan.steps} steps)...`);
         const w = await gpuLoop(plan.w1, p.device, plan.lr, plan.steps, plan.reps);
         // The loss after steps steps, a difference of nearly equal float32 numbers late in W1: compared within 1e-3.
         add(`W1, ${plan.steps} steps`, w.msPerStep, plan.w1Flops / (w.msPerStep / 1000) / 1e9, w.launchesPerStep, w.compiles, w.losses[w.losses.length - 1]!, 1e-3);
       }
-      // A lone product has nothing to fuse: the twins run W1 only.
-      for (const n of p.twinOf ? [] : plan.sizes) {
+      // A lone product has nothing to fuse: only the matmul kernel's twin runs the products.
+      for (const n of !p.twinOf || p.runs === 'matmul' ? plan.sizes : []) {
         progress(`gpu rows: matmul ${n}³ ${p.peer}...`);
         const { a, b } = plan.products[n]!;
         const m = await gpuProduct(a, b, n, p.device, plan.reps);
@@ -261,7 +277,21 @@ export function gpuMarkdown(rows: readonly GpuRow[]): string {
       : [r.what, r.peer, r.runtime, f3(r.ms), f3(r.gflops), f3(r.launchesPerStep), String(r.compiles ?? '—'), r.vsCpu == null ? '—' : `${r.vsCpu.toFixed(2)}x`, r.vsDefault == null ? '—' : `${r.vsDefault.toFixed(2)}x`, r.check == null ? '—' : `${r.check.toPrecision(6)}${r.checkOk === null ? ' (reference)' : r.checkOk ? ' ok' : ' MISMATCH'}`];
     out.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
+  const ratios = twinRatios(rows);
+  if (ratios.length) out.push('', "Same-run ratios, each twin's time over its path's default (> 1: the default is faster):", '', ...ratios.map((l) => `- ${l}`));
   return out.join('\n') + '\n';
+}
+
+/** One line per twin row: `matmul 512³, nn gpu, Dawn: default (blocked) 2.41x the speed of matmul: plain`. */
+export function twinRatios(rows: readonly GpuRow[]): string[] {
+  const lines: string[] = [];
+  for (const r of rows) {
+    if (!r.twinOf || r.vsDefault == null) continue;
+    const label = r.peer.startsWith(`${r.twinOf}, `) ? r.peer.slice(r.twinOf.length + 2) : r.peer;
+    const kind = label.startsWith('matmul') ? ' (blocked)' : label.startsWith('fuse') ? ' (fuse: trees)' : '';
+    lines.push(`${r.what}, ${r.twinOf}: default${kind} ${r.vsDefault.toFixed(2)}x the speed of ${label}`);
+  }
+  return lines;
 }
 
 /** The section's plan from the run's: W1 when W1 is asked for, the products when W4 is; null when neither (or --no-gpu-rows). */
