@@ -103,5 +103,9 @@ describe('Adam', () => {
     expect(() => new SGD([], { lr: 1 })).toThrow(/empty parameter list/);
     expect(() => new SGD([noGrad(() => w.mul(2))], { lr: 1 })).not.toThrow();
     expect(() => new SGD([w.mul(2)], { lr: 1 })).toThrow(/not a leaf/);
+    // The same tensor twice would take two steps per step().
+    const v = tensor([2], { requiresGrad: true });
+    expect(() => new SGD([w, v, w], { lr: 1 })).toThrow(/^SGD: parameter 2 is parameter 0 again \(.*\); each parameter once/);
+    expect(() => new Adam([v, v])).toThrow(/^Adam: parameter 1 is parameter 0 again/);
   });
 });

@@ -24,6 +24,15 @@ export abstract class Optimizer {
     this.params = [...params];
     this.params.forEach((p, i) => checkTensor(name, p, `parameter ${i}`));
     if (this.params.length === 0) throw new StateError(name, 'got an empty parameter list; pass model.parameters()');
+    // The same tensor twice would be stepped twice per step (PyTorch warns and says it will be an error).
+    const at = new Map<Tensor, number>();
+    this.params.forEach((p, i) => {
+      const first = at.get(p);
+      if (first !== undefined) {
+        throw new ArgumentError(name, `parameter ${i} is parameter ${first} again (${p.describe()}); each parameter once, e.g. model.parameters() (it lists a shared weight once)`);
+      }
+      at.set(p, i);
+    });
     for (const p of this.params) {
       if (!p.isLeaf) {
         throw new StateError(name, `${p.describe()} is not a leaf; optimisers update weights (leaves that require grad), not computed tensors`);
