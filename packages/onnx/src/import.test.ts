@@ -503,3 +503,21 @@ describe('importOnnx: attributes and ops beyond what torch emits, checked agains
     expect(() => m.parameters()[0]!.dataSync()).toThrow(StateError);
   });
 });
+
+describe('importOnnx: Reshape with 0 past the input\'s rank', () => {
+  it('is a FormatError naming the node, the shape and the input\'s shape (not a NaN size)', () => {
+    const bytes = handModel({
+      inputs: [['x', [2, 3]]],
+      outputs: ['y'],
+      nodes: [
+        { op_type: 'Constant', input: [], output: ['s'], attribute: [{ name: 'value', type: onnx.AttributeType.TENSOR, t: { dims: [3], data_type: onnx.DataType.INT64, int64_data: [0, 3, 0] } }] },
+        { op_type: 'Reshape', input: ['x', 's'], output: ['y'] },
+      ],
+    });
+    const m = importOnnx(bytes);
+    const x = tensor(Float32Array.from([1, 2, 3, 4, 5, 6]), { shape: [2, 3] });
+    const err = (() => { try { m.forward(x); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(FormatError);
+    expect((err as Error).message).toMatch(/Reshape.*shape \[0, 3, 0\] has 0 at dim 2 .*input has shape \[2, 3\] \(2 dims\)/);
+  });
+});

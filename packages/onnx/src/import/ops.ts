@@ -142,7 +142,13 @@ const reshapeOp: OpKernel = (c) => {
   const target = intsArg(c.inputs[1], c.where, '1 (shape)').ints;
   // 0 copies the input's size at that dim unless allowzero (opset 14) says a 0 is a 0.
   const allowZero = c.attrs.int('allowzero', 0) !== 0;
-  const shape = target.map((d, i) => (d === 0 && !allowZero ? x.shape[i]! : d));
+  const shape = target.map((d, i) => {
+    if (d !== 0 || allowZero) return d;
+    if (i >= x.ndim) {
+      throw new FormatError('importOnnx', `${c.where}: shape [${target.join(', ')}] has 0 at dim ${i} (copy the input's size there), but the input has shape [${x.shape.join(', ')}] (${x.ndim} dims); the file is malformed, export it again`);
+    }
+    return x.shape[i]!;
+  });
   return [x.reshape(shape)];
 };
 
