@@ -40,7 +40,9 @@ export function saveSafetensors(stateDict: StateDictInput, options: SaveSafetens
   checkOptions('saveSafetensors', options, { metadata: isStringMap });
   const entries = stateEntries('saveSafetensors', stateDict);
   const metadata = options.metadata ?? { format: 'pt' };
-  const header: Record<string, unknown> = { __metadata__: metadata };
+  // No prototype: a tensor named '__proto__' is then an entry like any other, not a prototype swap.
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  header.__metadata__ = metadata;
   let offset = 0;
   for (const [key, t] of entries) {
     if (key === '__metadata__') throw new FormatError('saveSafetensors', "'__metadata__' is reserved by the format for the metadata; rename the tensor");
@@ -234,7 +236,7 @@ function parse(bytes: Uint8Array | ArrayBuffer): { entries: Entry[]; dataAt: num
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`the header must be a JSON object of entries, got ${JSON.stringify(header)?.slice(0, 80)}`);
   const twice = repeatedKey(text);
   if (twice !== null) fail(`the header names '${twice}' twice; JSON.parse would keep only the last, so the file is ambiguous — write it again with one entry per key`);
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries: Entry[] = [];
   for (const [key, info] of Object.entries(header)) {
     if (key === '__metadata__') {

@@ -131,6 +131,16 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     expect(safetensorsMetadata(saveSafetensors({}))).toEqual({ format: 'pt' });
   });
 
+  it("keeps a tensor or a metadata key named '__proto__' (an entry like any other, not a prototype)", () => {
+    const t = tensor([1, 2, 3]);
+    const bytes = saveSafetensors(new Map([['__proto__', t], ['b', t]]), { metadata: JSON.parse('{"__proto__": "x"}') as Record<string, string> });
+    const back = loadSafetensors(bytes);
+    expect([...back.keys()]).toEqual(['__proto__', 'b']);
+    expect(Array.from(back.get('__proto__')!.dataSync())).toEqual([1, 2, 3]);
+    expect(Object.keys(safetensorsMetadata(bytes))).toEqual(['__proto__']);
+    expect(safetensorsMetadata(bytes)['__proto__']).toBe('x');
+  });
+
   it('files nn writes load in PyTorch (nn_readback.json, from the script) and give the same output as nn', () => {
     // The nn model: the torch model's weights (a fixed dict) with num_batches_tracked = 2.
     const m = model();
