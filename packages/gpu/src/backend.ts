@@ -102,6 +102,12 @@ interface Reads {
   key: string;
 }
 
+/** The slice of a GPUDevice the backend uses: error scopes (core and this package carry no WebGPU types). */
+interface WebGpuDevice {
+  pushErrorScope(filter: 'out-of-memory' | 'validation'): void;
+  popErrorScope(): Promise<{ message: string } | null>;
+}
+
 interface CachedKernel {
   fn: GpuJsKernel;
   /** The backend kernel object last seen: gpu.js may swap it (argument-type switch, fallback). */
@@ -139,6 +145,8 @@ export class GpuBackend implements Backend {
   private buffers = 0;
   private bytes = 0;
   private counters = { uploads: 0, readbacks: 0, compiles: 0, kernels: 0 };
+  /** WebGPU: the device the kernels run on (webgpuDevice). */
+  private gpuDevice: WebGpuDevice | undefined;
 
   /** @internal Use createGpuBackend(). */
   constructor(gpu: GpuJs, setup: GpuBackendSetup) {
@@ -174,7 +182,7 @@ export class GpuBackend implements Backend {
     if (size > this.maxElements) {
       throw new DeviceError(
         op,
-        `the ${fmtShape(shape)} tensor (${size} float32 values) is larger than the ${this.runtime} device allows: ${this.limitText} = ${this.maxElements} values; ` +
+        `the ${fmtShape(shape)} tensor (${size} float32 values, ${size * 4} bytes) is larger than the ${this.runtime} device allows: ${this.limitText} = ${this.maxElements} values; ` +
           `split the work into smaller tensors or run it on 'cpu'`,
       );
     }
@@ -521,10 +529,11 @@ export class GpuBackend implements Backend {
     // is no kernel argument, so the handle keeps the pending result and this
     // launch queues behind its inputs. Inputs stay alive until it has run.
     for (const h of inputs) h.users++;
+    const go = out.size >= CHECK_MEMORY_FROM ? () => this.runInMemoryScope(op, k, out, run as () => Promise<DeviceValue>) : (run as () => Promise<DeviceValue>);
     const ready = inputs.every((h) => h.pending === null && h.error === undefined);
     const started: Promise<DeviceValue> = ready
-      ? new Promise<DeviceValue>((resolve) => resolve(run() as Promise<DeviceValue>))
-      : Promise.all(inputs.map((h) => h.pending ?? (h.error !== undefined ? Promise.reject(h.error) : null))).then(() => run() as Promise<DeviceValue>);
+      ? new Promise<DeviceValue>((resolve) => resolve(go()))
+      : Promise.all(inputs.map((h) => h.pending ?? (h.error !== undefined ? Promise.reject(h.error) : null))).then(go);
     out.pending = started.then(
       (v) => {
         out.value = v;
@@ -569,6 +578,44 @@ export class GpuBackend implements Backend {
     throw out.error;
   }
 
+
+  /**
+   * WebGPU reports a buffer it could not allocate only to an error scope (the
+   * launch goes on over an invalid buffer, which reads back as zeros or fails),
+   * so a large result's launch runs inside an 'out-of-memory' scope: a
+   * GPUOutOfMemoryError becomes the result's DeviceError, naming the op, the
+   * bytes asked and the device's limit. The scope closes right after a built
+   * kernel's submit (run is synchronous up to it), after the first run's build otherwise.
+   */
+  private async runInMemoryScope(op: string, k: CachedKernel, out: GpuBuffer, run: () => Promise<DeviceValue>): Promise<DeviceValue> {
+    const device = this.webgpuDevice();
+    if (!device) return run();
+    const built = (k.fn.kernel as { built?: boolean } | undefined)?.built === true;
+    device.pushErrorScope('out-of-memory');
+    let r: Promise<DeviceValue>;
+    try {
+      r = run();
+    } catch (e) {
+      void device.popErrorScope().catch(() => undefined);
+      throw e;
+    }
+    const popped = built ? device.popErrorScope() : r.then(() => device.popErrorScope(), () => device.popErrorScope());
+    const error = await popped.catch(() => null);
+    if (!error) return r;
+    deleteValue(await r.catch(() => null));
+    throw new DeviceError(
+      op,
+      `the ${this.runtime} device could not allocate a result of ${out.size} float32 values (${out.size * 4} bytes): out of device memory ` +
+        `(${String(error.message).split('\n')[0]}), with ${this.buffers} buffers (${this.bytes} bytes of values) held and at most ${this.maxElements * 4} bytes a buffer (${this.limitText}); ` +
+        `dispose tensors (or use scope()) and retry, or use smaller ones`,
+    );
+  }
+
+  /** The GPUDevice gpu.js's WebGPU kernels run on (shared by all of them), from a built kernel; undefined before one is built. */
+  private webgpuDevice(): WebGpuDevice | undefined {
+    if (!this.gpuDevice) for (const k of this.cache.values()) this.gpuDevice ??= (k.fn.kernel as { _device?: WebGpuDevice } | undefined)?._device;
+    return this.gpuDevice;
+  }
 
   /**
    * A tensor of `shape` holding `value` everywhere, for results that read no

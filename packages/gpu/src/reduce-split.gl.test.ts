@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tensor, type Tensor } from '@nn/core';
+import { scope, tensor, type Tensor } from '@nn/core';
 import { useGpu } from '../test/use-gpu.js';
 
 // A sum, max or min of every value of a large tensor runs as two launches (backend.ts splitReduce),
@@ -11,13 +11,16 @@ const ints = (n: number): Float32Array => new Float32Array(n).map((_, f) => ((f 
 
 /** Run `f` on 'gpu' and 'cpu' (the same values), read both; the gpu launches it made. */
 async function both(values: Float32Array, shape: number[], f: (x: Tensor) => Tensor): Promise<{ got: number[]; want: number[]; launches: number; shape: readonly number[] }> {
+  const buffers = ctx.gpu.stats().buffers;
   const [g, c] = [tensor(values, { shape, device: 'gpu' }), tensor(values, { shape, device: 'cpu' })];
   const k0 = ctx.gpu.stats().kernels;
-  const [rg, rc] = [f(g), f(c)];
+  const [rg, rc] = [scope(() => f(g)), scope(() => f(c))];
   const got = Array.from(await rg.data());
   const launches = ctx.gpu.stats().kernels - k0;
   const out = { got, want: Array.from(await rc.data()), launches, shape: rg.shape };
   for (const t of [g, c, rg, rc]) t.dispose();
+  // Nothing of the two launches outlives the result.
+  expect(ctx.gpu.stats().buffers).toBe(buffers);
   return out;
 }
 
