@@ -70,7 +70,7 @@ export async function expectLargeProduct(): Promise<void> {
   expect(gotSum[0], 'sum() on gpu vs cpu').toBe(wantSum[0]);
   expect(gotSum[0]).toBe(check);
   for (const t of [a, b, p, ca, cb, ref, sum, refSum]) t.dispose();
-  // 1G multiply-adds on each backend: about 35 s on llvmpipe and 100 s on SwiftShader's Vulkan on a loaded 2-core machine.
+  // 1G multiply-adds on each backend; the whole check took 7 s on llvmpipe and on Dawn, 5 s in Chromium (2026-11-30, a loaded 2-core machine).
 }
 
 /**
