@@ -38,8 +38,11 @@ export function drawHeatmap(canvas: HTMLCanvasElement, data: Float32Array, rows:
     px[4 * i + 2] = b;
     px[4 * i + 3] = 255;
   }
+  // CPU-backed canvases (willReadFrequently), here and in every picture of the page: on a
+  // GPU-backed one each draw is a raster task of the GPU process, which under SwiftShader (any
+  // machine without a GPU) held the page's frames 100–600 ms apart while a net trained.
   const off = new OffscreenCanvas(cols, rows);
-  off.getContext('2d')!.putImageData(img, 0, 0);
+  off.getContext('2d', { willReadFrequently: true })!.putImageData(img, 0, 0);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   ctx.imageSmoothingEnabled = rows * cols > canvas.width * canvas.height;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
