@@ -28,8 +28,20 @@ export default defineConfig({
           environment: 'node',
           // tests/architecture: no import cycles (dependency-cruiser). tests/packaging: the published form (registry installs, minified bundles, publint and attw) over the built dist.
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'tests/packaging/**/*.test.ts', 'tests/architecture/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.gl.test.ts', '**/*.dawn.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.browser.test.ts', '**/*.gl.test.ts', '**/*.dawn.test.ts', '**/*.timing.test.ts'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Measurements of time (the playground's frame gaps): started only after every other
+          // project's files have finished (groupOrder 1 > the default 0), so that nothing else shares the cores.
+          name: 'timing',
+          environment: 'node',
+          include: ['apps/*/test/**/*.timing.test.ts'],
+          testTimeout: 300_000,
+          sequence: { groupOrder: 1 },
         },
       },
       ...gpuProjects(alias),

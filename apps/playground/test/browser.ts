@@ -29,8 +29,8 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Build the page into a temporary folder, serve it, and open `hash` in Chromium. */
-export async function servePlayground(name: string, hash = ''): Promise<Served> {
+/** Build the page into a temporary folder, serve it, and open `hash` in Chromium launched with `args` (by default with WebGL2 and WebGPU on SwiftShader). */
+export async function servePlayground(name: string, hash = '', args: readonly string[] = chromiumArgs): Promise<Served> {
   const outDir = join(tmpdir(), `nn-${name}-e2e-${process.pid}`);
   await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const server: PreviewServer = await preview({
@@ -41,7 +41,7 @@ export async function servePlayground(name: string, hash = ''): Promise<Served> 
     preview: { host: '127.0.0.1', port: 0, strictPort: false },
   });
   const url = server.resolvedUrls!.local[0]!;
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...args] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors: string[] = [];
   page.on('console', (m) => {
@@ -63,3 +63,40 @@ export async function servePlayground(name: string, hash = ''): Promise<Served> 
 }
 
 export { chromiumPath };
+
+/** What the page's thread did over a window: the longest gap between animation frames, the longest main-thread task (Long Tasks API: tasks of 50 ms or more; 0 when none), and the frames drawn. */
+export interface FrameGaps {
+  maxGap: number;
+  longestTask: number;
+  frames: number;
+}
+
+/** Watch `page`'s animation frames and long tasks for `ms` milliseconds. */
+export function frameGaps(page: Page, ms: number): Promise<FrameGaps> {
+  return page.evaluate(
+    (ms) =>
+      new Promise<FrameGaps>((resolve) => {
+        let longestTask = 0;
+        const obs = new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration);
+        });
+        obs.observe({ type: 'longtask' });
+        const t0 = performance.now();
+        let last = t0;
+        let maxGap = 0;
+        let frames = 0;
+        const tick = (now: number): void => {
+          maxGap = Math.max(maxGap, now - last);
+          last = now;
+          frames++;
+          if (now - t0 < ms) requestAnimationFrame(tick);
+          else {
+            obs.disconnect();
+            resolve({ maxGap, longestTask, frames });
+          }
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+}

@@ -7,15 +7,13 @@ import type { LabView } from '../src/lab/index.js';
 import { gridPoints } from '../src/lab/data.js';
 import { PRESET_TARGETS } from '../src/lab/presets.js';
 import type { DataName, Snapshot } from '../src/lab/protocol.js';
-import { chromiumPath, servePlayground, shotsDir, type Served } from './browser.js';
+import { chromiumPath, frameGaps, servePlayground, shotsDir, type Served } from './browser.js';
 import { recomputeNodes } from './lab-reference.js';
 
 // End-to-end: the classification lab in Chromium (SwiftShader WebGL2/WebGPU),
 // driven through its own controls. The trainer runs in a Web Worker; the page
 // exposes what it shows as globalThis.nnLab, which these checks read.
 
-/** The issue's target for the largest gap between animation frames while the cpu trains (printed when missed, not asserted: see the test). */
-const CPU_FRAME_GAP_MS = 100;
 /**
  * The longest main-thread task and snapshot drawing allowed while the worker trains. Measured 14–81 ms
  * at load 12–18, but 125 ms (one drawing) with a clean-clone CI run beside it on the same 2 cores: a
@@ -66,33 +64,12 @@ async function rebuildWith(id: string, value: string, timeout = 180_000): Promis
   await drawn();
 }
 
-/** The largest gap between animation frames over `ms` milliseconds. */
-function maxFrameGap(ms: number): Promise<number> {
-  return page.evaluate(
-    (ms) =>
-      new Promise<number>((resolve) => {
-        const t0 = performance.now();
-        let last = t0;
-        let max = 0;
-        const frame = (): void => {
-          const now = performance.now();
-          max = Math.max(max, now - last);
-          last = now;
-          if (now - t0 < ms) requestAnimationFrame(frame);
-          else resolve(max);
-        };
-        requestAnimationFrame(frame);
-      }),
-    ms,
-  );
-}
-
 /** Train until step ≥ `steps`, measuring the largest frame gap meanwhile; Pause, then one measured Step. */
 async function trainTo(steps: number, timeout = 240_000): Promise<{ gap: number; seconds: number }> {
   const t0 = performance.now();
   await page.click('#lab-train');
   await waitState('training');
-  const gapPromise = maxFrameGap(1500);
+  const gapPromise = frameGaps(page, 1500).then((g) => g.maxGap);
   await page.waitForFunction((n) => ((globalThis as { nnLab?: LabView }).nnLab?.snapshot?.step ?? 0) >= n, steps, { timeout, polling: 100 });
   const gap = await gapPromise;
   const seconds = (performance.now() - t0) / 1000;
@@ -199,45 +176,24 @@ describe('classification lab (Chromium, SwiftShader)', () => {
     }, 300_000);
   }
 
-  test(`the page never blocks while the cpu trains in the worker: no main-thread task over ${MAX_TASK_MS} ms; frame gaps measured against ${CPU_FRAME_GAP_MS} ms`, async () => {
+  test(`the page never blocks while the cpu trains in the worker: no main-thread task over ${MAX_TASK_MS} ms`, async () => {
     await rebuildWith('lab-data', 'moons');
     // Chromium's Long Tasks API reports every main-thread task over 50 ms: what the page's own work blocks.
-    await page.evaluate(() => {
-      const g = globalThis as { longTasks?: number[] };
-      g.longTasks = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => g.longTasks!.push(e.duration))).observe({ type: 'longtask' });
-    });
-    // Twice each, interleaved: the page standing still (what this machine gives), then training.
-    let idle = 0;
-    let gap = 0;
+    // The gaps between frames are measured in frame-gap.timing.test.ts, alone on the machine.
     let longest = 0;
     for (let round = 0; round < 2; round++) {
-      idle = Math.max(idle, await maxFrameGap(2000));
-      await page.evaluate(() => ((globalThis as { longTasks?: number[] }).longTasks = []));
       await page.click('#lab-train');
       await waitState('training');
-      gap = Math.max(gap, await maxFrameGap(2000));
-      longest = Math.max(longest, ...(await page.evaluate(() => (globalThis as { longTasks?: number[] }).longTasks!)));
+      longest = Math.max(longest, (await frameGaps(page, 2000)).longestTask);
       await page.click('#lab-pause');
       await waitState('paused');
     }
     const steps = (await snapshot()).step;
     const { drawMs } = await lab();
-    console.log(
-      `cpu in a worker, ${steps} steps: largest frame gap ${gap.toFixed(0)} ms over 2×2 s of training, ${idle.toFixed(0)} ms over 2×2 s idle; ` +
-        `longest main-thread task while training ${longest.toFixed(0)} ms (0: none over 50 ms); longest snapshot drawing ${drawMs.toFixed(1)} ms`,
-    );
-    if (gap > CPU_FRAME_GAP_MS) {
-      console.log(`ISSUE TARGET MISSED: the largest frame gap while the worker trained was ${gap.toFixed(0)} ms, over ${CPU_FRAME_GAP_MS} ms (idle page: ${idle.toFixed(0)} ms)`);
-    }
+    console.log(`cpu in a worker, ${steps} steps: longest main-thread task while training ${longest.toFixed(0)} ms (0: none over 50 ms); longest snapshot drawing ${drawMs.toFixed(1)} ms`);
     expect(steps).toBeGreaterThan(100);
     expect(drawMs).toBeLessThan(MAX_TASK_MS);
     expect(longest).toBeLessThanOrEqual(MAX_TASK_MS);
-    // Frames keep coming (a trainer on the main thread would freeze the page for the whole run).
-    // Not ≤ 100 ms here: on a loaded 2-core machine the worker's CPU share alone stretched the
-    // gaps to 200–400 ms with nothing drawn at all; see docs/playground.md.
-    // A machine whose idle page already stands still that long gets three times its idle gap.
-    expect(gap).toBeLessThan(Math.max(2000, 3 * idle));
   }, 180_000);
 
   test('hidden widths, activation, batch size and learning rate take effect', async () => {
@@ -367,7 +323,9 @@ describe('classification lab (Chromium, SwiftShader)', () => {
     await drawn();
     const back = await lab();
     expect(back.built!.imported).toMatchObject({ ops: 'Gemm, Relu, Gemm, Relu, Gemm', chain: true });
-    expect(await page.textContent('#lab-model')).toMatch(/^Loaded .*\(Gemm, Relu, Gemm, Relu, Gemm\)/);
+    expect(await page.textContent('#lab-model')).toMatch(/^Loaded .*\(Gemm, Relu, Gemm, Relu, Gemm\), hidden widths /);
+    // The loaded net's widths, not the form's (which a rebuild would use).
+    expect(await page.textContent('#lab-model')).toContain(`, hidden widths ${built!.hidden.join(', ')}: `);
     expect(back.snapshot!.testAcc).toBe(s!.testAcc);
     expect(back.snapshot!.trainAcc).toBe(s!.trainAcc);
     for (let i = 0; i < built!.gridSize ** 2; i++) expect(Math.abs(back.snapshot!.grid[i]! - s!.grid[i]!)).toBeLessThan(1e-6);

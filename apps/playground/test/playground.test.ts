@@ -8,6 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../../packages/gpu/test/chromium.js';
+import { frameGaps } from './browser.js';
 
 // End-to-end: build the page, serve it on 127.0.0.1, and drive Debian's
 // Chromium with real WebGL2 and WebGPU (SwiftShader) through the page's own
@@ -32,28 +33,6 @@ const GPU_STEPS = Number(process.env.PLAYGROUND_GPU_STEPS ?? 200);
  * kernels (js and wasm) already differ by 5.5e-4 there, and WebGL2 by 1.0e-2.
  */
 const cpuGpuRtol = (steps: number): number => (steps <= 50 ? 2e-3 : 3e-2);
-/**
- * The longest the page may stand still between two animation frames while the
- * two-layer net trains on the cpu, as the issue asks: the cpu trains in the
- * seed worker, so the page's thread only draws what it posts.
- *
- * NOT MET on the machine these tests ran on (2 cores shared with other jobs,
- * load average 3–10): with the page's thread free (no task of 50 ms or more
- * in the full run) the longest gap while the worker trained was 317–389 ms
- * against an idle page's 50 ms (59 frames a second); 389–1167 ms in runs
- * where the idle page itself stood still 333–1399 ms. The worker's training,
- * the renderer and SwiftShader's compositing share two cores: a worker resting
- * 20 ms per 50 ms slice gave 800 ms (idle 150), one resting 40 ms 317–1167 ms.
- * So the test asserts the largest of 100 ms, three times the idle page's gap
- * measured in the same run, and LOADED_GAP_MS — the bound main-thread training
- * had, which on this machine does not tell the two apart (483–1233 ms there) —
- * and prints a line whenever the 100 ms target is missed, with both figures:
- * the bound is loosened, never silently. The worker itself is asserted
- * (#backend's data-thread), and the Node test shows it trains the same steps.
- */
-const MAX_FRAME_GAP_MS = 100;
-/** What a loaded 2-core machine may take to paint a frame whoever trains (1.5 s, as the main-thread bound before the worker). */
-const LOADED_GAP_MS = 1500;
 /**
  * The longest main-thread task allowed while the worker trains: one message
  * handled or one picture drawn (a 1000×100 heatmap pair, or the health panel).
@@ -124,38 +103,6 @@ async function configure(o: { net: Net; style: Style; device: Device; steps: num
   expect(await text('#step-count')).toBe('0');
   // A fresh run shows no loss rows of the run before it.
   expect(await page.$$eval('#loss-table tr', (rows) => rows.length)).toBe(0);
-}
-
-/** Over `ms`, the longest gap between animation frames, the longest main-thread task (longtask entries, ≥ 50 ms), frames and steps. */
-async function frameGaps(ms: number): Promise<{ maxGap: number; longestTask: number; frames: number; steps: number }> {
-  return page.evaluate(
-    (ms) =>
-      new Promise((resolve) => {
-        const steps = (): number => Number(document.querySelector('#step-count')!.textContent);
-        let longestTask = 0;
-        const obs = new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) longestTask = Math.max(longestTask, e.duration);
-        });
-        obs.observe({ type: 'longtask' });
-        const t0 = performance.now();
-        const s0 = steps();
-        let last = t0;
-        let maxGap = 0;
-        let frames = 0;
-        const tick = (now: number): void => {
-          maxGap = Math.max(maxGap, now - last);
-          last = now;
-          frames++;
-          if (now - t0 < ms) requestAnimationFrame(tick);
-          else {
-            obs.disconnect();
-            resolve({ maxGap, longestTask, frames, steps: steps() - s0 });
-          }
-        };
-        requestAnimationFrame(tick);
-      }),
-    ms,
-  );
 }
 
 /** The current run's (step, loss) table. */
@@ -316,37 +263,27 @@ describe('playground (Chromium, SwiftShader)', () => {
     expect((await heatmapColours('grad')).every((c) => c > 8)).toBe(true);
   });
 
-  test('training keeps the page responsive, and Pause stops it between steps', async () => {
+  test('training runs in the seed worker, no main-thread task is long, and Pause stops it between steps', async () => {
     await configure({ net: 'two', style: 'autograd', device: 'cpu', steps: 100000 });
-    // Frames of the idle page first: on a loaded machine the browser itself paints late, training or not.
-    const idle = await frameGaps(3000);
     await page.click('#train');
     await page.waitForFunction(() => Number(document.querySelector('#step-count')!.textContent) >= 20, undefined, { timeout: 60_000 });
     expect(await data('#state', 'state')).toBe('training');
-    // The longest gap between two animation frames, and the longest main-thread task, over 4 s of
-    // training with heatmap and health redraws (a frozen page would take minutes: 100000 steps).
-    const busy = await frameGaps(4000);
+    // The longest main-thread task over 4 s of training with heatmap and health redraws (a page
+    // whose thread trained would hold it for minutes: 100000 steps). The gaps between frames are
+    // measured in frame-gap.timing.test.ts, which runs alone after every other file.
+    const s0 = Number(await text('#step-count'));
+    const busy = await frameGaps(page, 4000);
+    const steps = Number(await text('#step-count')) - s0;
     expect(await data('#backend', 'thread')).toBe('worker');
     expect(await text('#backend-note')).toContain('Trains in a Web Worker');
-    console.log(
-      `cpu training in the seed worker, two-layer autograd: longest frame gap ${busy.maxGap.toFixed(0)} ms (idle page: ${idle.maxGap.toFixed(0)} ms, ${idle.frames} frames in 3 s), ` +
-        `longest task ${busy.longestTask.toFixed(0)} ms, ${busy.frames} frames and ${busy.steps} steps in 4 s; the page's meter says ${await text('#frame-gap')}`,
-    );
+    console.log(`cpu training in the seed worker, two-layer autograd: longest task ${busy.longestTask.toFixed(0)} ms, ${busy.frames} frames and ${steps} steps in 4 s; the page's meter says ${await text('#frame-gap')}`);
     // Pause first, so that a failed check below leaves no run going for the tests after it.
     await page.click('#pause');
     await settled();
     expect(await data('#state', 'state')).toBe('paused');
-    expect(busy.steps).toBeGreaterThan(10);
+    expect(steps).toBeGreaterThan(10);
     expect(busy.longestTask).toBeLessThan(MAX_TASK_MS);
-    const bound = Math.max(MAX_FRAME_GAP_MS, 3 * idle.maxGap, LOADED_GAP_MS);
-    if (busy.maxGap > MAX_FRAME_GAP_MS) {
-      console.log(
-        `ISSUE TARGET MISSED: the longest frame gap while the worker trained was ${busy.maxGap.toFixed(0)} ms, over ${MAX_FRAME_GAP_MS} ms ` +
-          `(the idle page's: ${idle.maxGap.toFixed(0)} ms); checked against ${bound.toFixed(0)} ms instead`,
-      );
-    }
-    expect(busy.maxGap).toBeLessThanOrEqual(bound);
-    // The page measures the same thing and shows it in the Run panel.
+    // The page measures its frame gaps too and shows them in the Run panel.
     expect(Number(await data('#frame-gap', 'ms'))).toBeGreaterThan(0);
     const at = Number(await text('#step-count'));
     expect(at).toBeGreaterThan(0);

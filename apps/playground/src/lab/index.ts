@@ -157,7 +157,7 @@ export function startLab(): void {
     else network.layout(b);
     const model = $('lab-model');
     model.textContent = im
-      ? `Loaded ${im.name} (${im.ops}): it trains on this data; a change above the line or Reset builds a fresh net.`
+      ? `Loaded ${im.name} (${im.ops})${im.chain ? `, hidden widths ${b.hidden.join(', ')}` : ''}: it trains on this data; a change above the line or Reset builds a fresh net from the form.`
       : '';
     model.dataset.imported = im ? (im.chain ? 'chain' : 'graph') : '';
     const el = $('lab-backend');
