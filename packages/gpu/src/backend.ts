@@ -147,6 +147,8 @@ export class GpuBackend implements Backend {
   private counters = { uploads: 0, readbacks: 0, compiles: 0, kernels: 0 };
   /** WebGPU: the device the kernels run on (webgpuDevice). */
   private gpuDevice: WebGpuDevice | undefined;
+  /** WebGPU: an out-of-memory scope is open across a first run's build (see runInMemoryScope). */
+  private scopeOpen = false;
 
   /** @internal Use createGpuBackend(). */
   constructor(gpu: GpuJs, setup: GpuBackendSetup) {
@@ -584,12 +586,18 @@ export class GpuBackend implements Backend {
    * launch goes on over an invalid buffer, which reads back as zeros or fails),
    * so a large result's launch runs inside an 'out-of-memory' scope: a
    * GPUOutOfMemoryError becomes the result's DeviceError, naming the op, the
-   * bytes asked and the device's limit. The scope closes right after a built
-   * kernel's submit (run is synchronous up to it), after the first run's build otherwise.
+   * bytes asked and the device's limit. A built kernel's run is synchronous up to
+   * its submit, so its scope opens and closes around it with nothing between. A
+   * first run builds first (asynchronously): its scope stays open until the build
+   * and submit are done, and since error scopes are a stack shared by the device,
+   * no other scope opens meanwhile (two would pop each other's errors); what
+   * another launch does in that window is caught by this scope, so its message
+   * says so. The first launches of a new backend, before any kernel is built (the
+   * device is not known yet), run unscoped.
    */
   private async runInMemoryScope(op: string, k: CachedKernel, out: GpuBuffer, run: () => Promise<DeviceValue>): Promise<DeviceValue> {
     const device = this.webgpuDevice();
-    if (!device) return run();
+    if (!device || this.scopeOpen) return run();
     const built = (k.fn.kernel as { built?: boolean } | undefined)?.built === true;
     device.pushErrorScope('out-of-memory');
     let r: Promise<DeviceValue>;
@@ -599,13 +607,23 @@ export class GpuBackend implements Backend {
       void device.popErrorScope().catch(() => undefined);
       throw e;
     }
-    const popped = built ? device.popErrorScope() : r.then(() => device.popErrorScope(), () => device.popErrorScope());
+    let popped: Promise<{ message?: unknown } | null>;
+    if (built) popped = device.popErrorScope();
+    else {
+      this.scopeOpen = true;
+      const close = (): Promise<{ message?: unknown } | null> => {
+        this.scopeOpen = false;
+        return device.popErrorScope();
+      };
+      popped = r.then(close, close);
+    }
     const error = await popped.catch(() => null);
     if (!error) return r;
     deleteValue(await r.catch(() => null));
     throw new DeviceError(
       op,
-      `the ${this.runtime} device could not allocate a result of ${out.size} float32 values (${out.size * 4} bytes): out of device memory ` +
+      `the ${this.runtime} device could not allocate a result of ${out.size} float32 values (${out.size * 4} bytes)` +
+        `${built ? '' : ', or a buffer of a launch made while this first run was built'}: out of device memory ` +
         `(${String(error.message).split('\n')[0]}), with ${this.buffers} buffers (${this.bytes} bytes of values) held and at most ${this.maxElements * 4} bytes a buffer (${this.limitText}); ` +
         `dispose tensors (or use scope()) and retry, or use smaller ones`,
     );
@@ -813,7 +831,7 @@ export class GpuBackend implements Backend {
    * A sum, max or min of every value of a large tensor as two launches, not one
    * thread walking them all (2^24 values: 35 s on SwiftShader's WebGL2, 1 s in
    * two): the values viewed as [parts, chunk] (a contiguous input read in place,
-   * a deferred tree fused into the first launch), each row reduced by a thread of
+   * a deferred tree fused into the first launch; other views take one launch), each row reduced by a thread of
    * its own, then the parts. Null where it does not apply (one launch then).
    */
   private splitReduce(op: ReduceOp, h: GpuHandle, shape: Shape): Handle | null {
@@ -821,9 +839,10 @@ export class GpuBackend implements Backend {
     const parts = nearSqrtDivisor(h.size);
     if (parts === null) return null;
     const chunk = h.size / parts;
-    // Row-major over the buffer from the offset (a contiguous view, or the copy its view needs): a [parts, chunk] view of it is a reshape.
-    const flat = isContiguous({ ...h, offset: 0 }) ? h : this.dense(h);
-    const rows = this.retain(flat, { shape: [parts, chunk], strides: [chunk, 1], offset: flat.offset });
+    // Row-major over the buffer from the offset: a [parts, chunk] view of it is a reshape. Another
+    // view (transposed, strided, expanded) is read in place by one launch, as before, not copied whole.
+    if (!isContiguous({ ...h, offset: 0 })) return null;
+    const rows = this.retain(h, { shape: [parts, chunk], strides: [chunk, 1], offset: h.offset });
     let partial: Handle | null = null;
     let whole: Handle | null = null;
     try {

@@ -65,7 +65,7 @@ describe('createGpuBackend: choosing and reporting the runtime', () => {
       // The cpu runtime has no texture limit; shrink it to see the message.
       (gpu as unknown as { maxElements: number }).maxElements = 10;
       registerBackend(gpu);
-      expect(() => tensor(new Float32Array(12), { shape: [3, 4], device: 'gpu-tiny' })).toThrow(/\[3, 4\] tensor \(12 float32 values\) is larger than the cpu device allows/);
+      expect(() => tensor(new Float32Array(12), { shape: [3, 4], device: 'gpu-tiny' })).toThrow(/^upload: the \[3, 4\] tensor \(12 float32 values, 48 bytes\) is larger than the cpu device allows: .* = 10 values; split the work/);
     } finally {
       unregisterBackend('gpu-tiny');
       gpu.dispose();

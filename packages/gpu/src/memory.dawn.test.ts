@@ -10,7 +10,7 @@ import { useGpu } from '../test/use-gpu.js';
 const ctx = useGpu('webgpu', { prepare: installDawn });
 
 /** The backend's GPUDevice, whose error scopes the large launches use. */
-type Scopes = { popErrorScope(): Promise<{ message: string } | null> };
+type Scopes = { pushErrorScope(filter: string): void; popErrorScope(): Promise<{ message: string } | null> };
 const deviceOf = (): Scopes => (ctx.gpu as unknown as { webgpuDevice(): Scopes }).webgpuDevice();
 
 describe('device memory on gpu (webgpu, Dawn)', () => {
@@ -41,6 +41,12 @@ describe('device memory on gpu (webgpu, Dawn)', () => {
     warm.dispose();
     const device = deviceOf();
     const real = device.popErrorScope;
+    const realPush = device.pushErrorScope;
+    const filters: string[] = [];
+    device.pushErrorScope = function (this: Scopes, filter: string) {
+      filters.push(filter);
+      realPush.call(this, filter);
+    };
     const buffers = ctx.gpu.stats().buffers;
     const y = x.mul(3); // deferred: its kernel (2^20 values, in an out-of-memory scope) runs when it is read
     let asked = 0;
@@ -58,8 +64,11 @@ describe('device memory on gpu (webgpu, Dawn)', () => {
       );
     } finally {
       device.popErrorScope = real;
+      device.pushErrorScope = realPush;
     }
     expect(asked).toBe(1);
+    // The scope the answer came from was an out-of-memory one (a validation scope would catch other errors).
+    expect(filters).toEqual(['out-of-memory']);
     y.dispose();
     expect(ctx.gpu.stats().buffers).toBe(buffers);
     // The same kernel again (it makes a new result buffer) and another: right values.
