@@ -1,15 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { useGpu } from '../test/use-gpu.js';
-import { expectLargeProduct } from '../test/scale-suite.js';
+import { describeLargeProduct } from '../test/scale-suite.js';
 
 // Issue 16's 16.7 M-value product in headless Chromium, WebGPU on SwiftShader (maxStorageBufferBindingSize / 4 values at most).
 // Only the product: the rest of the scale suite runs on headless-gl and Dawn (scale.{gl,dawn}.test.ts).
-const ctx = useGpu('webgpu');
-
-describe('a [4096, 64]·[64, 4096] product on gpu (webgpu, Chromium)', () => {
-  it('equals the cpu backend\'s at every entry, and so does its sum; gpu.js ran WebGPUKernel', async () => {
-    await expectLargeProduct();
-    expect(ctx.gpu.kernelClass()).toBe('WebGPUKernel');
-    expect(ctx.gpu.info.fallback).toBe(false);
-  }, 240_000);
-});
+describeLargeProduct('webgpu, Chromium', useGpu('webgpu'), 'WebGPUKernel');

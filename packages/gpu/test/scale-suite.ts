@@ -64,7 +64,7 @@ export async function expectLargeProduct(): Promise<void> {
     check += col * row;
   }
   expect(got.reduce((s, v) => s + v, 0)).toBe(check);
-  // The reduction over all 2^24 values on the device (one Kahan-summed walk): the same integer as cpu's.
+  // The reduction over all 2^24 values on the device (two launches: rows of a [parts, chunk] view, then the parts): the same integer as cpu's.
   const [sum, refSum] = [p.sum(), ref.sum()];
   const [gotSum, wantSum] = await Promise.all([values(sum), values(refSum)]);
   expect(gotSum[0], 'sum() on gpu vs cpu').toBe(wantSum[0]);
@@ -193,5 +193,19 @@ export function describeScale(name: string, ctx: { gpu: GpuBackend }, limit: Reg
       a.dispose();
       b.dispose();
     });
+  });
+}
+
+/**
+ * Only the large product, on a gpu path opened in a browser (the rest of the suite runs on
+ * headless-gl and Dawn): equal to cpu at every entry, and its sum; `kernel` is gpu.js's class that must run.
+ */
+export function describeLargeProduct(name: string, ctx: { gpu: GpuBackend }, kernel: string): void {
+  describe(`a [4096, 64]·[64, 4096] product on gpu (${name})`, () => {
+    it(`equals the cpu backend's at every entry, and so does its sum; gpu.js ran ${kernel}`, async () => {
+      await expectLargeProduct();
+      expect(ctx.gpu.kernelClass()).toBe(kernel);
+      expect(ctx.gpu.info.fallback).toBe(false);
+    }, 240_000);
   });
 }
