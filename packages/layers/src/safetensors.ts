@@ -236,18 +236,19 @@ function parse(bytes: Uint8Array | ArrayBuffer): { entries: Entry[]; dataAt: num
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`the header must be a JSON object of entries, got ${JSON.stringify(header)?.slice(0, 80)}`);
   const twice = repeatedKey(text);
   if (twice !== null) fail(`the header names '${twice}' twice; JSON.parse would keep only the last, so the file is ambiguous — write it again with one entry per key`);
-  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
+  const metadata: [string, string][] = [];
   const entries: Entry[] = [];
   for (const [key, info] of Object.entries(header)) {
     if (key === '__metadata__') {
       if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`__metadata__ must be an object of strings, got ${JSON.stringify(info)}`);
       for (const [mk, mv] of Object.entries(info)) {
         if (typeof mv !== 'string') fail(`__metadata__ '${mk}' is ${JSON.stringify(mv)}; the format allows strings only`);
-        metadata[mk] = mv;
+        metadata.push([mk, mv]);
       }
       continue;
     }
     entries.push(checkEntry(key, info));
   }
-  return { entries: checkLayout(entries, b.length - dataAt), dataAt, view, metadata };
+  // fromEntries defines each key as its own property: a key '__proto__' is kept, and the object is an ordinary one.
+  return { entries: checkLayout(entries, b.length - dataAt), dataAt, view, metadata: Object.fromEntries(metadata) };
 }

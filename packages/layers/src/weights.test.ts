@@ -139,6 +139,8 @@ describe('safetensors (saveSafetensors / loadSafetensors)', () => {
     expect(Array.from(back.get('__proto__')!.dataSync())).toEqual([1, 2, 3]);
     expect(Object.keys(safetensorsMetadata(bytes))).toEqual(['__proto__']);
     expect(safetensorsMetadata(bytes)['__proto__']).toBe('x');
+    // An ordinary object all the same (hasOwnProperty, template strings work on it).
+    expect(Object.getPrototypeOf(safetensorsMetadata(bytes))).toBe(Object.prototype);
   });
 
   it('files nn writes load in PyTorch (nn_readback.json, from the script) and give the same output as nn', () => {
