@@ -5,8 +5,9 @@
  * as much as a 1,000-step one (a path of every point made each frame slower
  * as a run grew: 93 frames in 4 s at step 2,700, 20 at step 8,200 under
  * SwiftShader), and the picture is the same: every extreme is kept.
- * `x(i)`/`y(i)` give point i's position in pixels; a NaN y breaks nothing (it
- * is drawn where the canvas puts NaN, as before).
+ * `x(i)`/`y(i)` give point i's position in pixels; a NaN y is passed on only
+ * as a column's first or last point (the canvas skips it, as before), never
+ * in place of a column's numbers.
  */
 export function tracePolyline(ctx: CanvasRenderingContext2D, n: number, x: (i: number) => number, y: (i: number) => number): void {
   let col = NaN;
@@ -46,11 +47,12 @@ export function tracePolyline(ctx: CanvasRenderingContext2D, n: number, x: (i: n
       yLo = yHi = v;
       continue;
     }
-    if (v < yLo) {
+    // A NaN is never an extreme: the first number after it in the column replaces it.
+    if (v < yLo || (Number.isNaN(yLo) && !Number.isNaN(v))) {
       lo = i;
       yLo = v;
     }
-    if (v > yHi) {
+    if (v > yHi || (Number.isNaN(yHi) && !Number.isNaN(v))) {
       hi = i;
       yHi = v;
     }

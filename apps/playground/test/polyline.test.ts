@@ -37,4 +37,11 @@ describe('tracePolyline', () => {
     tracePolyline(ctx, 4, (i) => i * 0.1, (i) => ys[i]!);
     expect(pts.map(([, y]) => y)).toEqual([5, 9, 0, 7]);
   });
+
+  test("a NaN first in a column does not hide the column's extremes", () => {
+    const { ctx, pts } = recorder();
+    const ys = [NaN, 5, 9, 0, 7];
+    tracePolyline(ctx, 5, (i) => i * 0.1, (i) => ys[i]!);
+    expect(pts.map(([, y]) => y)).toEqual([NaN, 9, 0, 7]);
+  });
 });
