@@ -1,6 +1,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LabView } from '../src/lab/index.js';
+import { chromiumBaseArgs } from '../../../packages/gpu/test/chromium.js';
 import { chromiumPath, frameGaps, servePlayground, type FrameGaps, type Served } from './browser.js';
 
 // Issue 15's "no stutter": the largest gap between animation frames while a
@@ -28,8 +29,8 @@ const CPU_FRAME_GAP_MS = 100;
  * frames are then composited by emulated GL in the GPU process, which is also
  * where gpu.js's WebGL2/WebGPU kernels run (a frame can wait for a kernel, which
  * no page code can split), and the cpu's training takes one of the 2 cores the
- * emulation needs. Measured alone on this machine: 67–117 ms on the cpu, 50–183
- * ms on WebGL2/WebGPU (the same pages give 17–50 ms without SwiftShader). The
+ * emulation needs. Measured alone on this machine: 67–117 ms on the cpu, 33–183
+ * ms on WebGL2/WebGPU (the same pages give 17–67 ms without SwiftShader). The
  * figure is printed, and 100 ms exceeded is said.
  */
 const SWIFTSHADER_FRAME_GAP_MS = 250;
@@ -38,8 +39,6 @@ const WINDOW_MS = 3000;
 
 type Device = 'cpu' | 'webgl2' | 'webgpu';
 const DEVICES: Device[] = ['cpu', 'webgl2', 'webgpu'];
-/** Chromium's flags without the ones that make SwiftShader its GPU (and the page's compositor). */
-const NO_GPU_FLAGS = ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let served: Served;
 let plain: Browser;
@@ -59,7 +58,7 @@ async function open(browser: Browser, hash: string): Promise<Page> {
 beforeAll(async () => {
   served = await servePlayground('frame-gap');
   // Chromium's own defaults: not even the --enable-unsafe-swiftshader Playwright adds to every launch.
-  plain = await chromium.launch({ executablePath: chromiumPath, args: NO_GPU_FLAGS, ignoreDefaultArgs: ['--enable-unsafe-swiftshader'] });
+  plain = await chromium.launch({ executablePath: chromiumPath, args: chromiumBaseArgs, ignoreDefaultArgs: ['--enable-unsafe-swiftshader'] });
 }, 180_000);
 
 afterAll(async () => {
